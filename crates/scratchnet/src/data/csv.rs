@@ -1,0 +1,387 @@
+//! CSV reading and writing.
+//!
+//! The first line is a header of column names. Feature columns must hold finite numbers;
+//! the target column may hold any two distinct values (`0`/`1`, `M`/`B`, `yes`/`no`).
+//! Every problem is reported with the file, the 1-based line and the column:
+//! `data.csv:17: column "x2": "abc" is not a number`.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+
+use super::Dataset;
+use crate::{Error, Result};
+
+/// Which columns to read.
+#[derive(Debug, Clone, Default)]
+pub struct CsvSpec<'a> {
+    /// The target column; `None` reads features only (for prediction).
+    pub target: Option<&'a str>,
+    /// The feature columns; `None` means every column except the target.
+    pub features: Option<&'a [String]>,
+}
+
+/// Numeric features and the raw target strings read from a CSV file.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// The file read.
+    pub path: PathBuf,
+    /// Names of the feature columns, in the order of X's rows.
+    pub feature_names: Vec<String>,
+    /// X, (d × m).
+    pub x: Array2<f64>,
+    /// The target column's name and its value on each row (trimmed), when a target was asked for.
+    pub target: Option<(String, Vec<String>)>,
+    /// The 1-based file line of each sample (for error messages about later checks).
+    pub lines: Vec<u64>,
+}
+
+fn data_err(path: &Path, line: u64, message: String) -> Error {
+    Error::Data { path: path.to_path_buf(), line, message }
+}
+
+fn file_err(path: &Path, message: String) -> Error {
+    Error::DataFile { path: path.to_path_buf(), message }
+}
+
+fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(io) => Error::io(path, io),
+        ::csv::ErrorKind::Utf8 { err, .. } => match line {
+            Some(l) => data_err(path, l, format!("not valid UTF-8 text (field {})", err.field() + 1)),
+            None => file_err(path, "not valid UTF-8 text".into()),
+        },
+        other => match line {
+            Some(l) => data_err(path, l, format!("malformed CSV: {other:?}")),
+            None => file_err(path, format!("malformed CSV: {other:?}")),
+        },
+    }
+}
+
+/// Parses one feature value: a finite number, or a one-line reason why not.
+pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
+    if text.is_empty() {
+        return Err("empty value (missing number)".into());
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(format!("`{text}` is not a finite number (NaN and infinity are not allowed)")),
+        Err(_) => Err(format!("`{text}` is not a number")),
+    }
+}
+
+/// Reads the columns named by `spec` from the CSV file at `path`.
+pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .from_reader(std::io::BufReader::new(file));
+    let headers = reader.headers().map_err(|e| from_csv_error(path, e))?.clone();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(file_err(path, "the file is empty; expected a header line such as `x1,x2,y`".into()));
+    }
+    let names: Vec<String> = headers.iter().map(str::to_string).collect();
+    check_header(path, &names)?;
+    let column_list = names.join(", ");
+    let find = |name: &str, what: &str| -> Result<usize> {
+        names.iter().position(|n| n == name).ok_or_else(|| {
+            file_err(path, format!("no {what} column `{name}`; the columns are: {column_list}"))
+        })
+    };
+    let target_idx = match spec.target {
+        Some(t) => Some(find(t, "target")?),
+        None => None,
+    };
+    let feature_idx: Vec<usize> = match spec.features {
+        Some(fs) => fs.iter().map(|f| find(f, "feature")).collect::<Result<_>>()?,
+        None => (0..names.len()).filter(|&i| Some(i) != target_idx).collect(),
+    };
+    if feature_idx.is_empty() {
+        return Err(file_err(path, format!("no feature columns besides the target; the columns are: {column_list}")));
+    }
+    if let Some(t) = target_idx {
+        if feature_idx.contains(&t) {
+            return Err(file_err(path, format!("column `{}` cannot be both a feature and the target", names[t])));
+        }
+    }
+    let d = feature_idx.len();
+    let mut values: Vec<f64> = Vec::new();
+    let mut target_values: Vec<String> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut record = ::csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(from_csv_error(path, e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record[0].is_empty() {
+            continue; // a blank line
+        }
+        if record.len() != names.len() {
+            return Err(data_err(
+                path,
+                line,
+                format!("expected {} fields ({column_list}), found {}", names.len(), record.len()),
+            ));
+        }
+        for &i in &feature_idx {
+            let v = parse_feature(&record[i]).map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
+            values.push(v);
+        }
+        if let Some(t) = target_idx {
+            let v = &record[t];
+            if v.is_empty() {
+                return Err(data_err(path, line, format!("column `{}`: empty target value", names[t])));
+            }
+            target_values.push(v.to_string());
+        }
+        lines.push(line);
+    }
+    let m = lines.len();
+    if m == 0 {
+        return Err(file_err(path, "no data rows after the header".into()));
+    }
+    // Rows were read sample by sample (m × d); reversing the axes gives the (d × m) layout
+    // without copying.
+    let x = Array2::from_shape_vec((m, d), values)
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .reversed_axes();
+    Ok(RawTable {
+        path: path.to_path_buf(),
+        feature_names: feature_idx.iter().map(|&i| names[i].clone()).collect(),
+        x,
+        target: target_idx.map(|t| (names[t].clone(), target_values)),
+        lines,
+    })
+}
+
+fn check_header(path: &Path, names: &[String]) -> Result<()> {
+    for (i, n) in names.iter().enumerate() {
+        if n.is_empty() {
+            return Err(data_err(path, 1, format!("column {} has an empty name in the header", i + 1)));
+        }
+        if names[..i].contains(n) {
+            return Err(data_err(path, 1, format!("column name `{n}` appears twice in the header")));
+        }
+    }
+    Ok(())
+}
+
+/// The two classes of a target column, in order: index 0 is the negative class, 1 the positive.
+///
+/// Without `positive`, the positive class is the larger value in sorted order (numeric order
+/// when both values are numbers, so `0`/`1` → 1 is positive; text order otherwise).
+pub fn infer_classes(path: &Path, column: &str, values: &[String], positive: Option<&str>) -> Result<Vec<String>> {
+    let mut distinct: Vec<&str> = Vec::new();
+    for v in values {
+        if !distinct.contains(&v.as_str()) {
+            distinct.push(v);
+            if distinct.len() > 3 {
+                break;
+            }
+        }
+    }
+    let shown = |d: &[&str]| d.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    if distinct.len() < 2 {
+        return Err(file_err(
+            path,
+            format!("target column `{column}` has only one class ({}); binary classification needs exactly two", shown(&distinct)),
+        ));
+    }
+    if distinct.len() > 2 {
+        let more = if distinct.len() > 3 { ", …" } else { "" };
+        return Err(file_err(
+            path,
+            format!(
+                "target column `{column}` has more than two classes ({}{more}); binary classification needs exactly two",
+                shown(&distinct)
+            ),
+        ));
+    }
+    let numeric: Option<Vec<f64>> = distinct.iter().map(|s| s.parse::<f64>().ok()).collect();
+    match numeric {
+        Some(n) if n[0] > n[1] => distinct.swap(0, 1),
+        Some(_) => {}
+        None => distinct.sort_unstable(),
+    }
+    if let Some(p) = positive {
+        if distinct[0] == p {
+            distinct.swap(0, 1);
+        } else if distinct[1] != p {
+            return Err(Error::Config(format!(
+                "--positive `{p}` is not a class of column `{column}` (classes: {})",
+                shown(&distinct)
+            )));
+        }
+    }
+    Ok(distinct.into_iter().map(str::to_string).collect())
+}
+
+/// Maps raw target strings to class indices; a value that is not one of `classes` is an error
+/// naming its line.
+pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>> {
+    let Some((column, values)) = &table.target else {
+        return Err(Error::Internal("encode_labels called without a target column".into()));
+    };
+    values
+        .iter()
+        .zip(&table.lines)
+        .map(|(v, &line)| {
+            classes.iter().position(|c| c == v).ok_or_else(|| {
+                data_err(
+                    &table.path,
+                    line,
+                    format!("column `{column}`: `{v}` is not one of the model's classes ({})", classes.join(", ")),
+                )
+            })
+        })
+        .collect()
+}
+
+impl Dataset {
+    /// Loads a labelled data set: the target column `target`, the feature columns `features`
+    /// (default: all others), classes inferred (see [`infer_classes`]).
+    pub fn from_csv(path: &Path, target: &str, features: Option<&[String]>, positive: Option<&str>) -> Result<Dataset> {
+        let table = read_csv(path, &CsvSpec { target: Some(target), features })?;
+        let (name, values) = table.target.as_ref().ok_or_else(|| Error::Internal("target not read".into()))?;
+        let classes = infer_classes(path, name, values, positive)?;
+        let labels = encode_labels(&table, &classes)?;
+        Dataset::new(table.feature_names, name.clone(), table.x, labels, classes)
+    }
+
+    /// Writes the data set as CSV (features, then the target as its class label), atomically.
+    pub fn to_csv(&self, path: &Path) -> Result<()> {
+        let mut out = String::with_capacity(self.n_samples() * 16 * (self.n_features() + 1));
+        out.push_str(&self.feature_names.join(","));
+        out.push(',');
+        out.push_str(&self.target_name);
+        out.push('\n');
+        for (j, col) in self.x.columns().into_iter().enumerate() {
+            for v in col {
+                out.push_str(&v.to_string());
+                out.push(',');
+            }
+            out.push_str(&self.classes[self.labels[j]]);
+            out.push('\n');
+        }
+        crate::io::write_atomic(path, out.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(content: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(content.as_bytes()).unwrap();
+        f
+    }
+
+    fn load(content: &str) -> Result<Dataset> {
+        let f = file(content);
+        Dataset::from_csv(f.path(), "y", None, None)
+    }
+
+    fn message(content: &str) -> String {
+        load(content).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn loads_numeric_features_and_labels() {
+        let d = load("a,b,y\n1,2,0\n3,4,1\n5,6,1\n").unwrap();
+        assert_eq!(d.x.dim(), (2, 3));
+        assert_eq!(d.x[[1, 2]], 6.0);
+        assert_eq!(d.labels, vec![0, 1, 1]);
+        assert_eq!(d.feature_names, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn text_labels_positive_is_the_larger_unless_told() {
+        let f = file("x,diag\n1,M\n2,B\n3,M\n");
+        let d = Dataset::from_csv(f.path(), "diag", None, None).unwrap();
+        assert_eq!(d.classes, vec!["B", "M"]);
+        assert_eq!(d.labels, vec![1, 0, 1]);
+        let d = Dataset::from_csv(f.path(), "diag", None, Some("B")).unwrap();
+        assert_eq!(d.classes, vec!["M", "B"]);
+        assert_eq!(d.labels, vec![0, 1, 0]);
+        assert!(Dataset::from_csv(f.path(), "diag", None, Some("X")).is_err());
+    }
+
+    #[test]
+    fn numeric_labels_sort_as_numbers() {
+        let d = load("a,y\n1,10\n2,9\n").unwrap();
+        assert_eq!(d.classes, vec!["9", "10"]);
+    }
+
+    #[test]
+    fn features_can_be_picked() {
+        let f = file("a,b,c,y\n1,2,3,0\n4,5,6,1\n");
+        let d = Dataset::from_csv(f.path(), "y", Some(&["c".to_string(), "a".to_string()]), None).unwrap();
+        assert_eq!(d.feature_names, vec!["c", "a"]);
+        assert_eq!(d.x[[0, 1]], 6.0);
+    }
+
+    #[test]
+    fn rejects_non_numeric_feature_naming_line_column_and_value() {
+        let m = message("x1,x2,y\n1,2,0\n3,abc,1\n");
+        assert!(m.ends_with(":3: column `x2`: `abc` is not a number"), "{m}");
+    }
+
+    #[test]
+    fn rejects_nan_and_inf_features() {
+        assert!(message("x1,y\nNaN,0\n1,1\n").contains(":2: column `x1`: `NaN` is not a finite number"));
+        assert!(message("x1,y\n1,0\ninf,1\n").contains(":3: column `x1`: `inf` is not a finite number"));
+    }
+
+    #[test]
+    fn rejects_ragged_rows() {
+        let m = message("x1,x2,y\n1,2,0\n3,1\n");
+        assert!(m.contains(":3: expected 3 fields (x1, x2, y), found 2"), "{m}");
+    }
+
+    #[test]
+    fn rejects_empty_file_and_header_only() {
+        assert!(message("").contains("the file is empty"));
+        assert!(message("x1,x2,y\n").contains("no data rows after the header"));
+    }
+
+    #[test]
+    fn rejects_missing_target_naming_columns() {
+        let m = message("a,b\n1,0\n");
+        assert!(m.contains("no target column `y`; the columns are: a, b"), "{m}");
+    }
+
+    #[test]
+    fn rejects_one_class_and_three_classes() {
+        assert!(message("a,y\n1,0\n2,0\n").contains("only one class (`0`)"));
+        let m = message("a,y\n1,0\n2,1\n3,2\n");
+        assert!(m.contains("more than two classes (`0`, `1`, `2`)"), "{m}");
+    }
+
+    #[test]
+    fn rejects_duplicate_header_names() {
+        assert!(message("a,a,y\n1,2,0\n").contains("appears twice"));
+    }
+
+    #[test]
+    fn skips_blank_lines_and_trims_spaces() {
+        let d = load("a, y\n 1 , 0\n\n2,1\n").unwrap();
+        assert_eq!(d.n_samples(), 2);
+    }
+
+    #[test]
+    fn round_trips_through_csv() {
+        let d = load("a,b,y\n1.5,2,no\n3,-4e-3,yes\n").unwrap();
+        let out = tempfile::NamedTempFile::new().unwrap();
+        d.to_csv(out.path()).unwrap();
+        let back = Dataset::from_csv(out.path(), "y", None, None).unwrap();
+        assert_eq!(back, d);
+    }
+}

@@ -1,0 +1,177 @@
+//! Data: the [`Dataset`] type, CSV loading, standardization and the synthetic data sets.
+//!
+//! Shape legend: m = samples, d = features. X is stored as (d × m), one column per sample,
+//! as in the tutorial's `t(X)`; labels are one class index per sample.
+
+pub mod csv;
+pub mod standardize;
+pub mod synth;
+
+use ndarray::{Array2, Axis};
+use rand::seq::SliceRandom;
+
+use crate::{Error, Result, Rng};
+pub use standardize::Standardizer;
+
+/// A labelled data set for binary classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// Names of the d feature columns.
+    pub feature_names: Vec<String>,
+    /// Name of the target column.
+    pub target_name: String,
+    /// Features X, (d × m): one column per sample.
+    pub x: Array2<f64>,
+    /// Class index of each sample (m), an index into `classes`.
+    pub labels: Vec<usize>,
+    /// The class labels as they appear in the data; `classes[1]` is the positive class (1).
+    pub classes: Vec<String>,
+}
+
+impl Dataset {
+    /// A data set from its parts; checks that the shapes and labels agree.
+    pub fn new(
+        feature_names: Vec<String>,
+        target_name: String,
+        x: Array2<f64>,
+        labels: Vec<usize>,
+        classes: Vec<String>,
+    ) -> Result<Self> {
+        if x.nrows() != feature_names.len() {
+            return Err(Error::Invalid(format!(
+                "X has {} rows but {} feature names were given",
+                x.nrows(),
+                feature_names.len()
+            )));
+        }
+        if x.ncols() != labels.len() {
+            return Err(Error::Invalid(format!(
+                "X has {} columns (samples) but there are {} labels",
+                x.ncols(),
+                labels.len()
+            )));
+        }
+        if let Some(bad) = labels.iter().find(|&&l| l >= classes.len()) {
+            return Err(Error::Invalid(format!("label {bad} is not one of the {} classes", classes.len())));
+        }
+        Ok(Dataset { feature_names, target_name, x, labels, classes })
+    }
+
+    /// Number of samples m.
+    pub fn n_samples(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Number of features d.
+    pub fn n_features(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// Y as the tutorial lays it out: (1 × m), 1.0 for the positive class and 0.0 otherwise.
+    pub fn y(&self) -> Array2<f64> {
+        Array2::from_shape_fn((1, self.labels.len()), |(_, j)| self.labels[j] as f64)
+    }
+
+    /// How many samples each class has, in the order of `classes`.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes.len()];
+        for &l in &self.labels {
+            counts[l] += 1;
+        }
+        counts
+    }
+
+    /// The samples at `indices` (in that order), as a new data set.
+    pub fn select(&self, indices: &[usize]) -> Dataset {
+        Dataset {
+            feature_names: self.feature_names.clone(),
+            target_name: self.target_name.clone(),
+            x: self.x.select(Axis(1), indices),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            classes: self.classes.clone(),
+        }
+    }
+
+    /// Shuffles the samples (the tutorial's `df[sample(nrow(df)), ]`), driven by `rng`.
+    pub fn shuffle(&mut self, rng: &mut Rng) {
+        let mut order: Vec<usize> = (0..self.n_samples()).collect();
+        order.shuffle(rng);
+        *self = self.select(&order);
+    }
+
+    /// Splits into (train, test): the first `round(m · train_fraction)` samples train, the rest
+    /// test. `train_fraction` must be in (0, 1]; with 1 the test set is empty.
+    pub fn split(&self, train_fraction: f64) -> Result<(Dataset, Dataset)> {
+        if !(train_fraction > 0.0 && train_fraction <= 1.0) {
+            return Err(Error::Config(format!(
+                "the training fraction must be in (0, 1], got {train_fraction}"
+            )));
+        }
+        let m = self.n_samples();
+        let n_train = ((m as f64) * train_fraction).round() as usize;
+        let n_test = m - n_train.min(m);
+        if n_train == 0 || (train_fraction < 1.0 && n_test == 0) {
+            return Err(Error::Invalid(format!(
+                "too few rows for a {:.0}/{:.0} split: {m} rows give {n_train} for training and {n_test} for testing",
+                train_fraction * 100.0,
+                (1.0 - train_fraction) * 100.0
+            )));
+        }
+        let all: Vec<usize> = (0..m).collect();
+        Ok((self.select(&all[..n_train]), self.select(&all[n_train..])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use rand::SeedableRng;
+
+    fn tiny() -> Dataset {
+        Dataset::new(
+            vec!["a".into(), "b".into()],
+            "y".into(),
+            array![[1.0, 2.0, 3.0, 4.0, 5.0], [10.0, 20.0, 30.0, 40.0, 50.0]],
+            vec![0, 1, 0, 1, 1],
+            vec!["0".into(), "1".into()],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn shuffle_keeps_rows_together_and_is_seeded() {
+        let mut a = tiny();
+        let mut b = tiny();
+        a.shuffle(&mut Rng::seed_from_u64(3));
+        b.shuffle(&mut Rng::seed_from_u64(3));
+        assert_eq!(a, b);
+        for j in 0..5 {
+            assert_eq!(a.x[[1, j]], 10.0 * a.x[[0, j]]);
+            let orig = a.x[[0, j]] as usize - 1;
+            assert_eq!(a.labels[j], tiny().labels[orig]);
+        }
+    }
+
+    #[test]
+    fn split_80_20() {
+        let (train, test) = tiny().split(0.8).unwrap();
+        assert_eq!(train.n_samples(), 4);
+        assert_eq!(test.n_samples(), 1);
+        assert_eq!(test.x[[0, 0]], 5.0);
+        let (train, test) = tiny().split(1.0).unwrap();
+        assert_eq!((train.n_samples(), test.n_samples()), (5, 0));
+    }
+
+    #[test]
+    fn split_rejects_too_few_rows() {
+        let one = tiny().select(&[0]);
+        assert!(one.split(0.8).is_err());
+    }
+
+    #[test]
+    fn y_is_one_by_m() {
+        assert_eq!(tiny().y(), array![[0.0, 1.0, 0.0, 1.0, 1.0]]);
+        assert_eq!(tiny().class_counts(), vec![2, 3]);
+    }
+}

@@ -1,0 +1,116 @@
+//! Standardization (the tutorial's `scale()`): every feature to mean 0 and standard deviation 1.
+//!
+//! ```text
+//! μ_i = (1/m) · Σ_j X_ij                      σ_i = sqrt( Σ_j (X_ij − μ_i)² / (m − 1) )
+//! X̃_ij = (X_ij − μ_i) / σ_i                   X (d × m), μ and σ (d)
+//! ```
+//! σ uses m − 1 like R's `scale()`/`sd()`. A constant feature (σ = 0) is left unscaled (σ := 1).
+//! The statistics are fitted on the *training* set and applied unchanged to the test set and to
+//! any later data: the test set must not leak into the model.
+
+use ndarray::{Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Per-feature mean and standard deviation, fitted on training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardizer {
+    /// μ, one per feature (d).
+    pub mean: Vec<f64>,
+    /// σ, one per feature (d); always positive.
+    pub std: Vec<f64>,
+}
+
+impl Standardizer {
+    /// Fits μ and σ to X (d × m), feature by feature.
+    pub fn fit(x: ArrayView2<f64>) -> Self {
+        let m = x.ncols();
+        let mut mean = Vec::with_capacity(x.nrows());
+        let mut std = Vec::with_capacity(x.nrows());
+        for row in x.axis_iter(Axis(0)) {
+            let mu = if m == 0 { 0.0 } else { row.sum() / m as f64 };
+            let var = if m < 2 {
+                0.0
+            } else {
+                row.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (m - 1) as f64
+            };
+            let sigma = var.sqrt();
+            mean.push(mu);
+            std.push(if sigma > 0.0 && sigma.is_finite() { sigma } else { 1.0 });
+        }
+        Standardizer { mean, std }
+    }
+
+    /// The identity standardizer for d features (μ = 0, σ = 1).
+    pub fn identity(d: usize) -> Self {
+        Standardizer { mean: vec![0.0; d], std: vec![1.0; d] }
+    }
+
+    /// Number of features d.
+    pub fn n_features(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// X̃ = (X − μ) / σ for X (d × m) → (d × m).
+    pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        if x.nrows() != self.n_features() {
+            return Err(Error::Invalid(format!(
+                "data has {} features but the standardizer was fitted on {}",
+                x.nrows(),
+                self.n_features()
+            )));
+        }
+        let mut out = x.to_owned();
+        for (i, mut row) in out.axis_iter_mut(Axis(0)).enumerate() {
+            let (mu, sigma) = (self.mean[i], self.std[i]);
+            row.mapv_inplace(|v| (v - mu) / sigma);
+        }
+        Ok(out)
+    }
+
+    /// X = X̃ · σ + μ: back to the original units, (d × m) → (d × m).
+    pub fn inverse(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = x.to_owned();
+        for (i, mut row) in out.axis_iter_mut(Axis(0)).enumerate() {
+            let (mu, sigma) = (self.mean[i], self.std[i]);
+            row.mapv_inplace(|v| v * sigma + mu);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn matches_r_scale_by_hand() {
+        // R: scale(c(1, 2, 3, 6)) → mean 3, sd = sqrt((4+1+0+9)/3) = sqrt(14/3)
+        let x = array![[1.0, 2.0, 3.0, 6.0]];
+        let s = Standardizer::fit(x.view());
+        assert_eq!(s.mean, vec![3.0]);
+        assert!((s.std[0] - (14.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        let t = s.transform(x.view()).unwrap();
+        assert!((t[[0, 0]] + 2.0 / (14.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        let back = s.inverse(t.view());
+        assert!((back[[0, 3]] - 6.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn test_set_uses_train_statistics() {
+        let train = array![[0.0, 2.0, 4.0]];
+        let test = array![[100.0]];
+        let s = Standardizer::fit(train.view());
+        // μ = 2, σ = 2: the test value is scaled by the training statistics, not its own.
+        assert_eq!(s.transform(test.view()).unwrap()[[0, 0]], 49.0);
+    }
+
+    #[test]
+    fn constant_feature_is_left_unscaled() {
+        let s = Standardizer::fit(array![[5.0, 5.0, 5.0]].view());
+        assert_eq!(s.std, vec![1.0]);
+        assert_eq!(s.transform(array![[5.0]].view()).unwrap()[[0, 0]], 0.0);
+    }
+}

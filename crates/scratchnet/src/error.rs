@@ -1,0 +1,84 @@
+//! The library's one error type.
+//!
+//! Every message says what went wrong, what was found, and (where it helps) what to do,
+//! on one line: `data.csv:17: column "x2": "abc" is not a number`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in scratchnet. Each variant is a user-facing problem
+/// (bad input, bad settings, a file that cannot be read or written) except
+/// [`Error::Internal`], which is a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A data file is malformed; `line` is 1-based as an editor shows it (the header is line 1).
+    #[error("{}:{line}: {message}", path.display())]
+    Data {
+        /// The file that was read.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong on that line.
+        message: String,
+    },
+    /// A data file is wrong as a whole (empty, no rows, missing column, one class …).
+    #[error("{}: {message}", path.display())]
+    DataFile {
+        /// The file that was read.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A model file cannot be used (not ours, a future version, inconsistent shapes …).
+    #[error("{}: {message}", path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A setting is out of range or settings do not fit together.
+    #[error("{0}")]
+    Config(String),
+    /// Data in memory does not fit the operation (shapes, classes).
+    #[error("{0}")]
+    Invalid(String),
+    /// Training diverged: the loss or a parameter stopped being finite.
+    #[error(
+        "training diverged at epoch {epoch}: the loss or a weight became NaN or infinite; \
+         try a smaller learning rate (got {learning_rate})"
+    )]
+    Diverged {
+        /// The epoch at which the problem was detected.
+        epoch: usize,
+        /// The learning rate in use.
+        learning_rate: f64,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+    /// A bug in scratchnet: please report it.
+    #[error("internal error (a bug in scratchnet, please report it): {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// True for a bug in scratchnet rather than a problem with the input.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Error::Internal(_))
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
