@@ -23,7 +23,10 @@ pub struct Experiment {
 
 impl Default for Experiment {
     fn default() -> Self {
-        Experiment { config: TrainConfig::default(), test_split: 0.2 }
+        Experiment {
+            config: TrainConfig::default(),
+            test_split: 0.2,
+        }
     }
 }
 
@@ -89,8 +92,16 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Report> {
     let cache = model.network.forward(xs.view());
     let y = data.y();
     let loss = model.network.cost(&cache, y.view());
-    let predicted: Vec<usize> = cache.output().row(0).iter().map(|&p| usize::from(p > 0.5)).collect();
-    Ok(Report::new(loss, ConfusionMatrix::from_labels(&predicted, &data.labels)))
+    let predicted: Vec<usize> = cache
+        .output()
+        .row(0)
+        .iter()
+        .map(|&p| usize::from(p > 0.5))
+        .collect();
+    Ok(Report::new(
+        loss,
+        ConfusionMatrix::from_labels(&predicted, &data.labels),
+    ))
 }
 
 impl Experiment {
@@ -106,10 +117,17 @@ impl Experiment {
     }
 
     /// Runs the experiment on `data`; `on_epoch` sees the network's progress.
-    pub fn run(&self, data: &Dataset, on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>) -> Result<Outcome> {
+    pub fn run(
+        &self,
+        data: &Dataset,
+        on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>,
+    ) -> Result<Outcome> {
         self.validate()?;
         if data.classes.len() != 2 {
-            return Err(Error::Invalid(format!("need two classes, got {}", data.classes.len())));
+            return Err(Error::Invalid(format!(
+                "need two classes, got {}",
+                data.classes.len()
+            )));
         }
         // set.seed(69); df[sample(nrow(df)), ]; 80/20 split
         let mut shuffled = data.clone();
@@ -130,10 +148,15 @@ impl Experiment {
         let fitted = self.config.fit(x_train.view(), y_train.view(), on_epoch)?;
         let seconds = start.elapsed().as_secs_f64();
 
-        let baseline_cfg = TrainConfig { hidden: vec![], ..self.config.clone() };
+        let baseline_cfg = TrainConfig {
+            hidden: vec![],
+            ..self.config.clone()
+        };
         let start = Instant::now();
         let base_net = baseline_cfg.init_network(x_train.view(), y_train.view())?;
-        let base_fit = baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), |_| ControlFlow::Continue(()))?;
+        let base_fit = baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), |_| {
+            ControlFlow::Continue(())
+        })?;
         let baseline_seconds = start.elapsed().as_secs_f64();
 
         let wrap = |network, history: &[f64], cfg: &TrainConfig| Model {
@@ -157,14 +180,29 @@ impl Experiment {
             epochs: model.training.epochs,
             seconds,
             train: evaluate(&model, &train)?,
-            test: if has_test { Some(evaluate(&model, &test)?) } else { None },
+            test: if has_test {
+                Some(evaluate(&model, &test)?)
+            } else {
+                None
+            },
             baseline: BaselineReport {
                 model: "logistic regression".into(),
                 seconds: baseline_seconds,
                 train: evaluate(&baseline, &train)?,
-                test: if has_test { Some(evaluate(&baseline, &test)?) } else { None },
+                test: if has_test {
+                    Some(evaluate(&baseline, &test)?)
+                } else {
+                    None
+                },
             },
         };
-        Ok(Outcome { model, baseline, train, test, history: fitted.history, report })
+        Ok(Outcome {
+            model,
+            baseline,
+            train,
+            test,
+            history: fitted.history,
+            report,
+        })
     }
 }

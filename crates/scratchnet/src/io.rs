@@ -24,11 +24,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             ),
         ));
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if name.is_empty() || path.is_dir() {
         return Err(Error::io(
             path,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "cannot write: not a file name"),
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "cannot write: not a file name",
+            ),
         ));
     }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -57,7 +63,11 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left behind"
+        );
     }
 
     #[test]

@@ -73,7 +73,9 @@ pub fn binary_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
 pub fn mean_squared_error(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     let m = a.ncols().max(1) as f64;
     let mut sum = 0.0;
-    Zip::from(a).and(y).for_each(|&av, &yv| sum += 0.5 * (av - yv) * (av - yv));
+    Zip::from(a)
+        .and(y)
+        .for_each(|&av, &yv| sum += 0.5 * (av - yv) * (av - yv));
     sum / m
 }
 

@@ -61,7 +61,11 @@ impl ConfusionMatrix {
     /// 2·P·R / (P + R); 0 when P + R = 0.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 
     /// Warnings for metrics that were undefined and reported as 0.
@@ -78,7 +82,11 @@ impl ConfusionMatrix {
 }
 
 fn ratio(num: usize, den: usize) -> f64 {
-    if den == 0 { 0.0 } else { num as f64 / den as f64 }
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
 }
 
 /// The metrics of one model on one data set, as the JSON report shows them.
@@ -125,7 +133,15 @@ mod tests {
         //            pred: 1 1 1 0 0 0 1 0
         //            true: 1 0 1 0 1 0 1 0   → TP 3, FP 1, TN 3, FN 1
         let c = ConfusionMatrix::from_labels(&[1, 1, 1, 0, 0, 0, 1, 0], &[1, 0, 1, 0, 1, 0, 1, 0]);
-        assert_eq!(c, ConfusionMatrix { tp: 3, fp: 1, tn: 3, fn_: 1 });
+        assert_eq!(
+            c,
+            ConfusionMatrix {
+                tp: 3,
+                fp: 1,
+                tn: 3,
+                fn_: 1
+            }
+        );
         assert_eq!(c.accuracy(), 0.75);
         assert_eq!(c.precision(), 0.75);
         assert_eq!(c.recall(), 0.75);
@@ -136,7 +152,12 @@ mod tests {
     #[test]
     fn asymmetric_example() {
         // TP 2, FP 3, TN 4, FN 1: P = 2/5, R = 2/3, F1 = 2·(0.4·2/3)/(0.4+2/3) = 0.5
-        let c = ConfusionMatrix { tp: 2, fp: 3, tn: 4, fn_: 1 };
+        let c = ConfusionMatrix {
+            tp: 2,
+            fp: 3,
+            tn: 4,
+            fn_: 1,
+        };
         assert_eq!(c.accuracy(), 0.6);
         assert_eq!(c.precision(), 0.4);
         assert!((c.recall() - 2.0 / 3.0).abs() < 1e-15);
@@ -164,7 +185,13 @@ mod tests {
 
     #[test]
     fn json_uses_fn_for_false_negatives() {
-        let s = serde_json::to_string(&ConfusionMatrix { tp: 1, fp: 2, tn: 3, fn_: 4 }).unwrap();
+        let s = serde_json::to_string(&ConfusionMatrix {
+            tp: 1,
+            fp: 2,
+            tn: 3,
+            fn_: 4,
+        })
+        .unwrap();
         assert_eq!(s, r#"{"tp":1,"fp":2,"tn":3,"fn":4}"#);
     }
 }

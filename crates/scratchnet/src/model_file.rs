@@ -120,15 +120,22 @@ impl Model {
     /// Writes the model to `path` atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
         if !self.network.is_finite() {
-            return Err(Error::Invalid("refusing to save a model whose weights are not all finite".into()));
+            return Err(Error::Invalid(
+                "refusing to save a model whose weights are not all finite".into(),
+            ));
         }
         crate::io::write_atomic(path, self.to_json().as_bytes())
     }
 
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let err = |message: String| Error::Model { path: path.to_path_buf(), message };
-        let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+        let err = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        let size = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
         if size > MAX_FILE_BYTES {
             return Err(err(format!(
                 "file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit for model files"
@@ -161,7 +168,8 @@ impl Model {
             Some(0) => return Err("model format version 0 does not exist".into()),
             Some(_) => {}
         }
-        let file: ModelFile = serde_json::from_slice(bytes).map_err(|e| format!("malformed model file: {e}"))?;
+        let file: ModelFile =
+            serde_json::from_slice(bytes).map_err(|e| format!("malformed model file: {e}"))?;
         Model::from_file(file)
     }
 
@@ -171,7 +179,10 @@ impl Model {
             return Err("model has no features".into());
         }
         if file.classes.len() != 2 || file.classes[0] == file.classes[1] {
-            return Err(format!("model must have two distinct classes, has {:?}", file.classes));
+            return Err(format!(
+                "model must have two distinct classes, has {:?}",
+                file.classes
+            ));
         }
         let st = &file.standardizer;
         if st.mean.len() != d || st.std.len() != d {
@@ -181,7 +192,9 @@ impl Model {
                 st.std.len()
             ));
         }
-        if st.mean.iter().any(|v| !v.is_finite()) || st.std.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        if st.mean.iter().any(|v| !v.is_finite())
+            || st.std.iter().any(|v| !(v.is_finite() && *v > 0.0))
+        {
             return Err("standardizer has non-finite means or non-positive deviations".into());
         }
         let mut layers = Vec::with_capacity(file.layers.len());
@@ -200,21 +213,28 @@ impl Model {
                 ));
             }
             if l.bias.len() != n_out {
-                return Err(format!("{here}: bias has {} entries, expected {n_out}", l.bias.len()));
+                return Err(format!(
+                    "{here}: bias has {} entries, expected {n_out}",
+                    l.bias.len()
+                ));
             }
             let flat: Vec<f64> = l.weights.into_iter().flatten().collect();
             if flat.iter().chain(&l.bias).any(|v| !v.is_finite()) {
                 return Err(format!("{here} has non-finite weights"));
             }
             let w = Array2::from_shape_vec((n_out, n_in), flat).map_err(|e| e.to_string())?;
-            layers.push(Dense::new(w, Array1::from(l.bias), l.activation).map_err(|e| e.to_string())?);
+            layers.push(
+                Dense::new(w, Array1::from(l.bias), l.activation).map_err(|e| e.to_string())?,
+            );
             n_in = n_out;
         }
         if layers.is_empty() {
             return Err("model has no layers".into());
         }
         if n_in != 1 {
-            return Err(format!("the output layer has {n_in} units; a binary classifier has 1"));
+            return Err(format!(
+                "the output layer has {n_in} units; a binary classifier has 1"
+            ));
         }
         let network = Network::new(layers).map_err(|e| e.to_string())?;
         Ok(Model {
@@ -235,16 +255,34 @@ mod tests {
     use rand::SeedableRng;
 
     fn model() -> Model {
-        let sizes = LayerSizes { n_x: 2, n_h: vec![3], n_y: 1 };
-        let network =
-            Network::init(&sizes, Activation::Tanh, Activation::Sigmoid, Init::Xavier, &mut crate::Rng::seed_from_u64(1)).unwrap();
+        let sizes = LayerSizes {
+            n_x: 2,
+            n_h: vec![3],
+            n_y: 1,
+        };
+        let network = Network::init(
+            &sizes,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Init::Xavier,
+            &mut crate::Rng::seed_from_u64(1),
+        )
+        .unwrap();
         Model {
             features: vec!["a".into(), "b".into()],
             target: "y".into(),
             classes: vec!["no".into(), "yes".into()],
-            standardizer: Standardizer { mean: vec![1.0, 2.0], std: vec![0.5, 3.0] },
+            standardizer: Standardizer {
+                mean: vec![1.0, 2.0],
+                std: vec![0.5, 3.0],
+            },
             network,
-            training: TrainingInfo { seed: 1, epochs: 0, learning_rate: 1.2, final_loss: 0.69 },
+            training: TrainingInfo {
+                seed: 1,
+                epochs: 0,
+                learning_rate: 1.2,
+                final_loss: 0.69,
+            },
         }
     }
 
@@ -257,15 +295,33 @@ mod tests {
 
     #[test]
     fn rejects_files_that_are_not_ours() {
-        assert!(Model::from_json(b"{\"a\": 1}").unwrap_err().contains("not a scratchnet model"));
-        assert!(Model::from_json(b"[1, 2]").unwrap_err().contains("not a scratchnet model"));
-        assert!(Model::from_json(b"hello").unwrap_err().contains("invalid JSON"));
-        assert!(Model::from_json(b"").unwrap_err().contains("not a scratchnet model"));
+        assert!(
+            Model::from_json(b"{\"a\": 1}")
+                .unwrap_err()
+                .contains("not a scratchnet model")
+        );
+        assert!(
+            Model::from_json(b"[1, 2]")
+                .unwrap_err()
+                .contains("not a scratchnet model")
+        );
+        assert!(
+            Model::from_json(b"hello")
+                .unwrap_err()
+                .contains("invalid JSON")
+        );
+        assert!(
+            Model::from_json(b"")
+                .unwrap_err()
+                .contains("not a scratchnet model")
+        );
     }
 
     #[test]
     fn rejects_a_future_version() {
-        let json = model().to_json().replace("\"version\": 1", "\"version\": 2");
+        let json = model()
+            .to_json()
+            .replace("\"version\": 1", "\"version\": 2");
         let e = Model::from_json(json.as_bytes()).unwrap_err();
         assert!(e.contains("version 2 is newer"), "{e}");
     }
@@ -275,7 +331,10 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(&model().to_json()).unwrap();
         v["layers"][1]["weights"][0].as_array_mut().unwrap().pop();
         let e = Model::from_json(v.to_string().as_bytes()).unwrap_err();
-        assert!(e.contains("layer 2: weight row 1 has 2 entries, expected 3"), "{e}");
+        assert!(
+            e.contains("layer 2: weight row 1 has 2 entries, expected 3"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -17,8 +17,14 @@ pub trait Optimizer {
 }
 
 /// `θ := θ − α · dθ` for one parameter array (matrix or vector), in place.
-pub fn gradient_descent_update<D: Dimension>(theta: &mut Array<f64, D>, d_theta: &Array<f64, D>, learning_rate: f64) {
-    Zip::from(theta).and(d_theta).for_each(|t, &d| *t -= learning_rate * d);
+pub fn gradient_descent_update<D: Dimension>(
+    theta: &mut Array<f64, D>,
+    d_theta: &Array<f64, D>,
+    learning_rate: f64,
+) {
+    Zip::from(theta)
+        .and(d_theta)
+        .for_each(|t, &d| *t -= learning_rate * d);
 }
 
 /// Plain (full-batch) gradient descent with a fixed learning rate α: the tutorial's optimizer.
@@ -48,7 +54,10 @@ mod tests {
         let layer = Dense::new(array![[1.0, -2.0]], array![0.5], Activation::Sigmoid).unwrap();
         let mut net = Network::new(vec![layer]).unwrap();
         let grads = Gradients {
-            layers: vec![DenseGrad { dw: array![[0.1, -0.2]], db: array![1.0] }],
+            layers: vec![DenseGrad {
+                dw: array![[0.1, -0.2]],
+                db: array![1.0],
+            }],
         };
         GradientDescent { learning_rate: 1.2 }.step(&mut net, &grads);
         // 1 − 1.2·0.1 = 0.88; −2 − 1.2·(−0.2) = −1.76; 0.5 − 1.2 = −0.7

@@ -130,11 +130,22 @@ impl TrainConfig {
     pub fn init_network(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Network> {
         self.validate()?;
         let sizes = LayerSizes::from_data(x, y, &self.hidden);
-        Network::init(&sizes, self.hidden_activation, Activation::Sigmoid, self.init, &mut rng(self.seed, Stream::Init))
+        Network::init(
+            &sizes,
+            self.hidden_activation,
+            Activation::Sigmoid,
+            self.init,
+            &mut rng(self.seed, Stream::Init),
+        )
     }
 
     /// Initializes and trains a network on X (n_x × m) and Y (n_y × m).
-    pub fn fit(&self, x: ArrayView2<f64>, y: ArrayView2<f64>, on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>) -> Result<Fitted> {
+    pub fn fit(
+        &self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
         let network = self.init_network(x, y)?;
         self.fit_from(network, x, y, on_epoch)
     }
@@ -150,24 +161,38 @@ impl TrainConfig {
     ) -> Result<Fitted> {
         self.validate()?;
         check_shapes(&network, x, y)?;
-        let mut optimizer = GradientDescent { learning_rate: self.learning_rate };
+        let mut optimizer = GradientDescent {
+            learning_rate: self.learning_rate,
+        };
         let mut history = Vec::with_capacity(self.epochs + 1);
         for epoch in 0..self.epochs {
             let cache = network.forward(x);
             let loss = network.cost(&cache, y);
             if !loss.is_finite() {
-                return Err(Error::Diverged { epoch, learning_rate: self.learning_rate });
+                return Err(Error::Diverged {
+                    epoch,
+                    learning_rate: self.learning_rate,
+                });
             }
             history.push(loss);
             let grads = network.backward(&cache, y);
             optimizer.step(&mut network, &grads);
-            if on_epoch(EpochInfo { epoch: epoch + 1, epochs: self.epochs, loss }).is_break() {
+            if on_epoch(EpochInfo {
+                epoch: epoch + 1,
+                epochs: self.epochs,
+                loss,
+            })
+            .is_break()
+            {
                 break;
             }
         }
         let final_loss = network.cost(&network.forward(x), y);
         if !final_loss.is_finite() || !network.is_finite() {
-            return Err(Error::Diverged { epoch: history.len(), learning_rate: self.learning_rate });
+            return Err(Error::Diverged {
+                epoch: history.len(),
+                learning_rate: self.learning_rate,
+            });
         }
         history.push(final_loss);
         Ok(Fitted { network, history })
@@ -183,7 +208,11 @@ fn check_shapes(network: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Re
         )));
     }
     if x.ncols() != y.ncols() || x.ncols() == 0 {
-        return Err(Error::Invalid(format!("X has {} samples and Y has {}; need the same, at least 1", x.ncols(), y.ncols())));
+        return Err(Error::Invalid(format!(
+            "X has {} samples and Y has {}; need the same, at least 1",
+            x.ncols(),
+            y.ncols()
+        )));
     }
     Ok(())
 }
@@ -195,9 +224,18 @@ mod tests {
 
     #[test]
     fn validate_names_the_bad_setting() {
-        let e = TrainConfig::default().learning_rate(-0.1).validate().unwrap_err().to_string();
+        let e = TrainConfig::default()
+            .learning_rate(-0.1)
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "learning rate must be positive and finite, got -0.1");
-        assert!(TrainConfig::default().learning_rate(f64::NAN).validate().is_err());
+        assert!(
+            TrainConfig::default()
+                .learning_rate(f64::NAN)
+                .validate()
+                .is_err()
+        );
         assert!(TrainConfig::default().hidden(vec![0]).validate().is_err());
     }
 
@@ -205,7 +243,10 @@ mod tests {
     fn loss_decreases_on_a_separable_toy() {
         let x = array![[-2.0, -1.0, 1.0, 2.0]];
         let y = array![[0.0, 0.0, 1.0, 1.0]];
-        let fitted = TrainConfig::default().epochs(200).fit(x.view(), y.view(), |_| ControlFlow::Continue(())).unwrap();
+        let fitted = TrainConfig::default()
+            .epochs(200)
+            .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+            .unwrap();
         assert_eq!(fitted.history.len(), 201);
         assert!(fitted.history[200] < fitted.history[0] / 10.0);
     }
@@ -215,8 +256,13 @@ mod tests {
         // Every sample on the wrong side, huge inputs: the first step overflows the weight.
         let x = array![[1e300, -1e300]];
         let y = array![[0.0, 1.0]];
-        let cfg = TrainConfig::default().hidden(vec![]).learning_rate(1e300).epochs(50);
-        let e = cfg.fit(x.view(), y.view(), |_| ControlFlow::Continue(())).unwrap_err();
+        let cfg = TrainConfig::default()
+            .hidden(vec![])
+            .learning_rate(1e300)
+            .epochs(50);
+        let e = cfg
+            .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+            .unwrap_err();
         assert!(matches!(e, Error::Diverged { .. }), "{e}");
         assert!(e.to_string().contains("smaller learning rate"));
     }
@@ -224,8 +270,15 @@ mod tests {
     #[test]
     fn init_streams_do_not_depend_on_data_size() {
         let cfg = TrainConfig::default();
-        let a = cfg.init_network(array![[0.0, 1.0]].view(), array![[0.0, 1.0]].view()).unwrap();
-        let b = cfg.init_network(array![[0.0, 1.0, 2.0]].view(), array![[0.0, 1.0, 1.0]].view()).unwrap();
+        let a = cfg
+            .init_network(array![[0.0, 1.0]].view(), array![[0.0, 1.0]].view())
+            .unwrap();
+        let b = cfg
+            .init_network(
+                array![[0.0, 1.0, 2.0]].view(),
+                array![[0.0, 1.0, 1.0]].view(),
+            )
+            .unwrap();
         assert_eq!(a, b);
     }
 }

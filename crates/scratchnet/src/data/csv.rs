@@ -37,11 +37,18 @@ pub struct RawTable {
 }
 
 fn data_err(path: &Path, line: u64, message: String) -> Error {
-    Error::Data { path: path.to_path_buf(), line, message }
+    Error::Data {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
 }
 
 fn file_err(path: &Path, message: String) -> Error {
-    Error::DataFile { path: path.to_path_buf(), message }
+    Error::DataFile {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
@@ -49,7 +56,11 @@ fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
     match e.into_kind() {
         ::csv::ErrorKind::Io(io) => Error::io(path, io),
         ::csv::ErrorKind::Utf8 { err, .. } => match line {
-            Some(l) => data_err(path, l, format!("not valid UTF-8 text (field {})", err.field() + 1)),
+            Some(l) => data_err(
+                path,
+                l,
+                format!("not valid UTF-8 text (field {})", err.field() + 1),
+            ),
             None => file_err(path, "not valid UTF-8 text".into()),
         },
         other => match line {
@@ -66,7 +77,9 @@ pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
     }
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("`{text}` is not a finite number (NaN and infinity are not allowed)")),
+        Ok(_) => Err(format!(
+            "`{text}` is not a finite number (NaN and infinity are not allowed)"
+        )),
         Err(_) => Err(format!("`{text}` is not a number")),
     }
 }
@@ -79,16 +92,25 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
         .flexible(true)
         .trim(::csv::Trim::All)
         .from_reader(std::io::BufReader::new(file));
-    let headers = reader.headers().map_err(|e| from_csv_error(path, e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| from_csv_error(path, e))?
+        .clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        return Err(file_err(path, "the file is empty; expected a header line such as `x1,x2,y`".into()));
+        return Err(file_err(
+            path,
+            "the file is empty; expected a header line such as `x1,x2,y`".into(),
+        ));
     }
     let names: Vec<String> = headers.iter().map(str::to_string).collect();
     check_header(path, &names)?;
     let column_list = names.join(", ");
     let find = |name: &str, what: &str| -> Result<usize> {
         names.iter().position(|n| n == name).ok_or_else(|| {
-            file_err(path, format!("no {what} column `{name}`; the columns are: {column_list}"))
+            file_err(
+                path,
+                format!("no {what} column `{name}`; the columns are: {column_list}"),
+            )
         })
     };
     let target_idx = match spec.target {
@@ -96,15 +118,29 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
         None => None,
     };
     let feature_idx: Vec<usize> = match spec.features {
-        Some(fs) => fs.iter().map(|f| find(f, "feature")).collect::<Result<_>>()?,
-        None => (0..names.len()).filter(|&i| Some(i) != target_idx).collect(),
+        Some(fs) => fs
+            .iter()
+            .map(|f| find(f, "feature"))
+            .collect::<Result<_>>()?,
+        None => (0..names.len())
+            .filter(|&i| Some(i) != target_idx)
+            .collect(),
     };
     if feature_idx.is_empty() {
-        return Err(file_err(path, format!("no feature columns besides the target; the columns are: {column_list}")));
+        return Err(file_err(
+            path,
+            format!("no feature columns besides the target; the columns are: {column_list}"),
+        ));
     }
     if let Some(t) = target_idx {
         if feature_idx.contains(&t) {
-            return Err(file_err(path, format!("column `{}` cannot be both a feature and the target", names[t])));
+            return Err(file_err(
+                path,
+                format!(
+                    "column `{}` cannot be both a feature and the target",
+                    names[t]
+                ),
+            ));
         }
     }
     let d = feature_idx.len();
@@ -126,17 +162,26 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
             return Err(data_err(
                 path,
                 line,
-                format!("expected {} fields ({column_list}), found {}", names.len(), record.len()),
+                format!(
+                    "expected {} fields ({column_list}), found {}",
+                    names.len(),
+                    record.len()
+                ),
             ));
         }
         for &i in &feature_idx {
-            let v = parse_feature(&record[i]).map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
+            let v = parse_feature(&record[i])
+                .map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
             values.push(v);
         }
         if let Some(t) = target_idx {
             let v = &record[t];
             if v.is_empty() {
-                return Err(data_err(path, line, format!("column `{}`: empty target value", names[t])));
+                return Err(data_err(
+                    path,
+                    line,
+                    format!("column `{}`: empty target value", names[t]),
+                ));
             }
             target_values.push(v.to_string());
         }
@@ -163,10 +208,18 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
 fn check_header(path: &Path, names: &[String]) -> Result<()> {
     for (i, n) in names.iter().enumerate() {
         if n.is_empty() {
-            return Err(data_err(path, 1, format!("column {} has an empty name in the header", i + 1)));
+            return Err(data_err(
+                path,
+                1,
+                format!("column {} has an empty name in the header", i + 1),
+            ));
         }
         if names[..i].contains(n) {
-            return Err(data_err(path, 1, format!("column name `{n}` appears twice in the header")));
+            return Err(data_err(
+                path,
+                1,
+                format!("column name `{n}` appears twice in the header"),
+            ));
         }
     }
     Ok(())
@@ -176,7 +229,12 @@ fn check_header(path: &Path, names: &[String]) -> Result<()> {
 ///
 /// Without `positive`, the positive class is the larger value in sorted order (numeric order
 /// when both values are numbers, so `0`/`1` → 1 is positive; text order otherwise).
-pub fn infer_classes(path: &Path, column: &str, values: &[String], positive: Option<&str>) -> Result<Vec<String>> {
+pub fn infer_classes(
+    path: &Path,
+    column: &str,
+    values: &[String],
+    positive: Option<&str>,
+) -> Result<Vec<String>> {
     let mut distinct: Vec<&str> = Vec::new();
     for v in values {
         if !distinct.contains(&v.as_str()) {
@@ -186,11 +244,19 @@ pub fn infer_classes(path: &Path, column: &str, values: &[String], positive: Opt
             }
         }
     }
-    let shown = |d: &[&str]| d.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let shown = |d: &[&str]| {
+        d.iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if distinct.len() < 2 {
         return Err(file_err(
             path,
-            format!("target column `{column}` has only one class ({}); binary classification needs exactly two", shown(&distinct)),
+            format!(
+                "target column `{column}` has only one class ({}); binary classification needs exactly two",
+                shown(&distinct)
+            ),
         ));
     }
     if distinct.len() > 2 {
@@ -226,7 +292,9 @@ pub fn infer_classes(path: &Path, column: &str, values: &[String], positive: Opt
 /// naming its line.
 pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>> {
     let Some((column, values)) = &table.target else {
-        return Err(Error::Internal("encode_labels called without a target column".into()));
+        return Err(Error::Internal(
+            "encode_labels called without a target column".into(),
+        ));
     };
     values
         .iter()
@@ -236,7 +304,10 @@ pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>>
                 data_err(
                     &table.path,
                     line,
-                    format!("column `{column}`: `{v}` is not one of the model's classes ({})", classes.join(", ")),
+                    format!(
+                        "column `{column}`: `{v}` is not one of the model's classes ({})",
+                        classes.join(", ")
+                    ),
                 )
             })
         })
@@ -246,9 +317,23 @@ pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>>
 impl Dataset {
     /// Loads a labelled data set: the target column `target`, the feature columns `features`
     /// (default: all others), classes inferred (see [`infer_classes`]).
-    pub fn from_csv(path: &Path, target: &str, features: Option<&[String]>, positive: Option<&str>) -> Result<Dataset> {
-        let table = read_csv(path, &CsvSpec { target: Some(target), features })?;
-        let (name, values) = table.target.as_ref().ok_or_else(|| Error::Internal("target not read".into()))?;
+    pub fn from_csv(
+        path: &Path,
+        target: &str,
+        features: Option<&[String]>,
+        positive: Option<&str>,
+    ) -> Result<Dataset> {
+        let table = read_csv(
+            path,
+            &CsvSpec {
+                target: Some(target),
+                features,
+            },
+        )?;
+        let (name, values) = table
+            .target
+            .as_ref()
+            .ok_or_else(|| Error::Internal("target not read".into()))?;
         let classes = infer_classes(path, name, values, positive)?;
         let labels = encode_labels(&table, &classes)?;
         Dataset::new(table.feature_names, name.clone(), table.x, labels, classes)
@@ -323,7 +408,13 @@ mod tests {
     #[test]
     fn features_can_be_picked() {
         let f = file("a,b,c,y\n1,2,3,0\n4,5,6,1\n");
-        let d = Dataset::from_csv(f.path(), "y", Some(&["c".to_string(), "a".to_string()]), None).unwrap();
+        let d = Dataset::from_csv(
+            f.path(),
+            "y",
+            Some(&["c".to_string(), "a".to_string()]),
+            None,
+        )
+        .unwrap();
         assert_eq!(d.feature_names, vec!["c", "a"]);
         assert_eq!(d.x[[0, 1]], 6.0);
     }
@@ -336,14 +427,21 @@ mod tests {
 
     #[test]
     fn rejects_nan_and_inf_features() {
-        assert!(message("x1,y\nNaN,0\n1,1\n").contains(":2: column `x1`: `NaN` is not a finite number"));
-        assert!(message("x1,y\n1,0\ninf,1\n").contains(":3: column `x1`: `inf` is not a finite number"));
+        assert!(
+            message("x1,y\nNaN,0\n1,1\n").contains(":2: column `x1`: `NaN` is not a finite number")
+        );
+        assert!(
+            message("x1,y\n1,0\ninf,1\n").contains(":3: column `x1`: `inf` is not a finite number")
+        );
     }
 
     #[test]
     fn rejects_ragged_rows() {
         let m = message("x1,x2,y\n1,2,0\n3,1\n");
-        assert!(m.contains(":3: expected 3 fields (x1, x2, y), found 2"), "{m}");
+        assert!(
+            m.contains(":3: expected 3 fields (x1, x2, y), found 2"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -355,7 +453,10 @@ mod tests {
     #[test]
     fn rejects_missing_target_naming_columns() {
         let m = message("a,b\n1,0\n");
-        assert!(m.contains("no target column `y`; the columns are: a, b"), "{m}");
+        assert!(
+            m.contains("no target column `y`; the columns are: a, b"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -52,9 +52,18 @@ impl Dataset {
             )));
         }
         if let Some(bad) = labels.iter().find(|&&l| l >= classes.len()) {
-            return Err(Error::Invalid(format!("label {bad} is not one of the {} classes", classes.len())));
+            return Err(Error::Invalid(format!(
+                "label {bad} is not one of the {} classes",
+                classes.len()
+            )));
         }
-        Ok(Dataset { feature_names, target_name, x, labels, classes })
+        Ok(Dataset {
+            feature_names,
+            target_name,
+            x,
+            labels,
+            classes,
+        })
     }
 
     /// Number of samples m.

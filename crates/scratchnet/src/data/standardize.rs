@@ -37,14 +37,21 @@ impl Standardizer {
             };
             let sigma = var.sqrt();
             mean.push(mu);
-            std.push(if sigma > 0.0 && sigma.is_finite() { sigma } else { 1.0 });
+            std.push(if sigma > 0.0 && sigma.is_finite() {
+                sigma
+            } else {
+                1.0
+            });
         }
         Standardizer { mean, std }
     }
 
     /// The identity standardizer for d features (μ = 0, σ = 1).
     pub fn identity(d: usize) -> Self {
-        Standardizer { mean: vec![0.0; d], std: vec![1.0; d] }
+        Standardizer {
+            mean: vec![0.0; d],
+            std: vec![1.0; d],
+        }
     }
 
     /// Number of features d.

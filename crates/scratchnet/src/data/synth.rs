@@ -34,8 +34,14 @@ pub enum Generator {
 
 impl Generator {
     /// Every generator, in the order the help lists them.
-    pub const ALL: [Generator; 6] =
-        [Generator::Flower, Generator::Moons, Generator::Circles, Generator::Xor, Generator::Spiral, Generator::Gaussians];
+    pub const ALL: [Generator; 6] = [
+        Generator::Flower,
+        Generator::Moons,
+        Generator::Circles,
+        Generator::Xor,
+        Generator::Spiral,
+        Generator::Gaussians,
+    ];
 
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
@@ -69,16 +75,24 @@ impl Generator {
     /// Generates `n` samples with `classes` classes (2 unless [`Generator::supports_classes`]).
     pub fn generate(self, n: usize, classes: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
         if n < classes {
-            return Err(Error::Config(format!("need at least one sample per class: -n {n} with {classes} classes")));
+            return Err(Error::Config(format!(
+                "need at least one sample per class: -n {n} with {classes} classes"
+            )));
         }
         if !(noise >= 0.0 && noise.is_finite()) {
-            return Err(Error::Config(format!("--noise must be a non-negative number, got {noise}")));
+            return Err(Error::Config(format!(
+                "--noise must be a non-negative number, got {noise}"
+            )));
         }
         if classes < 2 || (classes > 2 && !self.supports_classes()) {
             return Err(Error::Config(format!(
                 "`{}` makes exactly 2 classes, got --classes {classes}{}",
                 self.name(),
-                if self.supports_classes() { "" } else { " (spiral and gaussians make more)" }
+                if self.supports_classes() {
+                    ""
+                } else {
+                    " (spiral and gaussians make more)"
+                }
             )));
         }
         let mut points: Vec<(f64, f64, usize)> = Vec::with_capacity(n);
@@ -89,7 +103,10 @@ impl Generator {
                 points.push((a, b, class));
             }
         }
-        let x = Array2::from_shape_fn((2, n), |(r, j)| if r == 0 { points[j].0 } else { points[j].1 });
+        let x = Array2::from_shape_fn(
+            (2, n),
+            |(r, j)| if r == 0 { points[j].0 } else { points[j].1 },
+        );
         Dataset::new(
             vec!["x1".into(), "x2".into()],
             "y".into(),
@@ -99,7 +116,15 @@ impl Generator {
         )
     }
 
-    fn point(self, class: usize, classes: usize, i: usize, count: usize, noise: f64, rng: &mut Rng) -> (f64, f64) {
+    fn point(
+        self,
+        class: usize,
+        classes: usize,
+        i: usize,
+        count: usize,
+        noise: f64,
+        rng: &mut Rng,
+    ) -> (f64, f64) {
         let mut gauss = || -> f64 { StandardNormal.sample(rng) };
         let c = class as f64;
         match self {
@@ -111,7 +136,11 @@ impl Generator {
             }
             Generator::Moons => {
                 let t = linspace(0.0, PI, i, count);
-                let (a, b) = if class == 0 { (t.cos(), t.sin()) } else { (1.0 - t.cos(), 0.5 - t.sin()) };
+                let (a, b) = if class == 0 {
+                    (t.cos(), t.sin())
+                } else {
+                    (1.0 - t.cos(), 0.5 - t.sin())
+                };
                 (a + noise * gauss(), b + noise * gauss())
             }
             Generator::Circles => {
@@ -142,7 +171,10 @@ impl Generator {
             }
             Generator::Gaussians => {
                 let angle = 2.0 * PI * c / classes as f64 + PI / 4.0;
-                (2.0 * angle.cos() + noise * gauss(), 2.0 * angle.sin() + noise * gauss())
+                (
+                    2.0 * angle.cos() + noise * gauss(),
+                    2.0 * angle.sin() + noise * gauss(),
+                )
             }
         }
     }
@@ -150,7 +182,11 @@ impl Generator {
 
 /// The i-th of `count` evenly spaced values from `a` to `b` inclusive (numpy's `linspace`).
 fn linspace(a: f64, b: f64, i: usize, count: usize) -> f64 {
-    if count <= 1 { a } else { a + (b - a) * i as f64 / (count - 1) as f64 }
+    if count <= 1 {
+        a
+    } else {
+        a + (b - a) * i as f64 / (count - 1) as f64
+    }
 }
 
 /// The tutorial's planar flower: `n` points, half per class, with its classic noise 0.2.
@@ -194,7 +230,12 @@ mod tests {
     fn flower_resembles_the_reference_draw() {
         // Same generator as ../shared/data/planar_flower.csv: compare the spread of the points.
         let d = flower(400, &mut Rng::seed_from_u64(2)).unwrap();
-        let mean_r: f64 = d.x.columns().into_iter().map(|c| c[0].hypot(c[1])).sum::<f64>() / 400.0;
+        let mean_r: f64 =
+            d.x.columns()
+                .into_iter()
+                .map(|c| c[0].hypot(c[1]))
+                .sum::<f64>()
+                / 400.0;
         // E|4 sin 4t| = 8/π ≈ 2.55
         assert!((mean_r - 2.55).abs() < 0.25, "mean radius {mean_r}");
     }
@@ -202,9 +243,15 @@ mod tests {
     #[test]
     fn every_generator_is_seeded_and_balanced() {
         for g in Generator::ALL {
-            let a = g.generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(5)).unwrap();
-            let b = g.generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(5)).unwrap();
-            let c = g.generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(6)).unwrap();
+            let a = g
+                .generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(5))
+                .unwrap();
+            let b = g
+                .generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(5))
+                .unwrap();
+            let c = g
+                .generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(6))
+                .unwrap();
             assert_eq!(a, b, "{g}");
             assert_ne!(a, c, "{g}");
             assert_eq!(a.class_counts(), vec![51, 50], "{g}");
@@ -214,9 +261,19 @@ mod tests {
 
     #[test]
     fn multiclass_generators() {
-        let d = Generator::Spiral.generate(300, 3, 0.2, &mut Rng::seed_from_u64(1)).unwrap();
+        let d = Generator::Spiral
+            .generate(300, 3, 0.2, &mut Rng::seed_from_u64(1))
+            .unwrap();
         assert_eq!(d.class_counts(), vec![100, 100, 100]);
-        assert!(Generator::Moons.generate(300, 3, 0.1, &mut Rng::seed_from_u64(1)).is_err());
-        assert!(Generator::Flower.generate(10, 2, -1.0, &mut Rng::seed_from_u64(1)).is_err());
+        assert!(
+            Generator::Moons
+                .generate(300, 3, 0.1, &mut Rng::seed_from_u64(1))
+                .is_err()
+        );
+        assert!(
+            Generator::Flower
+                .generate(10, 2, -1.0, &mut Rng::seed_from_u64(1))
+                .is_err()
+        );
     }
 }

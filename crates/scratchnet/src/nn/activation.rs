@@ -116,7 +116,12 @@ impl Activation {
     }
 
     /// dZ = dA ⊙ g'(Z): the gradient through the activation, (h × m) → (h × m).
-    pub fn backward(self, da: ArrayView2<f64>, z: ArrayView2<f64>, a: ArrayView2<f64>) -> Array2<f64> {
+    pub fn backward(
+        self,
+        da: ArrayView2<f64>,
+        z: ArrayView2<f64>,
+        a: ArrayView2<f64>,
+    ) -> Array2<f64> {
         let mut dz = da.to_owned();
         Zip::from(&mut dz)
             .and(z)
@@ -167,7 +172,10 @@ mod tests {
                 let h = 1e-6;
                 let numeric = (act.value(z + h) - act.value(z - h)) / (2.0 * h);
                 let analytic = act.derivative(z, act.value(z));
-                assert!((numeric - analytic).abs() < 1e-8, "{act} at {z}: {numeric} vs {analytic}");
+                assert!(
+                    (numeric - analytic).abs() < 1e-8,
+                    "{act} at {z}: {numeric} vs {analytic}"
+                );
             }
         }
     }

@@ -96,7 +96,13 @@ impl Dense {
     }
 
     /// A freshly initialized layer: W drawn by `init`, b = 0.
-    pub fn init(n_in: usize, n_out: usize, activation: Activation, init: Init, rng: &mut Rng) -> Self {
+    pub fn init(
+        n_in: usize,
+        n_out: usize,
+        activation: Activation,
+        init: Init,
+        rng: &mut Rng,
+    ) -> Self {
         Dense {
             w: init.weights(n_out, n_in, rng),
             b: Array1::zeros(n_out),
@@ -151,7 +157,12 @@ mod tests {
     #[test]
     fn forward_on_a_2x3_input_matches_hand_values() {
         // W (2×2), b (2), X (2×3): Z = W·X + b by hand.
-        let layer = Dense::new(array![[1.0, 2.0], [-1.0, 0.5]], array![0.5, -1.0], Activation::Identity).unwrap();
+        let layer = Dense::new(
+            array![[1.0, 2.0], [-1.0, 0.5]],
+            array![0.5, -1.0],
+            Activation::Identity,
+        )
+        .unwrap();
         let x = array![[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]];
         let cache = layer.forward(x.view());
         assert_eq!(cache.z, array![[1.5, 2.5, 0.5], [-2.0, -0.5, -3.5]]);

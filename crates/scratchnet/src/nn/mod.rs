@@ -12,5 +12,9 @@ pub use network::{Cache, Gradients, LayerSizes, Network};
 
 /// `2-4-1` from `[2, 4, 1]`.
 pub fn describe_sizes(sizes: &[usize]) -> String {
-    sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-")
+    sizes
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join("-")
 }

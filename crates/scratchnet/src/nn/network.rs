@@ -114,7 +114,13 @@ impl Network {
     /// A freshly initialized network (the tutorial's `initializeParameters`): weights drawn by
     /// `init` layer by layer from `rng`, biases zero; `hidden` on every hidden layer, `output`
     /// on the last.
-    pub fn init(sizes: &LayerSizes, hidden: Activation, output: Activation, init: Init, rng: &mut Rng) -> Result<Self> {
+    pub fn init(
+        sizes: &LayerSizes,
+        hidden: Activation,
+        output: Activation,
+        init: Init,
+        rng: &mut Rng,
+    ) -> Result<Self> {
         let all = sizes.all();
         if let Some(pos) = all.iter().position(|&n| n == 0) {
             return Err(Error::Config(format!(
@@ -160,7 +166,11 @@ impl Network {
                 uniq.push(a);
             }
         }
-        format!("{} {}", crate::nn::describe_sizes(&self.sizes()), uniq.join("/"))
+        format!(
+            "{} {}",
+            crate::nn::describe_sizes(&self.sizes()),
+            uniq.join("/")
+        )
     }
 
     /// Total number of weights and biases.
@@ -197,15 +207,21 @@ impl Network {
         // dZ_L = A_L − Y  (sigmoid + cross-entropy, identity + squared error)
         let mut dz = loss::output_delta(cache.layers[n - 1].a.view(), y);
         for l in (0..n).rev() {
-            let a_prev = if l == 0 { cache.x } else { cache.layers[l - 1].a.view() };
+            let a_prev = if l == 0 {
+                cache.x
+            } else {
+                cache.layers[l - 1].a.view()
+            };
             let (grad, da_prev) = self.layers[l].backward(dz.view(), a_prev, l > 0);
             grads.push(grad);
             if let Some(da_prev) = da_prev {
                 // dZ_(l−1) = dA_(l−1) ⊙ g'(Z_(l−1)), e.g. dZ1 = W2ᵀ·dZ2 ⊙ (1 − A1²)
                 let below = &cache.layers[l - 1];
-                dz = self.layers[l - 1]
-                    .activation
-                    .backward(da_prev.view(), below.z.view(), below.a.view());
+                dz = self.layers[l - 1].activation.backward(
+                    da_prev.view(),
+                    below.z.view(),
+                    below.a.view(),
+                );
             }
         }
         grads.reverse();
@@ -241,8 +257,19 @@ mod tests {
     use rand::SeedableRng;
 
     fn tutorial_net() -> Network {
-        let sizes = LayerSizes { n_x: 2, n_h: vec![4], n_y: 1 };
-        Network::init(&sizes, Activation::Tanh, Activation::Sigmoid, Init::SmallUniform, &mut Rng::seed_from_u64(69)).unwrap()
+        let sizes = LayerSizes {
+            n_x: 2,
+            n_h: vec![4],
+            n_y: 1,
+        };
+        Network::init(
+            &sizes,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Init::SmallUniform,
+            &mut Rng::seed_from_u64(69),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -282,8 +309,18 @@ mod tests {
 
     #[test]
     fn zero_hidden_units_is_an_error() {
-        let sizes = LayerSizes { n_x: 2, n_h: vec![0], n_y: 1 };
-        let r = Network::init(&sizes, Activation::Tanh, Activation::Sigmoid, Init::SmallUniform, &mut Rng::seed_from_u64(1));
+        let sizes = LayerSizes {
+            n_x: 2,
+            n_h: vec![0],
+            n_y: 1,
+        };
+        let r = Network::init(
+            &sizes,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Init::SmallUniform,
+            &mut Rng::seed_from_u64(1),
+        );
         assert!(r.is_err());
     }
 }
