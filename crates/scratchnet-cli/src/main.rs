@@ -1,3 +1,46 @@
-fn main() {
-    println!("Hello, world!");
+//! The `scratchnet` binary: parse, run, report errors once, exit with a documented code.
+
+mod cli;
+mod commands;
+mod explain;
+mod progress;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code for bad input or usage.
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a bug in scratchnet.
+const EXIT_INTERNAL: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Demo(a) => commands::demo(a),
+        cli::Command::Generate(a) => commands::generate(a),
+        cli::Command::Train(a) => commands::train(a),
+        cli::Command::Eval(a) => commands::eval(a),
+        cli::Command::Predict(a) => commands::predict(a),
+        cli::Command::Explain(a) => explain::explain(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints the error on one line and picks the exit code.
+fn report(e: &anyhow::Error) -> ExitCode {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        if io.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::SUCCESS;
+        }
+    }
+    eprintln!("error: {e:#}");
+    match e.downcast_ref::<scratchnet::Error>() {
+        Some(err) if err.is_internal() => ExitCode::from(EXIT_INTERNAL),
+        _ => ExitCode::from(EXIT_BAD_INPUT),
+    }
 }

@@ -341,6 +341,11 @@ impl Dataset {
 
     /// Writes the data set as CSV (features, then the target as its class label), atomically.
     pub fn to_csv(&self, path: &Path) -> Result<()> {
+        crate::io::write_atomic(path, self.to_csv_string().as_bytes())
+    }
+
+    /// The data set as CSV text: a header, then one row per sample (features, then the label).
+    pub fn to_csv_string(&self) -> String {
         let mut out = String::with_capacity(self.n_samples() * 16 * (self.n_features() + 1));
         out.push_str(&self.feature_names.join(","));
         out.push(',');
@@ -354,7 +359,7 @@ impl Dataset {
             out.push_str(&self.classes[self.labels[j]]);
             out.push('\n');
         }
-        crate::io::write_atomic(path, out.as_bytes())
+        out
     }
 }
 

@@ -1,0 +1,200 @@
+//! Command-line arguments (clap derive). Every flag documents its meaning and default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A neural network from scratch: the "neural net from scratch" tutorial as a fast,
+/// dependable command-line classifier.
+#[derive(Debug, Parser)]
+#[command(name = "scratchnet", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted."
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole tutorial on the built-in planar flower data and print the results.
+    Demo(DemoArgs),
+    /// Write a synthetic data set as CSV (header x1,x2,y).
+    Generate(GenerateArgs),
+    /// Train a network on a CSV file and optionally save the model.
+    Train(TrainArgs),
+    /// Evaluate a saved model on labelled data.
+    Eval(EvalArgs),
+    /// Predict labels (and probabilities) for new data with a saved model.
+    Predict(PredictArgs),
+    /// Print each step of the tutorial: the equation, the shapes and what they mean.
+    Explain(ExplainArgs),
+}
+
+/// Training settings shared by `demo` and `train`.
+#[derive(Debug, Args, Clone)]
+pub struct TrainingFlags {
+    /// Hidden layer sizes, comma-separated ("4", "16,8"; "" for logistic regression).
+    #[arg(long, value_name = "SIZES", default_value = "4", value_parser = parse_hidden)]
+    pub hidden: HiddenSizes,
+    /// Number of full-batch gradient-descent epochs (0 writes the initial weights).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub epochs: usize,
+    /// Learning rate α.
+    #[arg(
+        long,
+        value_name = "ALPHA",
+        default_value_t = 1.2,
+        allow_negative_numbers = true
+    )]
+    pub lr: f64,
+    /// Seed of every random choice (data, shuffle, split, initial weights).
+    #[arg(long, value_name = "S", default_value_t = 69)]
+    pub seed: u64,
+    /// Share of rows held out for testing, in [0, 1).
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 0.2,
+        allow_negative_numbers = true
+    )]
+    pub test_split: f64,
+}
+
+/// `scratchnet demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub training: TrainingFlags,
+    /// Also write the model (model.json), the baseline (baseline.json) and the JSON report
+    /// (report.json) into this directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `scratchnet generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The data set: flower, moons, circles, xor, spiral or gaussians.
+    #[arg(value_name = "KIND")]
+    pub kind: String,
+    /// Number of points.
+    #[arg(short = 'n', long = "samples", value_name = "N", default_value_t = 400)]
+    pub n: usize,
+    /// Standard deviation of the noise (default: the data set's classic value, e.g. 0.2 for flower).
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub noise: Option<f64>,
+    /// Number of classes (spiral and gaussians only).
+    #[arg(long, value_name = "K", default_value_t = 2)]
+    pub classes: usize,
+    /// Seed of the generator.
+    #[arg(long, value_name = "S", default_value_t = 69)]
+    pub seed: u64,
+    /// Output CSV file (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `scratchnet train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The CSV file: a header line, numeric feature columns and a target column.
+    #[arg(value_name = "DATA.csv")]
+    pub data: PathBuf,
+    /// Name of the target column (two distinct values, any text).
+    #[arg(long, value_name = "COLUMN", default_value = "y")]
+    pub target: String,
+    /// Feature columns to use, comma-separated (default: every column but the target).
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+    /// The target value that counts as positive (1); default: the larger value in sorted order.
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    #[command(flatten)]
+    pub training: TrainingFlags,
+    /// Write the trained model here (JSON).
+    #[arg(short, long, value_name = "MODEL.json")]
+    pub output: Option<PathBuf>,
+    /// Print the JSON report on standard output and nothing else there.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scratchnet eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A model written by `scratchnet train -o`.
+    #[arg(value_name = "MODEL.json")]
+    pub model: PathBuf,
+    /// Labelled data with the model's feature columns and target column.
+    #[arg(value_name = "DATA.csv")]
+    pub data: PathBuf,
+    /// Print the JSON report on standard output and nothing else there.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scratchnet predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A model written by `scratchnet train -o`.
+    #[arg(value_name = "MODEL.json")]
+    pub model: PathBuf,
+    /// Data with the model's feature columns (other columns are ignored).
+    #[arg(value_name = "DATA.csv")]
+    pub data: PathBuf,
+    /// Output CSV file (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write one probability column per class (`proba_<label>`).
+    #[arg(long)]
+    pub proba: bool,
+}
+
+/// `scratchnet explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Hidden layer sizes of the network to explain.
+    #[arg(long, value_name = "SIZES", default_value = "4", value_parser = parse_hidden)]
+    pub hidden: HiddenSizes,
+    /// Show the numbers of training sample N (0-based) flowing forward and backward.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Use this trained model instead of a freshly initialized network.
+    #[arg(long, value_name = "MODEL.json")]
+    pub model: Option<PathBuf>,
+    /// Data for --sample (default: the built-in flower data); needs the model's columns.
+    #[arg(long, value_name = "DATA.csv")]
+    pub data: Option<PathBuf>,
+    /// Seed for the built-in data and the fresh network.
+    #[arg(long, value_name = "S", default_value_t = 69)]
+    pub seed: u64,
+}
+
+/// Hidden layer sizes as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HiddenSizes(pub Vec<usize>);
+
+/// Parses "4", "16,8" or "" (no hidden layer).
+pub fn parse_hidden(s: &str) -> Result<HiddenSizes, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(HiddenSizes(Vec::new()));
+    }
+    s.split(',')
+        .map(|part| {
+            let part = part.trim();
+            match part.parse::<usize>() {
+                Ok(0) => Err("every hidden layer needs at least 1 unit, got 0".to_string()),
+                Ok(n) => Ok(n),
+                Err(_) => Err(format!(
+                    "`{part}` is not a number of units (expected e.g. 4 or 16,8)"
+                )),
+            }
+        })
+        .collect::<Result<Vec<usize>, String>>()
+        .map(HiddenSizes)
+}

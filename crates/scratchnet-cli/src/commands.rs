@@ -1,0 +1,356 @@
+//! The subcommands: each parses nothing itself, builds the library's settings, calls the
+//! library and prints. Progress and notes go to stderr; results to stdout.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use scratchnet::data::Dataset;
+use scratchnet::data::csv::{CsvSpec, encode_labels, read_csv};
+use scratchnet::data::synth::{self, Generator};
+use scratchnet::experiment::{Experiment, Outcome, evaluate};
+use scratchnet::metrics::Report;
+use scratchnet::model_file::Model;
+use scratchnet::nn::describe_sizes;
+use scratchnet::train::{Stream, TrainConfig, rng};
+use serde::Serialize;
+
+use crate::cli::{DemoArgs, EvalArgs, GenerateArgs, PredictArgs, TrainArgs, TrainingFlags};
+use crate::progress::Progress;
+use crate::table;
+
+fn experiment(flags: &TrainingFlags) -> Experiment {
+    Experiment {
+        config: TrainConfig {
+            hidden: flags.hidden.0.clone(),
+            epochs: flags.epochs,
+            learning_rate: flags.lr,
+            seed: flags.seed,
+            ..TrainConfig::default()
+        },
+        test_split: flags.test_split,
+    }
+}
+
+fn run_with_progress(exp: &Experiment, data: &Dataset) -> Result<Outcome> {
+    exp.validate()?;
+    let progress = Progress::new(exp.config.epochs, "training");
+    let out = exp.run(data, |info| progress.on_epoch(info));
+    progress.finish();
+    Ok(out?)
+}
+
+fn warn_undefined(report: &Report, what: &str) {
+    for w in &report.warnings {
+        eprintln!("warning: {what}: {w}");
+    }
+}
+
+fn warn_all(out: &Outcome) {
+    let r = &out.report;
+    warn_undefined(&r.train, "network, train");
+    if let Some(t) = &r.test {
+        warn_undefined(t, "network, test");
+    }
+    warn_undefined(&r.baseline.train, "logistic regression, train");
+    if let Some(t) = &r.baseline.test {
+        warn_undefined(t, "logistic regression, test");
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)?)
+}
+
+/// `scratchnet demo`: the tutorial on the built-in flower data.
+pub fn demo(args: &DemoArgs) -> Result<()> {
+    let exp = experiment(&args.training);
+    exp.validate()?;
+    let seed = exp.config.seed;
+    let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
+    let out = run_with_progress(&exp, &data)?;
+    let mut s = String::new();
+    s.push_str(&format!(
+        "scratchnet demo: the tutorial's network on the planar flower data (seed {seed})\n\n"
+    ));
+    s.push_str(&describe_run(&exp, &data, &out));
+    s.push('\n');
+    s.push_str(&table::comparison(&out.report));
+    warn_all(&out);
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        out.model.save(&dir.join("model.json"))?;
+        out.baseline.save(&dir.join("baseline.json"))?;
+        scratchnet::io::write_atomic(
+            &dir.join("report.json"),
+            (to_json(&out.report)? + "\n").as_bytes(),
+        )?;
+        s.push_str(&format!(
+            "\nwrote {0}/model.json, {0}/baseline.json and {0}/report.json\n",
+            dir.display()
+        ));
+    }
+    print!("{s}");
+    Ok(())
+}
+
+/// The tutorial's walk-through of one run: data, layer sizes, shapes, training.
+fn describe_run(exp: &Experiment, data: &Dataset, out: &Outcome) -> String {
+    let m = out.train.n_samples();
+    let counts = data.class_counts();
+    let counts: Vec<String> = data
+        .classes
+        .iter()
+        .zip(&counts)
+        .map(|(c, n)| format!("{n} × `{c}`"))
+        .collect();
+    let st = &out.model.standardizer;
+    let stats: Vec<String> = out
+        .model
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{f}: mean {:.3}, sd {:.3}", st.mean[i], st.std[i]))
+        .collect();
+    let net = &out.model.network;
+    let sizes = net.sizes();
+    let mut params = Vec::new();
+    let mut cache = Vec::new();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let n = l + 1;
+        params.push(format!(
+            "W{n} {}×{}   b{n} {}×1",
+            layer.n_out(),
+            layer.n_in(),
+            layer.n_out()
+        ));
+        cache.push(format!("Z{n} {0}×{m}   A{n} {0}×{m}", layer.n_out()));
+    }
+    let hist = &out.history;
+    let mut s = String::new();
+    s.push_str(&format!(
+        "data          {} rows ({}), shuffled, split {} train / {} test\n",
+        data.n_samples(),
+        counts.join(", "),
+        m,
+        out.test.n_samples()
+    ));
+    s.push_str(&format!(
+        "standardized  with the training statistics: {}\n",
+        stats.join("; ")
+    ));
+    s.push_str(&format!(
+        "layer sizes   n_x = {}   n_h = {}   n_y = {}   ({})\n",
+        sizes[0],
+        if sizes.len() > 2 {
+            describe_sizes(&sizes[1..sizes.len() - 1])
+        } else {
+            "none".into()
+        },
+        sizes[sizes.len() - 1],
+        net.describe()
+    ));
+    s.push_str(&format!(
+        "inputs        X {}×{m}   Y 1×{m}   (one column per sample)\n",
+        sizes[0]
+    ));
+    s.push_str(&format!("parameters    {}\n", params.join("   ")));
+    s.push_str(&format!("cache         {}\n", cache.join("   ")));
+    s.push_str(&format!(
+        "training      {} epochs of full-batch gradient descent, learning rate {}, {} initial weights\n",
+        exp.config.epochs, exp.config.learning_rate, exp.config.init
+    ));
+    if let (Some(first), Some(last)) = (hist.first(), hist.last()) {
+        s.push_str(&format!(
+            "loss          {first:.6} at epoch 0 → {last:.6} at epoch {}\n",
+            hist.len() - 1
+        ));
+    }
+    s
+}
+
+/// `scratchnet generate`.
+pub fn generate(args: &GenerateArgs) -> Result<()> {
+    let g: Generator = args.kind.parse()?;
+    let noise = args.noise.unwrap_or(g.default_noise());
+    let data = g.generate(
+        args.n,
+        args.classes,
+        noise,
+        &mut rng(args.seed, Stream::Data),
+    )?;
+    match &args.output {
+        Some(path) => {
+            data.to_csv(path)?;
+            eprintln!(
+                "wrote {} points ({}) to {}",
+                data.n_samples(),
+                g,
+                path.display()
+            );
+        }
+        None => std::io::stdout().write_all(data.to_csv_string().as_bytes())?,
+    }
+    Ok(())
+}
+
+/// `scratchnet train`.
+pub fn train(args: &TrainArgs) -> Result<()> {
+    let exp = experiment(&args.training);
+    exp.validate()?;
+    let data = Dataset::from_csv(
+        &args.data,
+        &args.target,
+        args.features.as_deref(),
+        args.positive.as_deref(),
+    )?;
+    let out = run_with_progress(&exp, &data)?;
+    warn_all(&out);
+    if let Some(path) = &args.output {
+        out.model.save(path)?;
+    }
+    if args.json {
+        println!("{}", to_json(&out.report)?);
+    } else {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "{}: target `{}` ",
+            args.data.display(),
+            data.target_name
+        ));
+        s.push_str(&format!(
+            "(positive class `{}`), features {}\n\n",
+            data.classes[1],
+            data.feature_names.join(", ")
+        ));
+        s.push_str(&describe_run(&exp, &data, &out));
+        s.push('\n');
+        s.push_str(&table::comparison(&out.report));
+        if let Some(path) = &args.output {
+            s.push_str(&format!("\nmodel written to {}\n", path.display()));
+        }
+        print!("{s}");
+    }
+    Ok(())
+}
+
+/// The JSON report of `eval`.
+#[derive(Serialize)]
+struct EvalReport<'a> {
+    model: String,
+    data: String,
+    samples: usize,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+/// Reads the model's feature columns (and, when `with_target`, its target) from a CSV file.
+fn read_for_model(model: &Model, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
+    let spec = CsvSpec {
+        target: with_target.then_some(model.target.as_str()),
+        features: Some(&model.features),
+    };
+    let table = read_csv(path, &spec).map_err(|e| match e {
+        scratchnet::Error::DataFile { path, message }
+            if message.starts_with("no feature column")
+                || message.starts_with("no target column") =>
+        {
+            scratchnet::Error::DataFile {
+                path,
+                message: format!(
+                    "{message} (the model was trained on features {} and target `{}`)",
+                    model.features.join(", "),
+                    model.target
+                ),
+            }
+        }
+        other => other,
+    })?;
+    let labels = if with_target {
+        encode_labels(&table, &model.classes)?
+    } else {
+        vec![0; table.lines.len()]
+    };
+    let lines = table.lines.clone();
+    let data = Dataset::new(
+        table.feature_names,
+        model.target.clone(),
+        table.x,
+        labels,
+        model.classes.clone(),
+    )?;
+    Ok((data, lines))
+}
+
+/// `scratchnet eval`.
+pub fn eval(args: &EvalArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let (data, _) = read_for_model(&model, &args.data, true)?;
+    let report = evaluate(&model, &data)?;
+    warn_undefined(&report, "eval");
+    if args.json {
+        let r = EvalReport {
+            model: model.network.describe(),
+            data: args.data.display().to_string(),
+            samples: data.n_samples(),
+            report: &report,
+        };
+        println!("{}", to_json(&r)?);
+    } else {
+        let heading = format!("{} on {} rows", model.network.describe(), data.n_samples());
+        let cols = vec![table::Column {
+            heading: "",
+            report: Some(&report),
+        }];
+        print!("{}", table::metrics_table(&[(heading.as_str(), cols)]));
+    }
+    Ok(())
+}
+
+/// `scratchnet predict`.
+pub fn predict(args: &PredictArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let (data, _) = read_for_model(&model, &args.data, false)?;
+    let proba = model.predict_proba(data.x.view())?;
+    let mut out = String::with_capacity(data.n_samples() * 32);
+    out.push_str("prediction");
+    if args.proba {
+        for c in &model.classes {
+            if c.contains([',', '"', '\n']) {
+                bail!("class label `{c}` cannot be used as a CSV column name");
+            }
+            out.push_str(&format!(",proba_{c}"));
+        }
+    }
+    out.push('\n');
+    for &p in proba.row(0) {
+        let label = &model.classes[usize::from(p > 0.5)];
+        out.push_str(&csv_field(label));
+        if args.proba {
+            out.push_str(&format!(",{},{}", 1.0 - p, p));
+        }
+        out.push('\n');
+    }
+    match &args.output {
+        Some(path) => {
+            scratchnet::io::write_atomic(path, out.as_bytes())?;
+            eprintln!(
+                "wrote {} predictions to {}",
+                data.n_samples(),
+                path.display()
+            );
+        }
+        None => std::io::stdout().write_all(out.as_bytes())?,
+    }
+    Ok(())
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
