@@ -41,7 +41,7 @@ pub struct TrainingFlags {
     #[arg(long, value_name = "SIZES", default_value = "4", value_parser = parse_hidden)]
     pub hidden: HiddenSizes,
     /// Number of full-batch gradient-descent epochs (0 writes the initial weights).
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value = "10000", value_parser = parse_count, allow_negative_numbers = true)]
     pub epochs: usize,
     /// Learning rate α.
     #[arg(
@@ -82,7 +82,7 @@ pub struct GenerateArgs {
     #[arg(value_name = "KIND")]
     pub kind: String,
     /// Number of points.
-    #[arg(short = 'n', long = "samples", value_name = "N", default_value_t = 400)]
+    #[arg(short = 'n', long = "samples", value_name = "N", default_value = "400", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: usize,
     /// Standard deviation of the noise (default: the data set's classic value, e.g. 0.2 for flower).
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
@@ -197,4 +197,11 @@ pub fn parse_hidden(s: &str) -> Result<HiddenSizes, String> {
         })
         .collect::<Result<Vec<usize>, String>>()
         .map(HiddenSizes)
+}
+
+/// Parses a count (epochs, samples): a whole number ≥ 0.
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse::<usize>()
+        .map_err(|_| format!("expected a whole number ≥ 0, got `{s}`"))
 }

@@ -16,7 +16,10 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_INTERNAL: u8 = 1;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let result = match &cli.command {
         cli::Command::Demo(a) => commands::demo(a),
         cli::Command::Generate(a) => commands::generate(a),
@@ -29,6 +32,29 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
+}
+
+/// `--help` and `--version` print and succeed; a usage error prints its first line (and the
+/// pointer to `--help`) and exits with 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(EXIT_BAD_INPUT)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("error: invalid usage");
+    eprintln!("{first} (see --help)");
+    ExitCode::from(EXIT_BAD_INPUT)
 }
 
 /// Prints the error on one line and picks the exit code.

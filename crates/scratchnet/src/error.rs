@@ -54,12 +54,12 @@ pub enum Error {
         learning_rate: f64,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file involved.
         path: PathBuf,
-        /// The operating-system error.
-        source: std::io::Error,
+        /// The operating-system error (its message is part of this one).
+        error: std::io::Error,
     },
     /// A bug in scratchnet: please report it.
     #[error("internal error (a bug in scratchnet, please report it): {0}")]
@@ -75,7 +75,7 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

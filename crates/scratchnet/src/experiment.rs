@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::data::{Dataset, Standardizer};
 use crate::metrics::{ConfusionMatrix, Report};
-use crate::model_file::{Model, TrainingInfo};
+use crate::model_file::Model;
 use crate::train::{EpochInfo, Stream, TrainConfig, rng};
 use crate::{Error, Result};
 
@@ -147,6 +147,7 @@ impl Experiment {
         let start = Instant::now();
         let fitted = self.config.fit(x_train.view(), y_train.view(), on_epoch)?;
         let seconds = start.elapsed().as_secs_f64();
+        let history = fitted.history.clone();
 
         let baseline_cfg = TrainConfig {
             hidden: vec![],
@@ -159,21 +160,8 @@ impl Experiment {
         })?;
         let baseline_seconds = start.elapsed().as_secs_f64();
 
-        let wrap = |network, history: &[f64], cfg: &TrainConfig| Model {
-            features: data.feature_names.clone(),
-            target: data.target_name.clone(),
-            classes: data.classes.clone(),
-            standardizer: standardizer.clone(),
-            network,
-            training: TrainingInfo {
-                seed: cfg.seed,
-                epochs: history.len() - 1,
-                learning_rate: cfg.learning_rate,
-                final_loss: *history.last().unwrap_or(&f64::NAN),
-            },
-        };
-        let model = wrap(fitted.network, &fitted.history, &self.config);
-        let baseline = wrap(base_fit.network, &base_fit.history, &baseline_cfg);
+        let model = Model::from_training(&train, standardizer.clone(), fitted, &self.config);
+        let baseline = Model::from_training(&train, standardizer, base_fit, &baseline_cfg);
         let has_test = test.n_samples() > 0;
         let report = ExperimentReport {
             model: model.network.describe(),
@@ -201,7 +189,7 @@ impl Experiment {
             baseline,
             train,
             test,
-            history: fitted.history,
+            history,
             report,
         })
     }

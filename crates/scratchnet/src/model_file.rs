@@ -16,8 +16,9 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::data::Standardizer;
+use crate::data::{Dataset, Standardizer};
 use crate::nn::{Activation, Dense, Network};
+use crate::train::{Fitted, TrainConfig};
 use crate::{Error, Result};
 
 /// The `format` value that marks our files.
@@ -85,6 +86,30 @@ struct Header {
 }
 
 impl Model {
+    /// Wraps a trained network with what it needs to read raw data: the feature names, target
+    /// and classes of `data` (the training set), the standardizer fitted on it, and how it
+    /// was trained.
+    pub fn from_training(
+        data: &Dataset,
+        standardizer: Standardizer,
+        fitted: Fitted,
+        config: &TrainConfig,
+    ) -> Model {
+        Model {
+            features: data.feature_names.clone(),
+            target: data.target_name.clone(),
+            classes: data.classes.clone(),
+            standardizer,
+            network: fitted.network,
+            training: TrainingInfo {
+                seed: config.seed,
+                epochs: fitted.history.len().saturating_sub(1),
+                learning_rate: config.learning_rate,
+                final_loss: fitted.history.last().copied().unwrap_or(f64::NAN),
+            },
+        }
+    }
+
     /// Probabilities of the positive class for raw (unstandardized) X (d × m): (1 × m).
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let xs = self.standardizer.transform(x)?;

@@ -1,0 +1,492 @@
+//! End-to-end tests: the real `scratchnet` binary on real files in a temporary directory.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn scratchnet() -> Command {
+    Command::cargo_bin("scratchnet").unwrap()
+}
+
+fn reference_flower() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scratchnet/tests/fixtures/planar_flower.csv")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn json_stdout(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("stdout is exactly one JSON document")
+}
+
+#[test]
+fn demo_prints_shapes_and_the_comparison_table() {
+    let out = scratchnet()
+        .arg("demo")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for needle in [
+        "n_x = 2   n_h = 4   n_y = 1",
+        "W1 4×2   b1 4×1   W2 1×4   b2 1×1",
+        "Z1 4×320   A1 4×320   Z2 1×320   A2 1×320",
+        "split 320 train / 80 test",
+        "network (2-4-1 tanh/sigmoid)",
+        "logistic regression",
+        "accuracy",
+        "precision",
+        "TP / FP",
+        "time",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn demo_out_writes_model_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    scratchnet()
+        .args(["demo", "--epochs", "300", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["epochs"], 300);
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["format"], "scratchnet-model");
+    assert!(out.join("baseline.json").exists());
+}
+
+#[test]
+fn generate_writes_every_kind_with_the_expected_header() {
+    let dir = tempfile::tempdir().unwrap();
+    for kind in ["flower", "moons", "circles", "xor", "spiral", "gaussians"] {
+        let p = dir.path().join(format!("{kind}.csv"));
+        scratchnet()
+            .args([
+                "generate", kind, "-n", "50", "--seed", "1", "--noise", "0.1", "-o",
+            ])
+            .arg(&p)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("x1,x2,y\n"), "{kind}");
+        assert_eq!(text.lines().count(), 51, "{kind}");
+    }
+    let a = scratchnet()
+        .args(["generate", "flower", "--seed", "3"])
+        .output()
+        .unwrap()
+        .stdout;
+    let b = scratchnet()
+        .args(["generate", "flower", "--seed", "3"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(a, b);
+    assert_eq!(String::from_utf8(a).unwrap().lines().count(), 401);
+}
+
+#[test]
+fn train_json_report_has_the_documented_keys_and_nothing_else_on_stdout() {
+    let v = json_stdout(
+        scratchnet()
+            .arg("train")
+            .arg(reference_flower())
+            .args(["--epochs", "2000", "--json"]),
+    );
+    assert_eq!(v["model"], "2-4-1 tanh/sigmoid");
+    assert_eq!(v["epochs"], 2000);
+    assert!(v["seconds"].as_f64().unwrap() >= 0.0);
+    for part in [
+        &v["train"],
+        &v["test"],
+        &v["baseline"]["train"],
+        &v["baseline"]["test"],
+    ] {
+        for key in ["loss", "accuracy", "precision", "recall", "f1"] {
+            assert!(part[key].is_number(), "{key} in {part}");
+        }
+        for key in ["tp", "fp", "tn", "fn"] {
+            assert!(part["confusion"][key].is_u64(), "{key}");
+        }
+    }
+    assert_eq!(v["baseline"]["model"], "logistic regression");
+    assert!(v["train"]["accuracy"].as_f64().unwrap() > 0.8);
+}
+
+#[test]
+fn test_split_zero_trains_on_all_rows_and_omits_test() {
+    let v = json_stdout(scratchnet().arg("train").arg(reference_flower()).args([
+        "--epochs",
+        "10",
+        "--test-split",
+        "0",
+        "--json",
+    ]));
+    assert!(v.get("test").is_none());
+    let c = &v["train"]["confusion"];
+    let total: u64 = ["tp", "fp", "tn", "fn"]
+        .iter()
+        .map(|k| c[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 400);
+}
+
+#[test]
+fn same_seed_gives_identical_model_files_different_seed_different_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |seed: &str, epochs: &str, name: &str| {
+        let p = dir.path().join(name);
+        scratchnet()
+            .arg("train")
+            .arg(reference_flower())
+            .args(["--seed", seed, "--epochs", epochs, "-o"])
+            .arg(&p)
+            .assert()
+            .success();
+        std::fs::read(p).unwrap()
+    };
+    assert_eq!(run("7", "500", "a.json"), run("7", "500", "b.json"));
+    let init7: Value = serde_json::from_slice(&run("7", "0", "c.json")).unwrap();
+    let init8: Value = serde_json::from_slice(&run("8", "0", "d.json")).unwrap();
+    assert_ne!(init7["layers"][0]["weights"], init8["layers"][0]["weights"]);
+    // --epochs 0 writes the tutorial's initial weights: U(0,1)·0.01 and zero biases.
+    for row in init7["layers"][0]["weights"].as_array().unwrap() {
+        for w in row.as_array().unwrap() {
+            let w = w.as_f64().unwrap();
+            assert!((0.0..0.01).contains(&w));
+        }
+    }
+    assert_eq!(
+        init7["layers"][0]["bias"],
+        serde_json::json!([0.0, 0.0, 0.0, 0.0])
+    );
+}
+
+#[test]
+fn text_labels_any_features_eval_and_predict_in_original_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("radius,texture,noise,diagnosis\n");
+    for i in 0..60 {
+        let r = i as f64 / 10.0;
+        let label = if r > 3.0 { "M" } else { "B" };
+        csv.push_str(&format!(
+            "{r},{},{},{label}\n",
+            (i * 7 % 11) as f64,
+            (i * 3 % 5) as f64
+        ));
+    }
+    let data = write(dir.path(), "cells.csv", &csv);
+    let model = dir.path().join("m.json");
+    scratchnet()
+        .arg("train")
+        .arg(&data)
+        .args([
+            "--target",
+            "diagnosis",
+            "--features",
+            "radius,texture",
+            "--epochs",
+            "3000",
+            "--lr",
+            "0.5",
+            "--positive",
+            "M",
+            "-o",
+        ])
+        .arg(&model)
+        .assert()
+        .success();
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(m["classes"], serde_json::json!(["B", "M"]));
+    assert_eq!(m["features"], serde_json::json!(["radius", "texture"]));
+    let v = json_stdout(
+        scratchnet()
+            .arg("eval")
+            .arg(&model)
+            .arg(&data)
+            .arg("--json"),
+    );
+    assert!(v["accuracy"].as_f64().unwrap() > 0.9, "{v}");
+    assert_eq!(v["samples"], 60);
+    let preds = dir.path().join("p.csv");
+    scratchnet()
+        .arg("predict")
+        .arg(&model)
+        .arg(&data)
+        .arg("--proba")
+        .arg("-o")
+        .arg(&preds)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&preds).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("prediction,proba_B,proba_M"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 60);
+    assert!(rows[0].starts_with("B,"));
+    assert!(rows[59].starts_with("M,"));
+}
+
+#[test]
+fn explain_shows_equations_shapes_and_one_sample() {
+    let out = scratchnet()
+        .args(["explain", "--sample", "0"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for needle in [
+        "Z1 = W1·X + b1",
+        "(4×2)·(2×320)",
+        "dW2 = (1/m)·dZ2·A1ᵀ",
+        "dZ1 = W2ᵀ·dZ2 ⊙ (1 − A1²)",
+        "Sample 0",
+        "chaotic",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?}");
+    }
+    let deep = scratchnet()
+        .args(["explain", "--hidden", "5,3"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(deep).unwrap().contains("W3 1×3"));
+}
+
+#[test]
+fn explain_with_a_trained_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    scratchnet()
+        .arg("train")
+        .arg(reference_flower())
+        .args(["--epochs", "100", "-o"])
+        .arg(&model)
+        .assert()
+        .success();
+    scratchnet()
+        .arg("explain")
+        .arg("--model")
+        .arg(&model)
+        .args(["--sample", "5"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("trained model"));
+}
+
+/// Runs scratchnet with `args` in `dir` and checks: exit code 2, one line on stderr that
+/// contains `message`, and no file at `must_not_exist`.
+fn fails(dir: &Path, args: &[&str], message: &str) {
+    let out = scratchnet().current_dir(dir).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "{args:?}: {stderr:?} lacks {message:?}"
+    );
+    assert!(
+        !dir.join("out.json").exists(),
+        "{args:?} left an output file"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn bad_input_gets_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "empty.csv", "");
+    write(d, "header.csv", "x1,x2,y\n");
+    write(d, "text.csv", "x1,x2,y\n1,2,0\n3,abc,1\n");
+    write(d, "nan.csv", "x1,x2,y\n1,NaN,0\n2,3,1\n");
+    write(d, "inf.csv", "x1,x2,y\n1,2,0\n2,inf,1\n");
+    write(d, "ragged.csv", "x1,x2,y\n1,2,0\n2,1\n");
+    write(d, "one.csv", "x1,x2,y\n1,2,0\n2,3,0\n");
+    write(d, "three.csv", "x1,x2,y\n1,2,0\n2,3,1\n4,5,2\n");
+    write(d, "two.csv", "x1,x2,y\n1,2,0\n2,3,1\n");
+    write(d, "other.csv", "a,b,y\n1,2,0\n2,3,1\n");
+    write(d, "notours.json", "{\"hello\": 1}");
+    std::fs::copy(reference_flower(), d.join("flower.csv")).unwrap();
+    let o = ["-o", "out.json"];
+    let with_o = |args: &[&'static str]| -> Vec<&'static str> {
+        args.iter().chain(o.iter()).copied().collect()
+    };
+    fails(
+        d,
+        &with_o(&["train", "empty.csv"]),
+        "empty.csv: the file is empty",
+    );
+    fails(
+        d,
+        &with_o(&["train", "header.csv"]),
+        "header.csv: no data rows after the header",
+    );
+    fails(
+        d,
+        &with_o(&["train", "text.csv"]),
+        "text.csv:3: column `x2`: `abc` is not a number",
+    );
+    fails(
+        d,
+        &with_o(&["train", "nan.csv"]),
+        "nan.csv:2: column `x2`: `NaN` is not a finite number",
+    );
+    fails(
+        d,
+        &with_o(&["train", "inf.csv"]),
+        "inf.csv:3: column `x2`: `inf` is not a finite number",
+    );
+    fails(
+        d,
+        &with_o(&["train", "ragged.csv"]),
+        "ragged.csv:3: expected 3 fields (x1, x2, y), found 2",
+    );
+    fails(d, &with_o(&["train", "one.csv"]), "only one class");
+    fails(d, &with_o(&["train", "three.csv"]), "more than two classes");
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--target", "label"]),
+        "no target column `label`; the columns are: x1, x2, y",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--features", "x1,x9"]),
+        "no feature column `x9`",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--test-split", "1"]),
+        "--test-split must be in [0, 1), got 1",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--test-split", "-0.2"]),
+        "--test-split must be in [0, 1)",
+    );
+    fails(d, &with_o(&["train", "two.csv"]), "too few rows");
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--hidden", "0"]),
+        "at least 1 unit",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--epochs", "-5"]),
+        "expected a whole number",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--epochs", "many"]),
+        "expected a whole number",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--lr", "-0.1"]),
+        "learning rate must be positive and finite, got -0.1",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--lr", "fast"]),
+        "invalid value 'fast'",
+    );
+    fails(d, &with_o(&["train", "missing.csv"]), "missing.csv");
+    fails(
+        d,
+        &[
+            "train",
+            "flower.csv",
+            "--epochs",
+            "1",
+            "-o",
+            "no/such/dir/out.json",
+        ],
+        "does not exist",
+    );
+    fails(
+        d,
+        &["eval", "notours.json", "flower.csv"],
+        "not a scratchnet model file",
+    );
+    fails(
+        d,
+        &["eval", "empty.csv", "flower.csv"],
+        "not a scratchnet model file",
+    );
+
+    // A real model for the model-file checks.
+    scratchnet()
+        .current_dir(d)
+        .args(["train", "flower.csv", "--epochs", "5", "-o", "m.json"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(d.join("m.json")).unwrap();
+    write(
+        d,
+        "future.json",
+        &text.replace("\"version\": 1", "\"version\": 9"),
+    );
+    fails(
+        d,
+        &["eval", "future.json", "flower.csv"],
+        "model format version 9 is newer",
+    );
+    fails(
+        d,
+        &["predict", "m.json", "other.csv", "-o", "out.json"],
+        "no feature column `x1`",
+    );
+    fails(
+        d,
+        &["eval", "m.json", "three.csv"],
+        "three.csv:4: column `y`: `2` is not one of the model's classes",
+    );
+    fails(d, &["generate", "blobs"], "unknown data set `blobs`");
+    fails(
+        d,
+        &["generate", "moons", "--classes", "3"],
+        "exactly 2 classes",
+    );
+    fails(d, &["explain", "--sample", "100000"], "out of range");
+}
+
+#[test]
+fn help_and_version() {
+    scratchnet()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("scratchnet "));
+    scratchnet()
+        .args(["train", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--test-split"));
+}
