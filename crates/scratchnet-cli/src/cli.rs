@@ -32,6 +32,105 @@ pub enum Command {
     Predict(PredictArgs),
     /// Print each step of the tutorial: the equation, the shapes and what they mean.
     Explain(ExplainArgs),
+    /// Draw a picture (PNG or SVG, from the extension of -o): data, activations, history,
+    /// boundary or hidden.
+    Plot(PlotArgs),
+}
+
+/// `scratchnet plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// What to draw.
+    #[command(subcommand)]
+    pub what: PlotCommand,
+}
+
+/// Output options shared by every picture.
+#[derive(Debug, Args, Clone)]
+pub struct PlotOutput {
+    /// Output picture; the extension picks the format: .png or .svg.
+    #[arg(short, long, value_name = "FILE.png|FILE.svg")]
+    pub output: PathBuf,
+    /// Width in pixels.
+    #[arg(long, value_name = "PX", default_value_t = 900)]
+    pub width: u32,
+    /// Height in pixels.
+    #[arg(long, value_name = "PX", default_value_t = 700)]
+    pub height: u32,
+}
+
+/// The pictures.
+#[derive(Debug, Subcommand)]
+pub enum PlotCommand {
+    /// The scatter of the classes over two features, titled with the class counts.
+    Data {
+        /// A CSV file with a header.
+        #[arg(value_name = "DATA.csv")]
+        data: PathBuf,
+        /// The class column.
+        #[arg(long, value_name = "COLUMN", default_value = "y")]
+        target: String,
+        /// The two features to plot (default: the first two columns besides the target).
+        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        features: Option<Vec<String>>,
+        #[command(flatten)]
+        out: PlotOutput,
+    },
+    /// Sigmoid, tanh, ReLU and leaky ReLU with their derivatives on [-5, 5].
+    Activations {
+        #[command(flatten)]
+        out: PlotOutput,
+    },
+    /// Loss and accuracy per epoch, from `train --history FILE.csv`.
+    History {
+        /// The history CSV written by `train --history`.
+        #[arg(value_name = "HISTORY.csv")]
+        history: PathBuf,
+        /// Draw the loss on a logarithmic axis.
+        #[arg(long)]
+        log_y: bool,
+        #[command(flatten)]
+        out: PlotOutput,
+    },
+    /// The model's probability over the input plane, its 0.5 contour and the labelled points
+    /// (misclassified ones crossed).
+    Boundary {
+        /// A model written by `train -o` (network or logistic regression).
+        #[arg(value_name = "MODEL.json")]
+        model: PathBuf,
+        /// Labelled data with the model's columns.
+        #[arg(value_name = "DATA.csv")]
+        data: PathBuf,
+        /// The two features spanning the plane; the others are held at their training means.
+        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        features: Option<Vec<String>>,
+        #[command(flatten)]
+        out: PlotOutput,
+    },
+    /// One map per hidden unit of the first layer: its activation over the input plane.
+    Hidden {
+        /// A model with at least one hidden layer.
+        #[arg(value_name = "MODEL.json")]
+        model: PathBuf,
+        /// The two features spanning the plane; the others are held at their training means.
+        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        features: Option<Vec<String>>,
+        #[command(flatten)]
+        out: PlotOutput,
+    },
+}
+
+impl PlotCommand {
+    /// The output options of whichever picture this is.
+    pub fn output(&self) -> &PlotOutput {
+        match self {
+            PlotCommand::Data { out, .. }
+            | PlotCommand::Activations { out }
+            | PlotCommand::History { out, .. }
+            | PlotCommand::Boundary { out, .. }
+            | PlotCommand::Hidden { out, .. } => out,
+        }
+    }
 }
 
 /// Training settings shared by `demo` and `train`.
@@ -69,8 +168,9 @@ pub struct TrainingFlags {
 pub struct DemoArgs {
     #[command(flatten)]
     pub training: TrainingFlags,
-    /// Also write the model (model.json), the baseline (baseline.json) and the JSON report
-    /// (report.json) into this directory (created if missing).
+    /// Also write into this directory (created if missing): model.json, baseline.json,
+    /// report.json, history.csv, the pictures (data, activations, loss, boundary, hidden) and
+    /// report.html, one self-contained page with all of them.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -121,6 +221,12 @@ pub struct TrainArgs {
     /// Print the JSON report on standard output and nothing else there.
     #[arg(long)]
     pub json: bool,
+    /// Write the learning curve here (CSV: epoch, train and test loss and accuracy).
+    #[arg(long, value_name = "HISTORY.csv")]
+    pub history: Option<PathBuf>,
+    /// Record the learning curve every K epochs (with --history).
+    #[arg(long, value_name = "K", default_value = "1", value_parser = parse_count)]
+    pub log_every: usize,
 }
 
 /// `scratchnet eval`.

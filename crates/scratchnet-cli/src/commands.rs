@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use scratchnet::data::Dataset;
 use scratchnet::data::csv::{CsvSpec, encode_labels, read_csv};
 use scratchnet::data::synth::{self, Generator};
-use scratchnet::experiment::{Experiment, Outcome, evaluate};
+use scratchnet::experiment::{Experiment, Outcome, curve_csv, evaluate};
 use scratchnet::metrics::Report;
 use scratchnet::model_file::Model;
 use scratchnet::nn::describe_sizes;
@@ -19,7 +19,7 @@ use crate::cli::{DemoArgs, EvalArgs, GenerateArgs, PredictArgs, TrainArgs, Train
 use crate::progress::Progress;
 use crate::table;
 
-fn experiment(flags: &TrainingFlags) -> Experiment {
+fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Experiment {
     Experiment {
         config: TrainConfig {
             hidden: flags.hidden.0.clone(),
@@ -29,6 +29,7 @@ fn experiment(flags: &TrainingFlags) -> Experiment {
             ..TrainConfig::default()
         },
         test_split: flags.test_split,
+        log_every,
     }
 }
 
@@ -64,7 +65,12 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
 
 /// `scratchnet demo`: the tutorial on the built-in flower data.
 pub fn demo(args: &DemoArgs) -> Result<()> {
-    let exp = experiment(&args.training);
+    let exp = experiment(
+        &args.training,
+        args.out
+            .as_ref()
+            .map(|_| (args.training.epochs / 1000).max(1)),
+    );
     exp.validate()?;
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
@@ -197,7 +203,13 @@ pub fn generate(args: &GenerateArgs) -> Result<()> {
 
 /// `scratchnet train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    let exp = experiment(&args.training);
+    if args.log_every == 0 {
+        bail!("--log-every must be at least 1");
+    }
+    let exp = experiment(
+        &args.training,
+        args.history.as_ref().map(|_| args.log_every),
+    );
     exp.validate()?;
     let data = Dataset::from_csv(
         &args.data,
@@ -209,6 +221,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     warn_all(&out);
     if let Some(path) = &args.output {
         out.model.save(path)?;
+    }
+    if let Some(path) = &args.history {
+        scratchnet::io::write_atomic(path, curve_csv(&out.curve).as_bytes())?;
     }
     if args.json {
         println!("{}", to_json(&out.report)?);
@@ -246,7 +261,11 @@ struct EvalReport<'a> {
 }
 
 /// Reads the model's feature columns (and, when `with_target`, its target) from a CSV file.
-fn read_for_model(model: &Model, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
+pub fn read_for_model(
+    model: &Model,
+    path: &Path,
+    with_target: bool,
+) -> Result<(Dataset, Vec<u64>)> {
     let spec = CsvSpec {
         target: with_target.then_some(model.target.as_str()),
         features: Some(&model.features),

@@ -1,14 +1,9 @@
 //! The `scratchnet` binary: parse, run, report errors once, exit with a documented code.
 
-mod cli;
-mod commands;
-mod explain;
-mod progress;
-mod table;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use scratchnet_cli::{cli, commands, explain, plot_cmd};
 
 /// Exit code for bad input or usage.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -27,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(a) => commands::eval(a),
         cli::Command::Predict(a) => commands::predict(a),
         cli::Command::Explain(a) => explain::explain(a),
+        cli::Command::Plot(a) => plot_cmd::plot(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,9 +6,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use ndarray::{ArrayView2, Zip};
+
 use crate::data::{Dataset, Standardizer};
 use crate::metrics::{ConfusionMatrix, Report};
 use crate::model_file::Model;
+use crate::nn::Network;
 use crate::train::{EpochInfo, Stream, TrainConfig, rng};
 use crate::{Error, Result};
 
@@ -19,6 +22,8 @@ pub struct Experiment {
     pub config: TrainConfig,
     /// Share of rows held out for testing, in [0, 1). Default 0.2.
     pub test_split: f64,
+    /// Record the learning curve every this many epochs (`None`: do not record). Default `None`.
+    pub log_every: Option<usize>,
 }
 
 impl Default for Experiment {
@@ -26,8 +31,55 @@ impl Default for Experiment {
         Experiment {
             config: TrainConfig::default(),
             test_split: 0.2,
+            log_every: None,
         }
     }
+}
+
+/// One point of the learning curve: the network after `epoch` updates, on train and test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// Updates done.
+    pub epoch: usize,
+    /// Loss on the training set.
+    pub train_loss: f64,
+    /// Accuracy on the training set.
+    pub train_accuracy: f64,
+    /// Loss on the test set (when there is one).
+    pub test_loss: Option<f64>,
+    /// Accuracy on the test set (when there is one).
+    pub test_accuracy: Option<f64>,
+}
+
+/// Loss and accuracy (threshold 0.5) of `net` on standardized X (n_x × m), Y (1 × m).
+pub fn loss_and_accuracy(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (f64, f64) {
+    let cache = net.forward(x);
+    let loss = net.cost(&cache, y);
+    let correct = Zip::from(cache.output())
+        .and(y)
+        .fold(0usize, |n, &p, &t| n + usize::from((p > 0.5) == (t > 0.5)));
+    (loss, correct as f64 / y.ncols().max(1) as f64)
+}
+
+/// The learning curve as CSV: `epoch,train_loss,train_accuracy[,test_loss,test_accuracy]`.
+pub fn curve_csv(curve: &[CurvePoint]) -> String {
+    let with_test = curve.first().is_some_and(|p| p.test_loss.is_some());
+    let mut out = String::from("epoch,train_loss,train_accuracy");
+    if with_test {
+        out.push_str(",test_loss,test_accuracy");
+    }
+    out.push('\n');
+    for p in curve {
+        out.push_str(&format!(
+            "{},{},{}",
+            p.epoch, p.train_loss, p.train_accuracy
+        ));
+        if let (Some(l), Some(a)) = (p.test_loss, p.test_accuracy) {
+            out.push_str(&format!(",{l},{a}"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The JSON report: the network and the baseline on train and (when there is one) test data.
@@ -75,6 +127,8 @@ pub struct Outcome {
     pub test: Dataset,
     /// The network's training loss after each epoch (epochs + 1 values).
     pub history: Vec<f64>,
+    /// The learning curve, when `log_every` was set: epoch 0, every k-th epoch, and the last.
+    pub curve: Vec<CurvePoint>,
     /// The report.
     pub report: ExperimentReport,
 }
@@ -120,7 +174,7 @@ impl Experiment {
     pub fn run(
         &self,
         data: &Dataset,
-        on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Outcome> {
         self.validate()?;
         if data.classes.len() != 2 {
@@ -144,8 +198,43 @@ impl Experiment {
         let x_train = standardizer.transform(train.x.view())?;
         let y_train = train.y();
 
+        let x_test = standardizer.transform(test.x.view())?;
+        let y_test = test.y();
+        let has_test = test.n_samples() > 0;
+        let mut curve = Vec::new();
+        let mut on_epoch = on_epoch;
+        let mut record = |net: &Network, epoch: usize| {
+            let (train_loss, train_accuracy) =
+                loss_and_accuracy(net, x_train.view(), y_train.view());
+            let (test_loss, test_accuracy) = if has_test {
+                let (l, a) = loss_and_accuracy(net, x_test.view(), y_test.view());
+                (Some(l), Some(a))
+            } else {
+                (None, None)
+            };
+            curve.push(CurvePoint {
+                epoch,
+                train_loss,
+                train_accuracy,
+                test_loss,
+                test_accuracy,
+            });
+        };
         let start = Instant::now();
-        let fitted = self.config.fit(x_train.view(), y_train.view(), on_epoch)?;
+        let network = self.config.init_network(x_train.view(), y_train.view())?;
+        if self.log_every.is_some() {
+            record(&network, 0);
+        }
+        let fitted = self
+            .config
+            .fit_from(network, x_train.view(), y_train.view(), |info| {
+                if let Some(k) = self.log_every {
+                    if info.epoch % k.max(1) == 0 || info.epoch == info.epochs {
+                        record(info.network, info.epoch);
+                    }
+                }
+                on_epoch(info)
+            })?;
         let seconds = start.elapsed().as_secs_f64();
         let history = fitted.history.clone();
 
@@ -162,7 +251,6 @@ impl Experiment {
 
         let model = Model::from_training(&train, standardizer.clone(), fitted, &self.config);
         let baseline = Model::from_training(&train, standardizer, base_fit, &baseline_cfg);
-        let has_test = test.n_samples() > 0;
         let report = ExperimentReport {
             model: model.network.describe(),
             epochs: model.training.epochs,
@@ -190,6 +278,7 @@ impl Experiment {
             train,
             test,
             history,
+            curve,
             report,
         })
     }

@@ -66,15 +66,17 @@ impl Default for TrainConfig {
     }
 }
 
-/// One epoch's progress, passed to the training callback.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EpochInfo {
+/// One epoch's progress, passed to the training callback after each update.
+#[derive(Debug, Clone, Copy)]
+pub struct EpochInfo<'a> {
     /// Updates done so far, 1…epochs.
     pub epoch: usize,
     /// Total epochs.
     pub epochs: usize,
-    /// The training loss before this epoch's update.
+    /// The training loss before this epoch's update (after `epoch − 1` updates).
     pub loss: f64,
+    /// The network after `epoch` updates.
+    pub network: &'a Network,
 }
 
 /// A trained network and its loss history.
@@ -144,7 +146,7 @@ impl TrainConfig {
         &self,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
-        on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
         let network = self.init_network(x, y)?;
         self.fit_from(network, x, y, on_epoch)
@@ -157,7 +159,7 @@ impl TrainConfig {
         mut network: Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
-        mut on_epoch: impl FnMut(EpochInfo) -> ControlFlow<()>,
+        mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
         self.validate()?;
         check_shapes(&network, x, y)?;
@@ -181,6 +183,7 @@ impl TrainConfig {
                 epoch: epoch + 1,
                 epochs: self.epochs,
                 loss,
+                network: &network,
             })
             .is_break()
             {

@@ -12,6 +12,7 @@ fn run(seed: u64) -> Outcome {
     let exp = Experiment {
         config: TrainConfig::default().seed(seed),
         test_split: 0.2,
+        ..Experiment::default()
     };
     exp.run(&data, |_| ControlFlow::Continue(())).unwrap()
 }
@@ -55,6 +56,7 @@ fn same_seed_gives_bit_identical_models() {
     let exp = Experiment {
         config: TrainConfig::default().seed(5).epochs(300),
         test_split: 0.2,
+        ..Experiment::default()
     };
     let a = exp.run(&data, |_| ControlFlow::Continue(())).unwrap();
     let b = exp.run(&data, |_| ControlFlow::Continue(())).unwrap();
@@ -62,10 +64,12 @@ fn same_seed_gives_bit_identical_models() {
     let other = Experiment {
         config: TrainConfig::default().seed(6).epochs(0),
         test_split: 0.2,
+        ..Experiment::default()
     };
     let zero = Experiment {
         config: TrainConfig::default().seed(5).epochs(0),
         test_split: 0.2,
+        ..Experiment::default()
     };
     let w5 = zero
         .run(&data, |_| ControlFlow::Continue(()))
@@ -86,6 +90,7 @@ fn test_set_is_standardized_with_training_statistics() {
     let exp = Experiment {
         config: TrainConfig::default().epochs(0),
         test_split: 0.2,
+        ..Experiment::default()
     };
     let out = exp.run(&data, |_| ControlFlow::Continue(())).unwrap();
     let fitted_on_train = scratchnet::data::Standardizer::fit(out.train.x.view());

@@ -269,12 +269,7 @@ pub fn infer_classes(
             ),
         ));
     }
-    let numeric: Option<Vec<f64>> = distinct.iter().map(|s| s.parse::<f64>().ok()).collect();
-    match numeric {
-        Some(n) if n[0] > n[1] => distinct.swap(0, 1),
-        Some(_) => {}
-        None => distinct.sort_unstable(),
-    }
+    sort_classes(&mut distinct);
     if let Some(p) = positive {
         if distinct[0] == p {
             distinct.swap(0, 1);
@@ -286,6 +281,30 @@ pub fn infer_classes(
         }
     }
     Ok(distinct.into_iter().map(str::to_string).collect())
+}
+
+/// Sorts class labels: numerically when all are numbers, as text otherwise.
+pub fn sort_classes(labels: &mut [&str]) {
+    let all_numeric = labels.iter().all(|s| s.parse::<f64>().is_ok());
+    if all_numeric {
+        labels.sort_by(|a, b| {
+            let (x, y) = (
+                a.parse::<f64>().unwrap_or(0.0),
+                b.parse::<f64>().unwrap_or(0.0),
+            );
+            x.total_cmp(&y)
+        });
+    } else {
+        labels.sort_unstable();
+    }
+}
+
+/// The distinct values of a column, sorted by [`sort_classes`].
+pub fn distinct_sorted(values: &[String]) -> Vec<String> {
+    let set: std::collections::HashSet<&str> = values.iter().map(String::as_str).collect();
+    let mut seen: Vec<&str> = set.into_iter().collect();
+    sort_classes(&mut seen);
+    seen.into_iter().map(str::to_string).collect()
 }
 
 /// Maps raw target strings to class indices; a value that is not one of `classes` is an error

@@ -1,0 +1,194 @@
+//! `plot history`: loss and accuracy per epoch, for the training set and the test set.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use scratchnet::data::csv::{CsvSpec, read_csv};
+
+use super::{Format, Picture, class_color, font, pe};
+
+/// A learning curve read from `train --history FILE.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// Epoch numbers.
+    pub epoch: Vec<f64>,
+    /// (name, loss values) series, e.g. ("train", …), ("test", …).
+    pub loss: Vec<(String, Vec<f64>)>,
+    /// (name, accuracy values) series.
+    pub accuracy: Vec<(String, Vec<f64>)>,
+}
+
+impl Curve {
+    /// Reads a history CSV (`epoch,train_loss,train_accuracy[,test_loss,test_accuracy]`).
+    pub fn read(path: &Path) -> Result<Curve> {
+        let t = read_csv(path, &CsvSpec::default())?;
+        let col = |name: &str| {
+            t.feature_names
+                .iter()
+                .position(|n| n == name)
+                .map(|i| t.x.row(i).to_vec())
+        };
+        let Some(epoch) = col("epoch") else {
+            bail!(
+                "{}: not a training history (no `epoch` column; write one with `train --history FILE.csv`)",
+                path.display()
+            );
+        };
+        let mut curve = Curve {
+            epoch,
+            loss: vec![],
+            accuracy: vec![],
+        };
+        for set in ["train", "test"] {
+            if let Some(l) = col(&format!("{set}_loss")) {
+                curve.loss.push((set.to_string(), l));
+            }
+            if let Some(a) = col(&format!("{set}_accuracy")) {
+                curve.accuracy.push((set.to_string(), a));
+            }
+        }
+        if curve.loss.is_empty() {
+            bail!(
+                "{}: not a training history (no `train_loss` column)",
+                path.display()
+            );
+        }
+        Ok(curve)
+    }
+}
+
+/// Two panels side by side: loss (optionally on a log scale) and accuracy.
+pub struct HistoryPlot {
+    /// The curve.
+    pub curve: Curve,
+    /// Loss on a logarithmic axis.
+    pub log_y: bool,
+    /// Title.
+    pub title: String,
+    /// Size in pixels.
+    pub size: (u32, u32),
+}
+
+fn extent(series: &[(String, Vec<f64>)]) -> (f64, f64) {
+    let all = series.iter().flat_map(|(_, v)| v.iter().copied());
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
+}
+
+macro_rules! draw_series_panel {
+    ($chart:expr, $epochs:expr, $series:expr) => {{
+        for (k, (name, values)) in $series.iter().enumerate() {
+            let color = class_color(k);
+            $chart
+                .draw_series(LineSeries::new(
+                    $epochs.iter().copied().zip(values.iter().copied()),
+                    color.stroke_width(2),
+                ))
+                .map_err(pe)?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        $chart
+            .configure_series_labels()
+            .label_font(font(14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(pe)?;
+    }};
+}
+
+impl Picture for HistoryPlot {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _format: Format,
+    ) -> Result<()> {
+        let root = root.titled(&self.title, font(20)).map_err(pe)?;
+        let (left, right) = root.split_horizontally(self.size.0 / 2);
+        let c = &self.curve;
+        let last = c.epoch.last().copied().unwrap_or(1.0).max(1.0);
+        let (_, hi) = extent(&c.loss);
+        let mut builder = ChartBuilder::on(&left);
+        builder
+            .caption("loss", font(16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60);
+        if self.log_y {
+            // log10 of the loss on a linear axis, labelled with the loss itself: clear ticks
+            // at any range (plotters' log axis labels only powers of ten).
+            let logged: Vec<(String, Vec<f64>)> = c
+                .loss
+                .iter()
+                .map(|(n, v)| (n.clone(), v.iter().map(|x| x.max(1e-300).log10()).collect()))
+                .collect();
+            let (llo, lhi) = extent(&logged);
+            let pad = ((lhi - llo) * 0.05).max(0.01);
+            let mut chart = builder
+                .build_cartesian_2d(0.0..last, (llo - pad)..(lhi + pad))
+                .map_err(pe)?;
+            chart
+                .configure_mesh()
+                .x_desc("epoch")
+                .x_labels(6)
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .light_line_style(BLACK.mix(0.03))
+                .y_desc("loss (log scale)")
+                .y_label_formatter(&|v| format!("{:.3}", 10f64.powf(*v)))
+                .label_style(font(12))
+                .axis_desc_style(font(14))
+                .draw()
+                .map_err(pe)?;
+            draw_series_panel!(chart, c.epoch, logged);
+        } else {
+            let mut chart = builder
+                .build_cartesian_2d(0.0..last, 0.0..hi * 1.05)
+                .map_err(pe)?;
+            chart
+                .configure_mesh()
+                .x_desc("epoch")
+                .x_labels(6)
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .light_line_style(BLACK.mix(0.03))
+                .y_desc("loss")
+                .label_style(font(12))
+                .axis_desc_style(font(14))
+                .draw()
+                .map_err(pe)?;
+            draw_series_panel!(chart, c.epoch, c.loss);
+        }
+        let (alo, _) = extent(&c.accuracy);
+        let mut chart = ChartBuilder::on(&right)
+            .caption("accuracy", font(16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..last, (alo - 0.05).clamp(0.0, 0.95)..1.0)
+            .map_err(pe)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_labels(6)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(BLACK.mix(0.03))
+            .y_desc("accuracy")
+            .label_style(font(12))
+            .axis_desc_style(font(14))
+            .draw()
+            .map_err(pe)?;
+        draw_series_panel!(chart, c.epoch, c.accuracy);
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! `scratchnet plot …`: draws one picture from files on disk.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use scratchnet::data::Dataset;
+use scratchnet::data::csv::{CsvSpec, distinct_sorted, encode_labels, read_csv};
+use scratchnet::model_file::Model;
+
+use crate::cli::{PlotArgs, PlotCommand};
+use crate::commands::read_for_model;
+use crate::plot::curves::{Curve, HistoryPlot};
+use crate::plot::field::{BoundaryPanel, BoundaryPlot, HiddenPlot};
+use crate::plot::functions::ActivationsPlot;
+use crate::plot::scatter::DataPlot;
+use crate::plot::{Format, save};
+
+/// `scratchnet plot`.
+pub fn plot(args: &PlotArgs) -> Result<()> {
+    let out = args.what.output();
+    let size = (out.width, out.height);
+    // Check the output's extension before any work.
+    Format::from_path(&out.output)?;
+    match &args.what {
+        PlotCommand::Data {
+            data,
+            target,
+            features,
+            ..
+        } => {
+            let d = load_any_classes(data, target, features.as_deref())?;
+            let name = data
+                .file_name()
+                .map_or("data".into(), |n| n.to_string_lossy().into_owned());
+            save(
+                &DataPlot {
+                    data: &d,
+                    axes: (0, 1),
+                    title: name,
+                    size,
+                },
+                &out.output,
+            )?;
+        }
+        PlotCommand::Activations { .. } => save(&ActivationsPlot { size }, &out.output)?,
+        PlotCommand::History { history, log_y, .. } => {
+            let curve = Curve::read(history)?;
+            let title = format!(
+                "Learning curve ({} points, last epoch {})",
+                curve.epoch.len(),
+                curve.epoch.last().copied().unwrap_or(0.0)
+            );
+            save(
+                &HistoryPlot {
+                    curve,
+                    log_y: *log_y,
+                    title,
+                    size,
+                },
+                &out.output,
+            )?;
+        }
+        PlotCommand::Boundary {
+            model,
+            data,
+            features,
+            ..
+        } => {
+            let m = Model::load(model)?;
+            let axes = plane_axes(&m, features.as_deref())?;
+            let (d, _) = read_for_model(&m, data, true)?;
+            let title = format!("Decision boundary{}", BoundaryPlot::fixed_note(&m, axes));
+            let panel = BoundaryPanel {
+                model: &m,
+                title: model_title(&m),
+            };
+            let pic = BoundaryPlot {
+                panels: vec![panel],
+                data: &d,
+                axes,
+                title,
+                size,
+                geometry: RefCell::new(vec![]),
+            };
+            save(&pic, &out.output)?;
+        }
+        PlotCommand::Hidden {
+            model, features, ..
+        } => {
+            let m = Model::load(model)?;
+            HiddenPlot::check(&m).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
+            let axes = plane_axes(&m, features.as_deref())?;
+            let title = hidden_title(&m, axes);
+            save(
+                &HiddenPlot {
+                    model: &m,
+                    axes,
+                    title,
+                    size,
+                },
+                &out.output,
+            )?;
+        }
+    }
+    eprintln!("wrote {}", out.output.display());
+    Ok(())
+}
+
+/// "network 2-4-1 tanh/sigmoid" or "logistic regression".
+pub fn model_title(m: &Model) -> String {
+    if m.network.layers.len() == 1 {
+        "logistic regression".into()
+    } else {
+        format!("network {}", m.network.describe())
+    }
+}
+
+/// The title of a hidden-units picture.
+pub fn hidden_title(m: &Model, axes: (usize, usize)) -> String {
+    let act = m.network.layers[0].activation;
+    format!(
+        "Hidden units of {}: {act} activation (blue < 0 < orange), black line Z = 0{}",
+        m.network.describe(),
+        BoundaryPlot::fixed_note(m, axes)
+    )
+}
+
+/// Indices of the two plane features: `--features a,b` or the model's first two.
+pub fn plane_axes(m: &Model, features: Option<&[String]>) -> Result<(usize, usize)> {
+    let find = |name: &str| {
+        m.features.iter().position(|f| f == name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--features: the model has no feature `{name}`; its features are: {}",
+                m.features.join(", ")
+            )
+        })
+    };
+    match features {
+        Some([a, b]) => {
+            let axes = (find(a)?, find(b)?);
+            if axes.0 == axes.1 {
+                bail!("--features needs two different features, got `{a}` twice");
+            }
+            Ok(axes)
+        }
+        Some(other) => bail!(
+            "--features needs exactly two names for the plane, got {}",
+            other.len()
+        ),
+        None if m.features.len() >= 2 => Ok((0, 1)),
+        None => bail!(
+            "the model has one feature ({}); a plane needs two",
+            m.features[0]
+        ),
+    }
+}
+
+/// A labelled data set with any number of classes, for the scatter plot: the two features
+/// (`--features a,b`, default the first two non-target columns) and the target.
+fn load_any_classes(path: &Path, target: &str, features: Option<&[String]>) -> Result<Dataset> {
+    if let Some(f) = features {
+        if f.len() != 2 {
+            bail!(
+                "--features needs exactly two names for the plot, got {}",
+                f.len()
+            );
+        }
+    }
+    let table = read_csv(
+        path,
+        &CsvSpec {
+            target: Some(target),
+            features,
+        },
+    )?;
+    if table.feature_names.len() < 2 {
+        bail!(
+            "{}: a scatter plot needs two feature columns besides `{target}`, found {}",
+            path.display(),
+            table.feature_names.len()
+        );
+    }
+    let Some((name, values)) = &table.target else {
+        bail!("internal: no target read")
+    };
+    let classes = distinct_sorted(values);
+    if classes.len() > 12 {
+        bail!(
+            "{}: target `{name}` has {} distinct values; a scatter plot colours at most 12 classes",
+            path.display(),
+            classes.len()
+        );
+    }
+    let labels = encode_labels(&table, &classes)?;
+    let x = table.x.slice(ndarray::s![0..2, ..]).to_owned();
+    let names = table.feature_names[..2].to_vec();
+    Ok(Dataset::new(names, name.clone(), x, labels, classes)?)
+}
