@@ -1,6 +1,7 @@
 //! The subcommands: each parses nothing itself, builds the library's settings, calls the
 //! library and prints. Progress and notes go to stderr; results to stdout.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
 
@@ -16,6 +17,13 @@ use scratchnet::train::{Stream, TrainConfig, rng};
 use serde::Serialize;
 
 use crate::cli::{DemoArgs, EvalArgs, GenerateArgs, PredictArgs, TrainArgs, TrainingFlags};
+use crate::html::{Figure, report_page};
+use crate::plot::curves::{Curve, HistoryPlot};
+use crate::plot::field::{BoundaryPanel, BoundaryPlot, HiddenPlot};
+use crate::plot::functions::ActivationsPlot;
+use crate::plot::scatter::DataPlot;
+use crate::plot::{Format, render};
+use crate::plot_cmd::{hidden_title, model_title};
 use crate::progress::Progress;
 use crate::table;
 
@@ -84,21 +92,138 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     s.push_str(&table::comparison(&out.report));
     warn_all(&out);
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create directory {}", dir.display()))?;
-        out.model.save(&dir.join("model.json"))?;
-        out.baseline.save(&dir.join("baseline.json"))?;
-        scratchnet::io::write_atomic(
-            &dir.join("report.json"),
-            (to_json(&out.report)? + "\n").as_bytes(),
-        )?;
+        write_demo_files(dir, &data, &out, &s)?;
         s.push_str(&format!(
-            "\nwrote {0}/model.json, {0}/baseline.json and {0}/report.json\n",
+            "\nwrote model.json, baseline.json, report.json, history.csv, data.png, activations.png,\n\
+             loss.png, boundary.png, hidden.png and report.html to {}\n",
             dir.display()
         ));
     }
     print!("{s}");
     Ok(())
+}
+
+/// Everything `demo --out DIR` writes.
+fn write_demo_files(dir: &Path, data: &Dataset, out: &Outcome, run_text: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        Ok(scratchnet::io::write_atomic(&dir.join(name), bytes)?)
+    };
+    out.model.save(&dir.join("model.json"))?;
+    out.baseline.save(&dir.join("baseline.json"))?;
+    let json = to_json(&out.report)? + "\n";
+    write("report.json", json.as_bytes())?;
+    write("history.csv", curve_csv(&out.curve).as_bytes())?;
+
+    let size = (900, 700);
+    let data_png = render(
+        &DataPlot {
+            data,
+            axes: (0, 1),
+            title: "The planar flower".into(),
+            size,
+        },
+        Format::Png,
+    )?;
+    let act_png = render(&ActivationsPlot { size }, Format::Png)?;
+    let curve = Curve::from_points(&out.curve);
+    let title = format!(
+        "Learning curve of {} (α = {})",
+        out.report.model, out.model.training.learning_rate
+    );
+    let loss_png = render(
+        &HistoryPlot {
+            curve,
+            log_y: false,
+            title,
+            size,
+        },
+        Format::Png,
+    )?;
+    let panels = vec![
+        BoundaryPanel {
+            model: &out.model,
+            title: model_title(&out.model),
+        },
+        BoundaryPanel {
+            model: &out.baseline,
+            title: model_title(&out.baseline),
+        },
+    ];
+    let boundary = BoundaryPlot {
+        panels,
+        data,
+        axes: (0, 1),
+        title: format!(
+            "Decision boundaries over all {} points (train and test)",
+            data.n_samples()
+        ),
+        size: (1500, 680),
+        geometry: RefCell::new(vec![]),
+    };
+    let boundary_png = render(&boundary, Format::Png)?;
+    let hidden_png = if out.model.network.layers.len() > 1 {
+        let title = hidden_title(&out.model, (0, 1));
+        Some(render(
+            &HiddenPlot {
+                model: &out.model,
+                axes: (0, 1),
+                title,
+                size,
+            },
+            Format::Png,
+        )?)
+    } else {
+        None
+    };
+    write("data.png", &data_png)?;
+    write("activations.png", &act_png)?;
+    write("loss.png", &loss_png)?;
+    write("boundary.png", &boundary_png)?;
+    let mut figures = vec![
+        Figure {
+            heading: "The data",
+            caption: "400 points in two classes, petals of a flower: no straight line separates them.",
+            png: &data_png,
+        },
+        Figure {
+            heading: "Decision boundaries",
+            caption: "The shading is the model's probability of class 1 (orange) over the plane, the black line its 0.5 contour; crossed points are misclassified. The network bends its boundary around the petals; logistic regression can only draw a straight line.",
+            png: &boundary_png,
+        },
+        Figure {
+            heading: "Learning curve",
+            caption: "Loss and accuracy on the training and test sets as training proceeds. A test loss that rises while the training loss falls is the network starting to overfit.",
+            png: &loss_png,
+        },
+    ];
+    if let Some(h) = &hidden_png {
+        write("hidden.png", h)?;
+        figures.push(Figure {
+            heading: "What the hidden units learned",
+            caption: "Each hidden unit computes tanh(w·x + b): one straight line (black, Z = 0) with one side positive and the other negative. The output layer combines these half-planes into the curved boundary above.",
+            png: h,
+        });
+    }
+    figures.push(Figure { heading: "Activation functions", caption: "The functions the tutorial draws, with the derivatives that backpropagation multiplies by.", png: &act_png });
+    let mut equations = String::new();
+    crate::explain::steps(
+        &mut equations,
+        &out.model.network,
+        out.train.n_samples(),
+        "the demo's trained network",
+    );
+    let page = report_page(
+        "scratchnet: a neural network from scratch on the planar flower",
+        "The tutorial's 2-4-1 network (tanh hidden layer, sigmoid output) trained by full-batch gradient descent, compared with logistic regression. Everything below was computed by this run.",
+        &out.report,
+        run_text,
+        &figures,
+        &equations,
+        &json,
+    );
+    write("report.html", page.as_bytes())
 }
 
 /// The tutorial's walk-through of one run: data, layer sizes, shapes, training.

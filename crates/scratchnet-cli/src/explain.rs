@@ -104,8 +104,8 @@ fn name(l: usize) -> String {
     if l == 0 { "X".into() } else { format!("A{l}") }
 }
 
-/// The equations, with this network's shapes.
-fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
+/// Appends the equations, with this network's shapes, to `out`.
+pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     let sizes = net.sizes();
     let big_l = net.layers.len();
     let n_x = sizes[0];

@@ -1,1 +1,173 @@
-pub fn placeholder() {}
+//! `report.html`: one self-contained page (pictures embedded, no network access needed) with the
+//! results table, the pictures and the tutorial's equations.
+
+use scratchnet::experiment::ExperimentReport;
+use scratchnet::metrics::Report;
+
+/// A picture for the page: heading, explanation and PNG bytes.
+pub struct Figure<'a> {
+    /// Section heading.
+    pub heading: &'a str,
+    /// One paragraph saying what to look at.
+    pub caption: &'a str,
+    /// The PNG file's bytes.
+    pub png: &'a [u8],
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Standard base64 (RFC 4648) with padding, for `data:` URLs.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn metrics_rows(cols: &[(&str, Option<&Report>)]) -> String {
+    type Getter = fn(&Report) -> String;
+    let rows: [(&str, Getter); 7] = [
+        ("loss", |r| format!("{:.4}", r.loss)),
+        ("accuracy", |r| format!("{:.4}", r.accuracy)),
+        ("precision", |r| format!("{:.4}", r.precision)),
+        ("recall", |r| format!("{:.4}", r.recall)),
+        ("F1", |r| format!("{:.4}", r.f1)),
+        ("TP / FP", |r| {
+            format!("{} / {}", r.confusion.tp, r.confusion.fp)
+        }),
+        ("TN / FN", |r| {
+            format!("{} / {}", r.confusion.tn, r.confusion.fn_)
+        }),
+    ];
+    let mut s = String::new();
+    for (name, get) in rows {
+        s.push_str(&format!("<tr><th>{name}</th>"));
+        for (_, r) in cols {
+            s.push_str(&format!("<td>{}</td>", r.map_or("–".to_string(), get)));
+        }
+        s.push_str("</tr>\n");
+    }
+    s
+}
+
+/// The whole page.
+pub fn report_page(
+    title: &str,
+    intro: &str,
+    report: &ExperimentReport,
+    run: &str,
+    figures: &[Figure<'_>],
+    equations: &str,
+    json: &str,
+) -> String {
+    let cols = [
+        ("train", Some(&report.train)),
+        ("test", report.test.as_ref()),
+        ("train", Some(&report.baseline.train)),
+        ("test", report.baseline.test.as_ref()),
+    ];
+    let mut s = String::new();
+    s.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    s.push_str(&format!("<title>{}</title>\n", escape(title)));
+    s.push_str(
+        "<style>\nbody{font-family:system-ui,-apple-system,\"Segoe UI\",sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n\
+         h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}\n\
+         table{border-collapse:collapse;margin:1em 0}th,td{padding:.3em .8em;text-align:right;border-bottom:1px solid #eee}\n\
+         thead th{text-align:center;background:#f5f5f5}tbody th{text-align:left}\n\
+         img{max-width:100%;border:1px solid #eee}pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}\n\
+         .net{color:#1f77b4}.lr{color:#b85c00}\n</style>\n</head>\n<body>\n",
+    );
+    s.push_str(&format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        escape(title),
+        escape(intro)
+    ));
+    s.push_str("<h2>Results</h2>\n<table>\n<thead>\n");
+    s.push_str(&format!(
+        "<tr><th></th><th colspan=\"2\" class=\"net\">network ({})</th><th colspan=\"2\" class=\"lr\">logistic regression</th></tr>\n",
+        escape(&report.model)
+    ));
+    s.push_str("<tr><th></th>");
+    for (h, _) in &cols {
+        s.push_str(&format!("<th>{h}</th>"));
+    }
+    s.push_str("</tr>\n</thead>\n<tbody>\n");
+    s.push_str(&metrics_rows(&cols));
+    s.push_str(&format!(
+        "<tr><th>training time</th><td colspan=\"2\">{:.3} s</td><td colspan=\"2\">{:.3} s</td></tr>\n",
+        report.seconds, report.baseline.seconds
+    ));
+    s.push_str("</tbody>\n</table>\n");
+    s.push_str(&format!("<pre>{}</pre>\n", escape(run)));
+    for f in figures {
+        s.push_str(&format!(
+            "<h2>{}</h2>\n<p>{}</p>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n",
+            escape(f.heading),
+            escape(f.caption),
+            escape(f.heading),
+            base64(f.png)
+        ));
+    }
+    s.push_str(&format!(
+        "<h2>The equations, step by step</h2>\n<pre>{}</pre>\n",
+        escape(equations)
+    ));
+    s.push_str(&format!(
+        "<h2>The JSON report</h2>\n<details><summary>show</summary><pre>{}</pre></details>\n",
+        escape(json)
+    ));
+    s.push_str("<p><small>Made by scratchnet <code>demo --out</code>. Everything on this page is in this one file.</small></p>\n</body>\n</html>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), want);
+        }
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+}

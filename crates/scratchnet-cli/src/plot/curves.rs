@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use scratchnet::data::csv::{CsvSpec, read_csv};
+use scratchnet::experiment::CurvePoint;
 
 use super::{Format, Picture, class_color, font, pe};
 
@@ -21,6 +22,38 @@ pub struct Curve {
 }
 
 impl Curve {
+    /// The curve recorded by an experiment.
+    pub fn from_points(points: &[CurvePoint]) -> Curve {
+        let mut curve = Curve {
+            epoch: points.iter().map(|p| p.epoch as f64).collect(),
+            loss: vec![(
+                "train".into(),
+                points.iter().map(|p| p.train_loss).collect(),
+            )],
+            accuracy: vec![(
+                "train".into(),
+                points.iter().map(|p| p.train_accuracy).collect(),
+            )],
+        };
+        if points.first().is_some_and(|p| p.test_loss.is_some()) {
+            curve.loss.push((
+                "test".into(),
+                points
+                    .iter()
+                    .map(|p| p.test_loss.unwrap_or(f64::NAN))
+                    .collect(),
+            ));
+            curve.accuracy.push((
+                "test".into(),
+                points
+                    .iter()
+                    .map(|p| p.test_accuracy.unwrap_or(f64::NAN))
+                    .collect(),
+            ));
+        }
+        curve
+    }
+
     /// Reads a history CSV (`epoch,train_loss,train_accuracy[,test_loss,test_accuracy]`).
     pub fn read(path: &Path) -> Result<Curve> {
         let t = read_csv(path, &CsvSpec::default())?;
