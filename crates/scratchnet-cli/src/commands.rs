@@ -331,6 +331,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if args.log_every == 0 {
         bail!("--log-every must be at least 1");
     }
+    // Fail now, not after a long training, when an output cannot be written.
+    for path in args.output.iter().chain(&args.history) {
+        scratchnet::io::check_writable(path)?;
+    }
     let exp = experiment(
         &args.training,
         args.history.as_ref().map(|_| args.log_every),

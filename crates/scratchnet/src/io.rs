@@ -9,34 +9,40 @@ use crate::{Error, Result};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Checks, before any long work, that `path` could be written: its directory exists and the
+/// path is not a directory. Returns the directory.
+pub fn check_writable(path: &Path) -> Result<&Path> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    if !dir.is_dir() {
-        return Err(Error::io(
+    let problem = |message: String| {
+        Error::io(
             path,
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("cannot write: directory `{}` does not exist", dir.display()),
-            ),
+            std::io::Error::new(std::io::ErrorKind::NotFound, message),
+        )
+    };
+    if !dir.is_dir() {
+        return Err(problem(format!(
+            "cannot write: directory `{}` does not exist",
+            dir.display()
+        )));
+    }
+    if path.file_name().is_none() || path.is_dir() {
+        return Err(problem(
+            "cannot write: it is a directory, not a file".into(),
         ));
     }
+    Ok(dir)
+}
+
+/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = check_writable(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if name.is_empty() || path.is_dir() {
-        return Err(Error::io(
-            path,
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "cannot write: not a file name",
-            ),
-        ));
-    }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
