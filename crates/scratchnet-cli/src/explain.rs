@@ -87,6 +87,7 @@ fn act_formula(a: Activation, z: &str) -> String {
         Activation::Relu => format!("max(0, {z})"),
         Activation::LeakyRelu => format!("max(0.01·{z}, {z})"),
         Activation::Identity => z.to_string(),
+        Activation::Softmax => format!("softmax({z}) = e^{z} / Σ_classes e^{z}"),
     }
 }
 
@@ -97,6 +98,7 @@ fn act_derivative(a: Activation, n: usize) -> String {
         Activation::Relu => format!("[Z{n} > 0]"),
         Activation::LeakyRelu => format!("[Z{n} > 0 ? 1 : 0.01]"),
         Activation::Identity => "1".into(),
+        Activation::Softmax => "(softmax: output only)".into(),
     }
 }
 

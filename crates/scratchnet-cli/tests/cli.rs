@@ -370,7 +370,11 @@ fn bad_input_gets_one_line_and_exit_code_2() {
         "ragged.csv:3: expected 3 fields (x1, x2, y), found 2",
     );
     fails(d, &with_o(&["train", "one.csv"]), "only one class");
-    fails(d, &with_o(&["train", "three.csv"]), "more than two classes");
+    fails(
+        d,
+        &with_o(&["train", "three.csv"]),
+        "need two classes, got 3",
+    );
     fails(
         d,
         &with_o(&["train", "flower.csv", "--target", "label"]),

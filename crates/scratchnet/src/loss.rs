@@ -7,9 +7,12 @@
 //!     J = −(1/m) · Σ [ Y·log(A) + (1 − Y)·log(1 − A) ]
 //! computed stably from the logits Z (never log(0), finite when the network saturates):
 //!     J =  (1/m) · Σ [ max(Z, 0) − Z·Y + log(1 + e^(−|Z|)) ]
+//! categorical cross-entropy, with A = softmax(Z) and Y one-hot (k × m):
+//!     J = −(1/m) · Σ_j Σ_i Y_ij · log A_ij
+//!       =  (1/m) · Σ_j [ logΣexp(Z_·j) − Σ_i Y_ij·Z_ij ]      (stable log-sum-exp)
 //! mean squared error, with A = Z (identity output):
 //!     J =  (1/m) · Σ ½ (A − Y)²
-//! both give the same output gradient (the reason these pairs are used):
+//! all three give the same output gradient (the reason these pairs are used):
 //!     dZ = A − Y                                (n_y×m)
 //! ```
 
@@ -25,6 +28,8 @@ use crate::{Error, Result};
 pub enum Loss {
     /// Binary cross-entropy, paired with a sigmoid output.
     BinaryCrossEntropy,
+    /// Categorical cross-entropy, paired with a softmax output.
+    CategoricalCrossEntropy,
     /// Mean squared error (½ · mean of squares), paired with an identity output.
     MeanSquaredError,
 }
@@ -34,10 +39,11 @@ impl Loss {
     pub fn for_output(activation: Activation) -> Result<Self> {
         match activation {
             Activation::Sigmoid => Ok(Loss::BinaryCrossEntropy),
+            Activation::Softmax => Ok(Loss::CategoricalCrossEntropy),
             Activation::Identity => Ok(Loss::MeanSquaredError),
             other => Err(Error::Invalid(format!(
-                "output activation `{other}` has no matching loss; use sigmoid (classification) \
-                 or identity (regression)"
+                "output activation `{other}` has no matching loss; use sigmoid (two classes), \
+                 softmax (more classes) or identity (regression)"
             ))),
         }
     }
@@ -46,6 +52,7 @@ impl Loss {
     pub fn cost(self, z: ArrayView2<f64>, a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
         match self {
             Loss::BinaryCrossEntropy => binary_cross_entropy(z, y),
+            Loss::CategoricalCrossEntropy => categorical_cross_entropy(z, y),
             Loss::MeanSquaredError => mean_squared_error(a, y),
         }
     }
@@ -69,6 +76,21 @@ pub fn binary_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     sum / m
 }
 
+/// Categorical cross-entropy from the logits Z (k × m) and one-hot Y (k × m), via the stable
+/// log-sum-exp: `J = (1/m) · Σ_j [max_j + log Σ_i e^(Z_ij − max_j) − Σ_i Y_ij·Z_ij]` → scalar.
+pub fn categorical_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
+    let m = z.ncols().max(1) as f64;
+    let mut sum = 0.0;
+    for (zc, yc) in z.columns().into_iter().zip(y.columns()) {
+        let max = zc.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lse = max + zc.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        let yz: f64 = zc.iter().zip(yc.iter()).map(|(a, b)| a * b).sum();
+        let ysum: f64 = yc.sum();
+        sum += ysum * lse - yz;
+    }
+    sum / m
+}
+
 /// Mean squared error `J = (1/m) · Σ ½ (A − Y)²`, with A and Y (n_y × m) → scalar.
 pub fn mean_squared_error(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     let m = a.ncols().max(1) as f64;
@@ -80,7 +102,8 @@ pub fn mean_squared_error(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
 }
 
 /// `dZ = A − Y`: the gradient of J·m with respect to the output layer's Z, for
-/// sigmoid + binary cross-entropy and for identity + squared error alike. `(n_y×m)`.
+/// sigmoid + binary cross-entropy, softmax + categorical cross-entropy and identity + squared
+/// error alike. `(n_y×m)`.
 pub fn output_delta(a: ArrayView2<f64>, y: ArrayView2<f64>) -> Array2<f64> {
     &a - &y
 }
@@ -117,6 +140,18 @@ mod tests {
         assert!((j - 800.0).abs() < 1e-9);
         let right = binary_cross_entropy(z.view(), array![[1.0, 0.0]].view());
         assert!(right.is_finite() && right < 1e-300);
+    }
+
+    #[test]
+    fn cce_matches_the_textbook_formula_and_is_stable() {
+        let z = array![[1.0, 0.5], [2.0, -1.0], [0.0, 3.0]];
+        let y = array![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]];
+        let a = crate::nn::activation::softmax_columns(z.view());
+        let textbook = -(a[[1, 0]].ln() + a[[2, 1]].ln()) / 2.0;
+        assert!((categorical_cross_entropy(z.view(), y.view()) - textbook).abs() < 1e-15);
+        let huge = array![[1000.0], [-1000.0]];
+        let j = categorical_cross_entropy(huge.view(), array![[0.0], [1.0]].view());
+        assert!((j - 2000.0).abs() < 1e-9);
     }
 
     #[test]

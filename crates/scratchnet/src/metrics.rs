@@ -6,6 +6,9 @@
 //! recall    = TP / (TP + FN)      reported as 0 (with a warning) when no sample is positive
 //! F1        = 2 · P · R / (P + R) reported as 0 when P + R = 0
 //! ```
+//! For k classes the same per class (one class against the rest), then averaged: macro (plain
+//! mean over classes) and weighted (by each class's support, its number of true samples).
+//! For regression: RMSE = sqrt(mean (ŷ − y)²), MAE = mean |ŷ − y|, R² = 1 − SS_res / SS_tot.
 
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +127,218 @@ impl Report {
     }
 }
 
+/// Precision, recall and F1 of one class (one against the rest), with its support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassMetrics {
+    /// The class label.
+    pub class: String,
+    /// TP / (TP + FP) for this class.
+    pub precision: f64,
+    /// TP / (TP + FN) for this class.
+    pub recall: f64,
+    /// Harmonic mean of the two.
+    pub f1: f64,
+    /// Number of samples truly of this class.
+    pub support: usize,
+}
+
+/// Averages of per-class metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Averages {
+    /// Mean precision.
+    pub precision: f64,
+    /// Mean recall.
+    pub recall: f64,
+    /// Mean F1.
+    pub f1: f64,
+}
+
+/// The metrics of a k-class model on one data set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MulticlassReport {
+    /// The cost J (categorical cross-entropy).
+    pub loss: f64,
+    /// Share of samples whose predicted class (the most probable) is the true one.
+    pub accuracy: f64,
+    /// Macro-averaged precision.
+    pub precision: f64,
+    /// Macro-averaged recall.
+    pub recall: f64,
+    /// Macro-averaged F1.
+    pub f1: f64,
+    /// The k×k confusion matrix: `confusion_matrix[true][predicted]`.
+    pub confusion_matrix: Vec<Vec<usize>>,
+    /// The class labels, in the matrix's order.
+    pub classes: Vec<String>,
+    /// Per-class precision, recall, F1 and support.
+    pub per_class: Vec<ClassMetrics>,
+    /// Plain mean over classes.
+    #[serde(rename = "macro")]
+    pub macro_avg: Averages,
+    /// Mean weighted by support.
+    pub weighted: Averages,
+    /// Metrics that were undefined and reported as 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl MulticlassReport {
+    /// Builds the report from the loss and predicted and true class indices.
+    pub fn new(loss: f64, classes: &[String], predicted: &[usize], truth: &[usize]) -> Self {
+        let k = classes.len();
+        let mut cm = vec![vec![0usize; k]; k];
+        for (&p, &t) in predicted.iter().zip(truth) {
+            if p < k && t < k {
+                cm[t][p] += 1;
+            }
+        }
+        let m: usize = cm.iter().flatten().sum();
+        let correct: usize = (0..k).map(|i| cm[i][i]).sum();
+        let mut warnings = Vec::new();
+        let per_class: Vec<ClassMetrics> = (0..k)
+            .map(|c| {
+                let tp = cm[c][c];
+                let predicted_c: usize = (0..k).map(|t| cm[t][c]).sum();
+                let support: usize = cm[c].iter().sum();
+                if predicted_c == 0 {
+                    warnings.push(format!(
+                        "precision of class `{}` is undefined (never predicted); reported as 0",
+                        classes[c]
+                    ));
+                }
+                let (p, r) = (ratio(tp, predicted_c), ratio(tp, support));
+                let f1 = if p + r == 0.0 {
+                    0.0
+                } else {
+                    2.0 * p * r / (p + r)
+                };
+                ClassMetrics {
+                    class: classes[c].clone(),
+                    precision: p,
+                    recall: r,
+                    f1,
+                    support,
+                }
+            })
+            .collect();
+        let mean =
+            |f: fn(&ClassMetrics) -> f64| per_class.iter().map(f).sum::<f64>() / k.max(1) as f64;
+        let weighted = |f: fn(&ClassMetrics) -> f64| {
+            per_class
+                .iter()
+                .map(|c| f(c) * c.support as f64)
+                .sum::<f64>()
+                / m.max(1) as f64
+        };
+        let macro_avg = Averages {
+            precision: mean(|c| c.precision),
+            recall: mean(|c| c.recall),
+            f1: mean(|c| c.f1),
+        };
+        let weighted = Averages {
+            precision: weighted(|c| c.precision),
+            recall: weighted(|c| c.recall),
+            f1: weighted(|c| c.f1),
+        };
+        MulticlassReport {
+            loss,
+            accuracy: ratio(correct, m),
+            precision: macro_avg.precision,
+            recall: macro_avg.recall,
+            f1: macro_avg.f1,
+            confusion_matrix: cm,
+            classes: classes.to_vec(),
+            per_class,
+            macro_avg,
+            weighted,
+            warnings,
+        }
+    }
+}
+
+/// The metrics of a regression model on one data set, in the target's original units.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RegressionReport {
+    /// The cost J (½ · mean squared error of the standardized target).
+    pub loss: f64,
+    /// Root mean squared error.
+    pub rmse: f64,
+    /// Mean absolute error.
+    pub mae: f64,
+    /// Coefficient of determination: 1 − SS_res / SS_tot (0 when the target is constant).
+    pub r2: f64,
+}
+
+impl RegressionReport {
+    /// Builds the report from the loss, predictions ŷ and true values y (original units).
+    pub fn new(loss: f64, predicted: &[f64], truth: &[f64]) -> Self {
+        let m = truth.len().max(1) as f64;
+        let mean = truth.iter().sum::<f64>() / m;
+        let ss_res: f64 = predicted
+            .iter()
+            .zip(truth)
+            .map(|(p, t)| (p - t) * (p - t))
+            .sum();
+        let ss_tot: f64 = truth.iter().map(|t| (t - mean) * (t - mean)).sum();
+        RegressionReport {
+            loss,
+            rmse: (ss_res / m).sqrt(),
+            mae: predicted
+                .iter()
+                .zip(truth)
+                .map(|(p, t)| (p - t).abs())
+                .sum::<f64>()
+                / m,
+            r2: if ss_tot > 0.0 {
+                1.0 - ss_res / ss_tot
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// The metrics of any model: the JSON shows the variant's fields directly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Metrics {
+    /// Two classes.
+    Binary(Report),
+    /// Three or more classes.
+    Multiclass(MulticlassReport),
+    /// A numeric target.
+    Regression(RegressionReport),
+}
+
+impl Metrics {
+    /// The cost J.
+    pub fn loss(&self) -> f64 {
+        match self {
+            Metrics::Binary(r) => r.loss,
+            Metrics::Multiclass(r) => r.loss,
+            Metrics::Regression(r) => r.loss,
+        }
+    }
+
+    /// Accuracy, for classifiers.
+    pub fn accuracy(&self) -> Option<f64> {
+        match self {
+            Metrics::Binary(r) => Some(r.accuracy),
+            Metrics::Multiclass(r) => Some(r.accuracy),
+            Metrics::Regression(_) => None,
+        }
+    }
+
+    /// Warnings about undefined metrics.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Metrics::Binary(r) => &r.warnings,
+            Metrics::Multiclass(r) => &r.warnings,
+            Metrics::Regression(_) => &[],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +396,38 @@ mod tests {
         assert_eq!(c.recall(), 0.0);
         assert_eq!(c.accuracy(), 1.0);
         assert_eq!(c.warnings().len(), 2);
+    }
+
+    #[test]
+    fn multiclass_report_matches_a_hand_computed_example() {
+        // true:      a a a b b c
+        // predicted: a a b b c c
+        let classes: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let r = MulticlassReport::new(0.3, &classes, &[0, 0, 1, 1, 2, 2], &[0, 0, 0, 1, 1, 2]);
+        assert_eq!(
+            r.confusion_matrix,
+            vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]
+        );
+        assert!((r.accuracy - 4.0 / 6.0).abs() < 1e-15);
+        // a: P 2/2, R 2/3; b: P 1/2, R 1/2; c: P 1/2, R 1/1
+        let p: Vec<f64> = r.per_class.iter().map(|c| c.precision).collect();
+        let rc: Vec<f64> = r.per_class.iter().map(|c| c.recall).collect();
+        assert_eq!(p, vec![1.0, 0.5, 0.5]);
+        assert!((rc[0] - 2.0 / 3.0).abs() < 1e-15 && rc[1] == 0.5 && rc[2] == 1.0);
+        assert!((r.macro_avg.precision - 2.0 / 3.0).abs() < 1e-15);
+        // weighted recall = (3·2/3 + 2·1/2 + 1·1)/6 = 4/6 = accuracy
+        assert!((r.weighted.recall - 4.0 / 6.0).abs() < 1e-15);
+        assert_eq!(r.per_class[0].support, 3);
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn regression_report_matches_hand_values() {
+        let r = RegressionReport::new(0.1, &[1.0, 2.0, 4.0], &[1.0, 3.0, 3.0]);
+        // residuals 0, −1, 1: RMSE sqrt(2/3), MAE 2/3; mean 7/3, SS_tot = 16/9+4/9+4/9 = 24/9
+        assert!((r.rmse - (2.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert!((r.mae - 2.0 / 3.0).abs() < 1e-15);
+        assert!((r.r2 - (1.0 - 2.0 / (24.0 / 9.0))).abs() < 1e-12);
     }
 
     #[test]

@@ -357,7 +357,7 @@ fn activation_color(act: Activation, a: f64, hi: f64) -> RGBColor {
                 tint(class_color(0), -t)
             }
         }
-        Activation::Sigmoid => {
+        Activation::Sigmoid | Activation::Softmax => {
             let t = (a - 0.5) * 2.0;
             if t >= 0.0 {
                 tint(class_color(1), t)

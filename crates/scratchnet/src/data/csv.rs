@@ -235,42 +235,43 @@ pub fn infer_classes(
     values: &[String],
     positive: Option<&str>,
 ) -> Result<Vec<String>> {
-    let mut distinct: Vec<&str> = Vec::new();
-    for v in values {
-        if !distinct.contains(&v.as_str()) {
-            distinct.push(v);
-            if distinct.len() > 3 {
-                break;
-            }
-        }
-    }
+    let set: std::collections::HashSet<&str> = values.iter().map(String::as_str).collect();
+    let mut distinct: Vec<&str> = set.into_iter().collect();
+    sort_classes(&mut distinct);
     let shown = |d: &[&str]| {
-        d.iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        let mut list: Vec<String> = d.iter().take(5).map(|s| format!("`{s}`")).collect();
+        if d.len() > 5 {
+            list.push("…".into());
+        }
+        list.join(", ")
     };
     if distinct.len() < 2 {
         return Err(file_err(
             path,
             format!(
-                "target column `{column}` has only one class ({}); binary classification needs exactly two",
+                "target column `{column}` has only one class ({}); classification needs at least two",
                 shown(&distinct)
             ),
         ));
     }
-    if distinct.len() > 2 {
-        let more = if distinct.len() > 3 { ", …" } else { "" };
+    if distinct.len() > MAX_CLASSES {
         return Err(file_err(
             path,
             format!(
-                "target column `{column}` has more than two classes ({}{more}); binary classification needs exactly two",
+                "target column `{column}` has {} distinct values ({}), too many for classes (at most {MAX_CLASSES}); \
+                 for a numeric target use --task regression",
+                distinct.len(),
                 shown(&distinct)
             ),
         ));
     }
-    sort_classes(&mut distinct);
     if let Some(p) = positive {
+        if distinct.len() != 2 {
+            return Err(Error::Config(format!(
+                "--positive applies to two classes; column `{column}` has {}",
+                distinct.len()
+            )));
+        }
         if distinct[0] == p {
             distinct.swap(0, 1);
         } else if distinct[1] != p {
@@ -282,6 +283,9 @@ pub fn infer_classes(
     }
     Ok(distinct.into_iter().map(str::to_string).collect())
 }
+
+/// Most classes a classification target may have.
+pub const MAX_CLASSES: usize = 100;
 
 /// Sorts class labels: numerically when all are numbers, as text otherwise.
 pub fn sort_classes(labels: &mut [&str]) {
@@ -358,6 +362,39 @@ impl Dataset {
         Dataset::new(table.feature_names, name.clone(), table.x, labels, classes)
     }
 
+    /// Loads a regression data set: the numeric target column `target` and the feature columns.
+    pub fn from_csv_regression(
+        path: &Path,
+        target: &str,
+        features: Option<&[String]>,
+    ) -> Result<Dataset> {
+        let table = read_csv(
+            path,
+            &CsvSpec {
+                target: Some(target),
+                features,
+            },
+        )?;
+        let (name, raw) = table
+            .target
+            .as_ref()
+            .ok_or_else(|| Error::Internal("target not read".into()))?;
+        let values = raw
+            .iter()
+            .zip(&table.lines)
+            .map(|(v, &line)| {
+                parse_feature(v).map_err(|why| {
+                    data_err(
+                        path,
+                        line,
+                        format!("column `{name}`: {why} (a regression target must be numeric)"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        Dataset::regression(table.feature_names, name.clone(), table.x, values)
+    }
+
     /// Writes the data set as CSV (features, then the target as its class label), atomically.
     pub fn to_csv(&self, path: &Path) -> Result<()> {
         crate::io::write_atomic(path, self.to_csv_string().as_bytes())
@@ -375,7 +412,10 @@ impl Dataset {
                 out.push_str(&v.to_string());
                 out.push(',');
             }
-            out.push_str(&self.classes[self.labels[j]]);
+            match self.classes.is_empty() {
+                true => out.push_str(&self.values[j].to_string()),
+                false => out.push_str(&self.classes[self.labels[j]]),
+            }
             out.push('\n');
         }
         out
@@ -484,10 +524,33 @@ mod tests {
     }
 
     #[test]
-    fn rejects_one_class_and_three_classes() {
+    fn rejects_one_class_accepts_three_and_not_hundreds() {
         assert!(message("a,y\n1,0\n2,0\n").contains("only one class (`0`)"));
-        let m = message("a,y\n1,0\n2,1\n3,2\n");
-        assert!(m.contains("more than two classes (`0`, `1`, `2`)"), "{m}");
+        let three = load("a,y\n1,0\n2,1\n3,2\n").unwrap();
+        assert_eq!(three.classes, vec!["0", "1", "2"]);
+        let many: String = (0..150).map(|i| format!("{i},{i}.5\n")).collect();
+        let m = message(&format!("a,y\n{many}"));
+        assert!(
+            m.contains("150 distinct values") && m.contains("--task regression"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn regression_target_must_be_numeric() {
+        let f = file("a,t\n1,0.5\n2,1e3\n");
+        let d = Dataset::from_csv_regression(f.path(), "t", None).unwrap();
+        assert_eq!(d.values, vec![0.5, 1000.0]);
+        let f = file("a,t\n1,0.5\n2,big\n");
+        let e = Dataset::from_csv_regression(f.path(), "t", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                ":3: column `t`: `big` is not a number (a regression target must be numeric)"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

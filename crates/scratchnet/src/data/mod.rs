@@ -10,10 +10,54 @@ pub mod synth;
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 
+use serde::Serialize;
+
 use crate::{Error, Result, Rng};
 pub use standardize::Standardizer;
 
-/// A labelled data set for binary classification.
+/// What a data set's target is, and so which output, loss and metrics a network uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Two classes: one sigmoid output, binary cross-entropy.
+    Binary,
+    /// Three or more classes: k softmax outputs, categorical cross-entropy.
+    Multiclass,
+    /// A numeric target: one identity output, mean squared error.
+    Regression,
+}
+
+impl Task {
+    /// The output activation for this task.
+    pub fn output_activation(self) -> crate::nn::Activation {
+        match self {
+            Task::Binary => crate::nn::Activation::Sigmoid,
+            Task::Multiclass => crate::nn::Activation::Softmax,
+            Task::Regression => crate::nn::Activation::Identity,
+        }
+    }
+
+    /// The task a network's output layer implies.
+    pub fn of_output(activation: crate::nn::Activation) -> Option<Task> {
+        match activation {
+            crate::nn::Activation::Sigmoid => Some(Task::Binary),
+            crate::nn::Activation::Softmax => Some(Task::Multiclass),
+            crate::nn::Activation::Identity => Some(Task::Regression),
+            _ => None,
+        }
+    }
+
+    /// The baseline model without hidden layers, by name.
+    pub fn baseline_name(self) -> &'static str {
+        match self {
+            Task::Binary => "logistic regression",
+            Task::Multiclass => "softmax regression",
+            Task::Regression => "linear regression",
+        }
+    }
+}
+
+/// A labelled data set: classes (two or more) or, for regression, numeric values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     /// Names of the d feature columns.
@@ -24,8 +68,11 @@ pub struct Dataset {
     pub x: Array2<f64>,
     /// Class index of each sample (m), an index into `classes`.
     pub labels: Vec<usize>,
-    /// The class labels as they appear in the data; `classes[1]` is the positive class (1).
+    /// The class labels as they appear in the data; for two classes `classes[1]` is the
+    /// positive class (1). Empty for regression.
     pub classes: Vec<String>,
+    /// The numeric target of each sample (m), for regression; empty for classification.
+    pub values: Vec<f64>,
 }
 
 impl Dataset {
@@ -63,7 +110,43 @@ impl Dataset {
             x,
             labels,
             classes,
+            values: Vec::new(),
         })
+    }
+
+    /// A regression data set: features X (d × m) and one numeric target per sample.
+    pub fn regression(
+        feature_names: Vec<String>,
+        target_name: String,
+        x: Array2<f64>,
+        values: Vec<f64>,
+    ) -> Result<Self> {
+        if x.nrows() != feature_names.len() || x.ncols() != values.len() {
+            return Err(Error::Invalid(format!(
+                "X is {}×{} but there are {} feature names and {} target values",
+                x.nrows(),
+                x.ncols(),
+                feature_names.len(),
+                values.len()
+            )));
+        }
+        Ok(Dataset {
+            feature_names,
+            target_name,
+            x,
+            labels: Vec::new(),
+            classes: Vec::new(),
+            values,
+        })
+    }
+
+    /// The task: regression for a numeric target, else binary or multiclass by class count.
+    pub fn task(&self) -> Task {
+        match self.classes.len() {
+            0 => Task::Regression,
+            2 => Task::Binary,
+            _ => Task::Multiclass,
+        }
     }
 
     /// Number of samples m.
@@ -76,9 +159,22 @@ impl Dataset {
         self.x.nrows()
     }
 
-    /// Y as the tutorial lays it out: (1 × m), 1.0 for the positive class and 0.0 otherwise.
+    /// Y as the tutorial lays it out. Two classes: (1 × m), 1.0 for the positive class and 0.0
+    /// otherwise. k classes: one-hot (k × m). Regression: the values (1 × m).
     pub fn y(&self) -> Array2<f64> {
-        Array2::from_shape_fn((1, self.labels.len()), |(_, j)| self.labels[j] as f64)
+        match self.task() {
+            Task::Binary => {
+                Array2::from_shape_fn((1, self.labels.len()), |(_, j)| self.labels[j] as f64)
+            }
+            Task::Multiclass => {
+                Array2::from_shape_fn((self.classes.len(), self.labels.len()), |(i, j)| {
+                    f64::from(u8::from(self.labels[j] == i))
+                })
+            }
+            Task::Regression => {
+                Array2::from_shape_fn((1, self.values.len()), |(_, j)| self.values[j])
+            }
+        }
     }
 
     /// How many samples each class has, in the order of `classes`.
@@ -96,8 +192,17 @@ impl Dataset {
             feature_names: self.feature_names.clone(),
             target_name: self.target_name.clone(),
             x: self.x.select(Axis(1), indices),
-            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            labels: if self.labels.is_empty() {
+                Vec::new()
+            } else {
+                indices.iter().map(|&i| self.labels[i]).collect()
+            },
             classes: self.classes.clone(),
+            values: if self.values.is_empty() {
+                Vec::new()
+            } else {
+                indices.iter().map(|&i| self.values[i]).collect()
+            },
         }
     }
 
@@ -176,6 +281,28 @@ mod tests {
     fn split_rejects_too_few_rows() {
         let one = tiny().select(&[0]);
         assert!(one.split(0.8).is_err());
+    }
+
+    #[test]
+    fn multiclass_y_is_one_hot_and_regression_y_holds_values() {
+        let x = array![[1.0, 2.0, 3.0]];
+        let d = Dataset::new(
+            vec!["a".into()],
+            "y".into(),
+            x.clone(),
+            vec![2, 0, 1],
+            vec!["a".into(), "b".into(), "c".into()],
+        )
+        .unwrap();
+        assert_eq!(d.task(), Task::Multiclass);
+        assert_eq!(
+            d.y(),
+            array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        );
+        let r = Dataset::regression(vec!["a".into()], "t".into(), x, vec![0.5, -1.0, 2.0]).unwrap();
+        assert_eq!(r.task(), Task::Regression);
+        assert_eq!(r.y(), array![[0.5, -1.0, 2.0]]);
+        assert_eq!(r.select(&[2, 0]).values, vec![2.0, 0.5]);
     }
 
     #[test]

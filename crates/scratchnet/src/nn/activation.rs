@@ -9,6 +9,8 @@
 //! relu        max(0, z)                       1 if z > 0 else 0
 //! leaky-relu  z if z > 0 else 0.01·z          1 if z > 0 else 0.01
 //! identity    z                               1
+//! softmax     A_ij = e^(Z_ij) / Σ_i e^(Z_ij)   (per column; output layer only, where the
+//!             cross-entropy gives dZ = A − Y directly, so its Jacobian is never needed)
 //! ```
 
 use ndarray::{Array2, ArrayView2, Zip};
@@ -31,8 +33,10 @@ pub enum Activation {
     Relu,
     /// z for z > 0, 0.01·z otherwise.
     LeakyRelu,
-    /// z (a linear layer).
+    /// z (a linear layer): the regression output.
     Identity,
+    /// Column-wise softmax: the multiclass output (not element-wise; output layer only).
+    Softmax,
 }
 
 /// Every activation, in the order the help text lists them.
@@ -64,6 +68,7 @@ impl Activation {
             Activation::Relu => "relu",
             Activation::LeakyRelu => "leaky-relu",
             Activation::Identity => "identity",
+            Activation::Softmax => "softmax",
         }
     }
 
@@ -81,7 +86,8 @@ impl Activation {
                     LEAKY_SLOPE * z
                 }
             }
-            Activation::Identity => z,
+            // Element-wise, softmax has no meaning; `forward` handles it column by column.
+            Activation::Identity | Activation::Softmax => z,
         }
     }
 
@@ -107,12 +113,23 @@ impl Activation {
                 }
             }
             Activation::Identity => 1.0,
+            // The diagonal of the softmax Jacobian; never used by backpropagation, since
+            // softmax only sits on the output, where dZ = A − Y.
+            Activation::Softmax => a * (1.0 - a),
         }
     }
 
-    /// A = g(Z), element-wise: (h × m) → (h × m).
+    /// True for activations a hidden layer may use (all but softmax).
+    pub fn is_elementwise(self) -> bool {
+        self != Activation::Softmax
+    }
+
+    /// A = g(Z): (h × m) → (h × m); element-wise, or per column for softmax.
     pub fn forward(self, z: ArrayView2<f64>) -> Array2<f64> {
-        z.mapv(|v| self.value(v))
+        match self {
+            Activation::Softmax => softmax_columns(z),
+            _ => z.mapv(|v| self.value(v)),
+        }
     }
 
     /// dZ = dA ⊙ g'(Z): the gradient through the activation, (h × m) → (h × m).
@@ -129,6 +146,19 @@ impl Activation {
             .for_each(|d, &zv, &av| *d *= self.derivative(zv, av));
         dz
     }
+}
+
+/// Softmax of every column: `A_ij = e^(Z_ij − max_i Z_ij) / Σ_i e^(Z_ij − max_i Z_ij)`,
+/// (k × m) → (k × m). Subtracting the column maximum keeps every exponent ≤ 0 (no overflow).
+pub fn softmax_columns(z: ArrayView2<f64>) -> Array2<f64> {
+    let mut a = z.to_owned();
+    for mut col in a.columns_mut() {
+        let max = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        col.mapv_inplace(|v| (v - max).exp());
+        let sum = col.sum();
+        col.mapv_inplace(|v| v / sum);
+    }
+    a
 }
 
 impl fmt::Display for Activation {
@@ -178,6 +208,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn softmax_columns_sum_to_one_and_survive_huge_logits() {
+        let z = ndarray::array![[1.0, 1000.0], [2.0, 0.0], [3.0, -1000.0]];
+        let a = softmax_columns(z.view());
+        // column 0 by hand: e^1, e^2, e^3 over their sum
+        let s = 1f64.exp() + 2f64.exp() + 3f64.exp();
+        assert!((a[[0, 0]] - 1f64.exp() / s).abs() < 1e-15);
+        assert!((a[[2, 0]] - 3f64.exp() / s).abs() < 1e-15);
+        assert_eq!(a.column(1).to_vec(), vec![1.0, 0.0, 0.0]);
+        assert!(
+            a.columns()
+                .into_iter()
+                .all(|c| (c.sum() - 1.0).abs() < 1e-15)
+        );
     }
 
     #[test]
