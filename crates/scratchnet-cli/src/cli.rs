@@ -275,6 +275,9 @@ pub struct ExplainArgs {
     /// Data for --sample (default: the built-in flower data); needs the model's columns.
     #[arg(long, value_name = "DATA.csv")]
     pub data: Option<PathBuf>,
+    /// The target column of --data (without --model; a model knows its own).
+    #[arg(long, value_name = "COLUMN", default_value = "y")]
+    pub target: String,
     /// Seed for the built-in data and the fresh network.
     #[arg(long, value_name = "S", default_value_t = 69)]
     pub seed: u64,
@@ -307,7 +310,12 @@ pub fn parse_hidden(s: &str) -> Result<HiddenSizes, String> {
 
 /// Parses a count (epochs, samples): a whole number ≥ 0.
 pub fn parse_count(s: &str) -> Result<usize, String> {
-    s.trim()
-        .parse::<usize>()
-        .map_err(|_| format!("expected a whole number ≥ 0, got `{s}`"))
+    let t = s.trim();
+    t.parse::<usize>().map_err(|_| {
+        if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
+            format!("`{t}` is too large")
+        } else {
+            format!("expected a whole number ≥ 0, got `{t}`")
+        }
+    })
 }

@@ -67,6 +67,22 @@ fn warn_all(out: &Outcome) {
     }
 }
 
+/// Writes `text` to standard output; a closed pipe ends the program quietly (see `main`), a
+/// full disk is an error that names standard output.
+pub fn print_out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                anyhow::Error::new(e)
+            } else {
+                anyhow::anyhow!("standard output: {e}")
+            }
+        })
+}
+
 fn to_json<T: Serialize>(value: &T) -> Result<String> {
     Ok(serde_json::to_string_pretty(value)?)
 }
@@ -99,7 +115,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
             dir.display()
         ));
     }
-    print!("{s}");
+    print_out(&s)?;
     Ok(())
 }
 
@@ -312,16 +328,15 @@ pub fn generate(args: &GenerateArgs) -> Result<()> {
         &mut rng(args.seed, Stream::Data),
     )?;
     match &args.output {
-        Some(path) => {
+        Some(path) if path != Path::new("-") => {
             data.to_csv(path)?;
             eprintln!(
-                "wrote {} points ({}) to {}",
+                "wrote {} points ({g}) to {}",
                 data.n_samples(),
-                g,
                 path.display()
             );
         }
-        None => std::io::stdout().write_all(data.to_csv_string().as_bytes())?,
+        _ => print_out(&data.to_csv_string())?,
     }
     Ok(())
 }
@@ -355,7 +370,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         scratchnet::io::write_atomic(path, curve_csv(&out.curve).as_bytes())?;
     }
     if args.json {
-        println!("{}", to_json(&out.report)?);
+        print_out(&(to_json(&out.report)? + "\n"))?;
     } else {
         let mut s = String::new();
         s.push_str(&format!(
@@ -374,7 +389,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         if let Some(path) = &args.output {
             s.push_str(&format!("\nmodel written to {}\n", path.display()));
         }
-        print!("{s}");
+        print_out(&s)?;
     }
     Ok(())
 }
@@ -444,14 +459,14 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             samples: data.n_samples(),
             report: &report,
         };
-        println!("{}", to_json(&r)?);
+        print_out(&(to_json(&r)? + "\n"))?;
     } else {
         let heading = format!("{} on {} rows", model.network.describe(), data.n_samples());
         let cols = vec![table::Column {
             heading: "",
             report: Some(&report),
         }];
-        print!("{}", table::metrics_table(&[(heading.as_str(), cols)]));
+        print_out(&table::metrics_table(&[(heading.as_str(), cols)]))?;
     }
     Ok(())
 }
@@ -461,37 +476,49 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
     let (data, _) = read_for_model(&model, &args.data, false)?;
     let proba = model.predict_proba(data.x.view())?;
-    let mut out = String::with_capacity(data.n_samples() * 32);
-    out.push_str("prediction");
+    let mut text = String::with_capacity(data.n_samples() * 32);
+    text.push_str("prediction");
     if args.proba {
         for c in &model.classes {
-            if c.contains([',', '"', '\n']) {
-                bail!("class label `{c}` cannot be used as a CSV column name");
-            }
-            out.push_str(&format!(",proba_{c}"));
+            text.push(',');
+            text.push_str(&csv_field(&format!("proba_{c}")));
         }
     }
-    out.push('\n');
+    text.push('\n');
     for &p in proba.row(0) {
         let label = &model.classes[usize::from(p > 0.5)];
-        out.push_str(&csv_field(label));
+        text.push_str(&csv_field(label));
         if args.proba {
-            out.push_str(&format!(",{},{}", 1.0 - p, p));
+            text.push_str(&format!(",{},{}", 1.0 - p, p));
         }
-        out.push('\n');
+        text.push('\n');
     }
     match &args.output {
-        Some(path) => {
-            scratchnet::io::write_atomic(path, out.as_bytes())?;
+        Some(path) if path != Path::new("-") => {
+            if same_file(path, &args.data) {
+                bail!(
+                    "{}: refusing to overwrite the input data with predictions; choose another -o",
+                    path.display()
+                );
+            }
+            scratchnet::io::write_atomic(path, text.as_bytes())?;
             eprintln!(
                 "wrote {} predictions to {}",
                 data.n_samples(),
                 path.display()
             );
         }
-        None => std::io::stdout().write_all(out.as_bytes())?,
+        _ => print_out(&text)?,
     }
     Ok(())
+}
+
+/// True when both paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Quotes a CSV field when it needs it.

@@ -29,7 +29,7 @@ pub fn explain(args: &ExplainArgs) -> Result<()> {
         let xs = standardizer.transform(data.x.view())?;
         sample(&mut out, &network, xs.view(), &data, n)?;
     }
-    print!("{out}");
+    crate::commands::print_out(&out)?;
     Ok(())
 }
 
@@ -45,17 +45,18 @@ fn setup(args: &ExplainArgs) -> Result<(Network, Dataset, Standardizer, String)>
                 Some(&model.features),
                 Some(&model.classes[1]),
             )?,
-            None if model.features.len() == 2 => flower_train(args.seed)?,
+            None if model.features == ["x1", "x2"] => flower_train(args.seed)?,
             None => bail!(
-                "--model with {} features needs --data DATA.csv for --sample",
-                model.features.len()
+                "--model {} has features ({}), not the built-in flower's (x1, x2): give --data DATA.csv",
+                path.display(),
+                model.features.join(", ")
             ),
         };
         let origin = format!("the trained model {}", path.display());
         return Ok((model.network, data, model.standardizer, origin));
     }
     let data = match &args.data {
-        Some(d) => Dataset::from_csv(d, "y", None, None)?,
+        Some(d) => Dataset::from_csv(d, &args.target, None, None)?,
         None => flower_train(args.seed)?,
     };
     let standardizer = Standardizer::fit(data.x.view());

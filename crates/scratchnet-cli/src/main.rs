@@ -47,8 +47,19 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
+    // The first paragraph of clap's message, on one line (missing arguments are listed on the
+    // lines after the first).
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("error: invalid usage");
+    let first: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let first = if first.is_empty() {
+        "error: invalid usage".to_string()
+    } else {
+        first.join(" ")
+    };
     eprintln!("{first} (see --help)");
     ExitCode::from(EXIT_BAD_INPUT)
 }

@@ -45,7 +45,7 @@ pub enum Error {
     /// Training diverged: the loss or a parameter stopped being finite.
     #[error(
         "training diverged at epoch {epoch}: the loss or a weight became NaN or infinite; \
-         try a smaller learning rate (got {learning_rate})"
+         try a smaller learning rate (got {})", crate::error::short(*learning_rate)
     )]
     Diverged {
         /// The epoch at which the problem was detected.
@@ -77,6 +77,15 @@ impl Error {
             path: path.into(),
             error: source,
         }
+    }
+}
+
+/// A number for a message: plain when moderate, scientific when huge or tiny.
+pub fn short(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-4) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

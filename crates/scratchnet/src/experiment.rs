@@ -144,6 +144,7 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Report> {
     }
     let xs = model.standardizer.transform(data.x.view())?;
     let cache = model.network.forward(xs.view());
+    crate::model_file::check_finite_output(&cache.output().to_owned())?;
     let y = data.y();
     let loss = model.network.cost(&cache, y.view());
     let predicted: Vec<usize> = cache

@@ -37,7 +37,31 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
 }
 
 /// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
+///
+/// A symbolic link is written through (its target is replaced atomically, the link stays). A
+/// path that exists but is not a regular file (`/dev/null`, a FIFO, a terminal) is written to
+/// directly: renaming over it would replace the device with a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(path).map_err(|e| Error::io(path, e))?;
+            let target = match path.parent() {
+                Some(dir) if target.is_relative() => dir.join(target),
+                _ => target,
+            };
+            return write_atomic(&target, bytes);
+        }
+        if !meta.is_file() && !meta.is_dir() {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            return f
+                .write_all(bytes)
+                .and_then(|()| f.flush())
+                .map_err(|e| Error::io(path, e));
+        }
+    }
     let dir = check_writable(path)?;
     let name = path
         .file_name()
@@ -73,6 +97,28 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no temp file left behind"
+        );
+    }
+
+    #[test]
+    fn writes_through_symlinks_and_into_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.txt");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink("real.txt", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        write_atomic(Path::new("/dev/null"), b"x").unwrap();
+        assert!(
+            !std::fs::metadata("/dev/null").unwrap().is_file(),
+            "/dev/null must stay a device"
         );
     }
 

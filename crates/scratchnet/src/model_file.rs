@@ -81,8 +81,8 @@ struct ModelFile {
 
 #[derive(Deserialize)]
 struct Header {
-    format: Option<String>,
-    version: Option<u64>,
+    format: Option<serde_json::Value>,
+    version: Option<serde_json::Value>,
 }
 
 impl Model {
@@ -111,9 +111,12 @@ impl Model {
     }
 
     /// Probabilities of the positive class for raw (unstandardized) X (d × m): (1 × m).
+    /// An error, never NaN, when the model's numbers overflow on this data.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let xs = self.standardizer.transform(x)?;
-        Ok(self.network.predict_proba(xs.view()))
+        let out = self.network.predict_proba(xs.view());
+        check_finite_output(&out)?;
+        Ok(out)
     }
 
     /// Serializes the model as pretty JSON.
@@ -173,25 +176,32 @@ impl Model {
     /// Parses and checks a model from JSON bytes; the error is a one-line reason.
     pub fn from_json(bytes: &[u8]) -> std::result::Result<Model, String> {
         let not_ours = "not a scratchnet model file (expected \"format\": \"scratchnet-model\")";
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let header: Header = serde_json::from_slice(bytes).map_err(|e| {
             if e.is_syntax() || e.is_eof() {
                 format!("not a scratchnet model file (invalid JSON: {e})")
+            } else if e.to_string().contains("duplicate field") {
+                format!("malformed model file: {e}")
             } else {
                 not_ours.to_string()
             }
         })?;
-        if header.format.as_deref() != Some(FORMAT) {
+        if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err(not_ours.into());
         }
-        match header.version {
+        let version = match &header.version {
             None => return Err("model file has no \"version\"".into()),
-            Some(v) if v > VERSION => {
-                return Err(format!(
-                    "model format version {v} is newer than this scratchnet reads (up to {VERSION}); upgrade scratchnet"
-                ));
-            }
-            Some(0) => return Err("model format version 0 does not exist".into()),
-            Some(_) => {}
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| format!("\"version\" must be a whole number ≥ 1, got {v}"))?,
+        };
+        if version > VERSION {
+            return Err(format!(
+                "model format version {version} is newer than this scratchnet reads (up to {VERSION}); upgrade scratchnet"
+            ));
+        }
+        if version == 0 {
+            return Err("model format version 0 does not exist".into());
         }
         let file: ModelFile =
             serde_json::from_slice(bytes).map_err(|e| format!("malformed model file: {e}"))?;
@@ -218,9 +228,9 @@ impl Model {
             ));
         }
         if st.mean.iter().any(|v| !v.is_finite())
-            || st.std.iter().any(|v| !(v.is_finite() && *v > 0.0))
+            || st.std.iter().any(|v| !(v.is_normal() && *v > 0.0))
         {
-            return Err("standardizer has non-finite means or non-positive deviations".into());
+            return Err("standardizer has non-finite means, or deviations that are not positive normal numbers".into());
         }
         let mut layers = Vec::with_capacity(file.layers.len());
         let mut n_in = d;
@@ -270,6 +280,17 @@ impl Model {
             network,
             training: file.training,
         })
+    }
+}
+
+/// An error when a model's output holds NaN or infinity (weights so large that they overflow).
+pub fn check_finite_output(out: &Array2<f64>) -> Result<()> {
+    if out.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::Invalid(
+            "the model's output is not a finite number on this data (its weights or the inputs are too large)".into(),
+        ))
     }
 }
 
@@ -359,6 +380,32 @@ mod tests {
         assert!(
             e.contains("layer 2: weight row 1 has 2 entries, expected 3"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn version_must_be_a_whole_number_and_a_bom_is_fine() {
+        let json = model().to_json();
+        let e = Model::from_json(json.replace("\"version\": 1", "\"version\": -1").as_bytes())
+            .unwrap_err();
+        assert!(e.contains("\"version\" must be a whole number"), "{e}");
+        let e = Model::from_json(
+            json.replace("\"version\": 1", "\"version\": \"1\"")
+                .as_bytes(),
+        )
+        .unwrap_err();
+        assert!(e.contains("\"version\" must be a whole number"), "{e}");
+        let with_bom = format!("\u{feff}{json}");
+        assert!(Model::from_json(with_bom.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn rejects_subnormal_deviations() {
+        let json = model().to_json().replace("0.5", "1e-320");
+        assert!(
+            Model::from_json(json.as_bytes())
+                .unwrap_err()
+                .contains("standardizer")
         );
     }
 

@@ -35,6 +35,9 @@ pub fn rng(seed: u64, purpose: Stream) -> Rng {
     r
 }
 
+/// Most epochs one training may run.
+pub const MAX_EPOCHS: usize = 1_000_000_000;
+
 /// Training settings. Defaults are the tutorial's: one hidden layer of 4 tanh units,
 /// small-uniform weights, 10,000 epochs of full-batch gradient descent at α = 1.2, seed 69.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,10 +115,16 @@ impl TrainConfig {
 
     /// Checks every setting; the error says which and what was given.
     pub fn validate(&self) -> Result<()> {
+        if self.epochs > MAX_EPOCHS {
+            return Err(Error::Config(format!(
+                "epochs must be at most {MAX_EPOCHS}, got {}",
+                self.epochs
+            )));
+        }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return Err(Error::Config(format!(
                 "learning rate must be positive and finite, got {}",
-                self.learning_rate
+                crate::error::short(self.learning_rate)
             )));
         }
         if let Some(pos) = self.hidden.iter().position(|&h| h == 0) {
@@ -166,7 +175,7 @@ impl TrainConfig {
         let mut optimizer = GradientDescent {
             learning_rate: self.learning_rate,
         };
-        let mut history = Vec::with_capacity(self.epochs + 1);
+        let mut history = Vec::with_capacity(self.epochs.min(1 << 20) + 1);
         for epoch in 0..self.epochs {
             let cache = network.forward(x);
             let loss = network.cost(&cache, y);

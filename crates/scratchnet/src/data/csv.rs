@@ -70,6 +70,16 @@ fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
     }
 }
 
+/// A value as an error message shows it: control characters escaped, at most 40 characters.
+pub fn shown_value(text: &str) -> String {
+    let escaped: String = text.chars().flat_map(char::escape_debug).collect();
+    if escaped.chars().count() > 40 {
+        format!("{}…", escaped.chars().take(40).collect::<String>())
+    } else {
+        escaped
+    }
+}
+
 /// Parses one feature value: a finite number, or a one-line reason why not.
 pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
     if text.is_empty() {
@@ -78,9 +88,10 @@ pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(_) => Err(format!(
-            "`{text}` is not a finite number (NaN and infinity are not allowed)"
+            "`{}` is not a finite number (NaN and infinity are not allowed)",
+            shown_value(text)
         )),
-        Err(_) => Err(format!("`{text}` is not a number")),
+        Err(_) => Err(format!("`{}` is not a number", shown_value(text))),
     }
 }
 
@@ -117,6 +128,14 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
         Some(t) => Some(find(t, "target")?),
         None => None,
     };
+    if let Some(fs) = spec.features {
+        if let Some(dup) = fs.iter().enumerate().find(|(i, f)| fs[..*i].contains(f)) {
+            return Err(Error::Config(format!(
+                "feature `{}` is listed twice",
+                dup.1
+            )));
+        }
+    }
     let feature_idx: Vec<usize> = match spec.features {
         Some(fs) => fs
             .iter()
@@ -176,6 +195,17 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
         }
         if let Some(t) = target_idx {
             let v = &record[t];
+            if v.chars().any(char::is_control) {
+                return Err(data_err(
+                    path,
+                    line,
+                    format!(
+                        "column `{}`: `{}` contains a control character",
+                        names[t],
+                        shown_value(v)
+                    ),
+                ));
+            }
             if v.is_empty() {
                 return Err(data_err(
                     path,

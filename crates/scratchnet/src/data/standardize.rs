@@ -23,20 +23,34 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
-    /// Fits μ and σ to X (d × m), feature by feature.
+    /// Fits μ and σ to X (d × m), feature by feature. Values are scaled by the feature's
+    /// largest magnitude while summing, so huge values (1e200, 1e308) cannot overflow.
     pub fn fit(x: ArrayView2<f64>) -> Self {
         let m = x.ncols();
         let mut mean = Vec::with_capacity(x.nrows());
         let mut std = Vec::with_capacity(x.nrows());
         for row in x.axis_iter(Axis(0)) {
-            let mu = if m == 0 { 0.0 } else { row.sum() / m as f64 };
-            let var = if m < 2 {
+            let scale = row.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let scale = if scale > 0.0 && scale.is_finite() {
+                scale
+            } else {
+                1.0
+            };
+            let mu_s = if m == 0 {
                 0.0
             } else {
-                row.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (m - 1) as f64
+                row.iter().map(|v| v / scale).sum::<f64>() / m as f64
             };
-            let sigma = var.sqrt();
-            mean.push(mu);
+            let var_s = if m < 2 {
+                0.0
+            } else {
+                row.iter()
+                    .map(|v| (v / scale - mu_s) * (v / scale - mu_s))
+                    .sum::<f64>()
+                    / (m - 1) as f64
+            };
+            let sigma = var_s.sqrt() * scale;
+            mean.push(mu_s * scale);
             std.push(if sigma > 0.0 && sigma.is_finite() {
                 sigma
             } else {
@@ -112,6 +126,15 @@ mod tests {
         let s = Standardizer::fit(train.view());
         // μ = 2, σ = 2: the test value is scaled by the training statistics, not its own.
         assert_eq!(s.transform(test.view()).unwrap()[[0, 0]], 49.0);
+    }
+
+    #[test]
+    fn huge_values_do_not_overflow() {
+        let s = Standardizer::fit(array![[1e300, -1e300, 3e300]].view());
+        assert!(s.mean[0].is_finite() && s.std[0].is_finite());
+        assert!((s.mean[0] - 1e300).abs() < 1e286);
+        let t = s.transform(array![[3e300]].view()).unwrap();
+        assert!(t[[0, 0]].is_finite());
     }
 
     #[test]

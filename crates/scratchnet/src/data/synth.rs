@@ -74,6 +74,11 @@ impl Generator {
 
     /// Generates `n` samples with `classes` classes (2 unless [`Generator::supports_classes`]).
     pub fn generate(self, n: usize, classes: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
+        if n > MAX_SAMPLES {
+            return Err(Error::Config(format!(
+                "-n must be at most {MAX_SAMPLES}, got {n}"
+            )));
+        }
         if n < classes {
             return Err(Error::Config(format!(
                 "need at least one sample per class: -n {n} with {classes} classes"
@@ -84,7 +89,12 @@ impl Generator {
                 "--noise must be a non-negative number, got {noise}"
             )));
         }
-        if classes < 2 || (classes > 2 && !self.supports_classes()) {
+        if classes < 2 {
+            return Err(Error::Config(format!(
+                "--classes must be at least 2, got {classes}"
+            )));
+        }
+        if classes > 2 && !self.supports_classes() {
             return Err(Error::Config(format!(
                 "`{}` makes exactly 2 classes, got --classes {classes}{}",
                 self.name(),
@@ -102,6 +112,12 @@ impl Generator {
                 let (a, b) = self.point(class, classes, i, count, noise, rng);
                 points.push((a, b, class));
             }
+        }
+        if points.iter().any(|p| !(p.0.is_finite() && p.1.is_finite())) {
+            return Err(Error::Config(format!(
+                "--noise {} is too large: the points are no longer finite numbers",
+                crate::error::short(noise)
+            )));
         }
         let x = Array2::from_shape_fn(
             (2, n),
@@ -179,6 +195,9 @@ impl Generator {
         }
     }
 }
+
+/// Most points a generator makes in one call.
+pub const MAX_SAMPLES: usize = 10_000_000;
 
 /// The i-th of `count` evenly spaced values from `a` to `b` inclusive (numpy's `linspace`).
 fn linspace(a: f64, b: f64, i: usize, count: usize) -> f64 {
