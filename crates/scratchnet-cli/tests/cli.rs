@@ -479,17 +479,41 @@ fn bad_input_gets_one_line_and_exit_code_2() {
         "exactly 2 classes",
     );
     fails(d, &["explain", "--sample", "100000"], "out of range");
-    fails(d, &with_o(&["train", "flower.csv", "--features", "x1,x1"]), "feature `x1` is listed twice");
-    fails(d, &with_o(&["train", "flower.csv", "--epochs", "99999999999999999999"]), "is too large");
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--features", "x1,x1"]),
+        "feature `x1` is listed twice",
+    );
+    fails(
+        d,
+        &with_o(&["train", "flower.csv", "--epochs", "99999999999999999999"]),
+        "is too large",
+    );
     fails(d, &["train"], "<DATA.csv>");
-    fails(d, &["generate", "flower", "-n", "18446744073709551615"], "-n must be at most");
-    fails(d, &["generate", "moons", "--noise", "1e308", "-n", "2000"], "--noise 1e308 is too large");
-    fails(d, &["predict", "m.json", "flower.csv", "-o", "flower.csv"], "refusing to overwrite the input data");
+    fails(
+        d,
+        &["generate", "flower", "-n", "18446744073709551615"],
+        "-n must be at most",
+    );
+    fails(
+        d,
+        &["generate", "moons", "--noise", "1e308", "-n", "2000"],
+        "--noise 1e308 is too large",
+    );
+    fails(
+        d,
+        &["predict", "m.json", "flower.csv", "-o", "flower.csv"],
+        "refusing to overwrite the input data",
+    );
 }
 
 #[test]
 fn closed_stdout_is_not_a_panic() {
-    for args in [vec!["demo", "--epochs", "5"], vec!["explain"], vec!["generate", "flower", "-n", "100000"]] {
+    for args in [
+        vec!["demo", "--epochs", "5"],
+        vec!["explain"],
+        vec!["generate", "flower", "-n", "100000"],
+    ] {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scratchnet"))
             .args(&args)
             .stdout(std::process::Stdio::piped())
@@ -509,9 +533,22 @@ fn output_through_a_symlink_keeps_the_link() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("real.csv"), "old").unwrap();
     std::os::unix::fs::symlink("real.csv", dir.path().join("link.csv")).unwrap();
-    scratchnet().current_dir(dir.path()).args(["generate", "moons", "-n", "10", "-o", "link.csv"]).assert().success();
-    assert!(std::fs::symlink_metadata(dir.path().join("link.csv")).unwrap().file_type().is_symlink());
-    assert!(std::fs::read_to_string(dir.path().join("real.csv")).unwrap().starts_with("x1,x2,y"));
+    scratchnet()
+        .current_dir(dir.path())
+        .args(["generate", "moons", "-n", "10", "-o", "link.csv"])
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("link.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("real.csv"))
+            .unwrap()
+            .starts_with("x1,x2,y")
+    );
 }
 
 #[test]
