@@ -161,6 +161,51 @@ pub struct TrainingFlags {
         allow_negative_numbers = true
     )]
     pub test_split: f64,
+    /// Activation of the hidden layers: tanh, relu, leaky-relu, sigmoid or identity.
+    #[arg(long, value_name = "NAME", default_value = "tanh")]
+    pub activation: String,
+    /// Weight initialization: small-uniform (the tutorial's U(0,1)·0.01), xavier or he.
+    /// Default: small-uniform for one tanh/sigmoid hidden layer, xavier for deeper ones, he for
+    /// relu and leaky-relu.
+    #[arg(long, value_name = "NAME")]
+    pub init: Option<String>,
+    /// Update rule: gd (the tutorial's), momentum, nesterov or adam.
+    #[arg(long, value_name = "NAME", default_value = "gd")]
+    pub optimizer: String,
+    /// Momentum μ for momentum and nesterov.
+    #[arg(long, value_name = "MU", default_value_t = 0.9, allow_negative_numbers = true)]
+    pub momentum: f64,
+    /// Adam's first-moment decay β1.
+    #[arg(long, value_name = "B1", default_value_t = 0.9, allow_negative_numbers = true)]
+    pub beta1: f64,
+    /// Adam's second-moment decay β2.
+    #[arg(long, value_name = "B2", default_value_t = 0.999, allow_negative_numbers = true)]
+    pub beta2: f64,
+    /// Adam's ε.
+    #[arg(long, value_name = "EPS", default_value_t = 1e-8, allow_negative_numbers = true)]
+    pub eps: f64,
+    /// Samples per mini-batch, reshuffled every epoch with the seed (default: full batch).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub batch_size: Option<usize>,
+    /// L2 weight decay λ (adds λ/2m·Σ‖W‖² to the cost).
+    #[arg(long, value_name = "LAMBDA", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub l2: f64,
+    /// Learning-rate schedule: constant, step (× --lr-gamma every --lr-step epochs) or cosine.
+    #[arg(long, value_name = "NAME", default_value = "constant")]
+    pub lr_schedule: String,
+    /// Epochs between drops of the step schedule (default: a third of the epochs).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub lr_step: Option<usize>,
+    /// Factor of each drop of the step schedule.
+    #[arg(long, value_name = "GAMMA", default_value_t = 0.1, allow_negative_numbers = true)]
+    pub lr_gamma: f64,
+    /// Share of the training rows held out for validation (early stopping), in [0, 1).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub validation: f64,
+    /// Stop after this many epochs without a lower validation loss, keeping the best weights
+    /// (needs --validation).
+    #[arg(long, value_name = "EPOCHS", value_parser = parse_count)]
+    pub patience: Option<usize>,
 }
 
 /// `scratchnet demo`.
@@ -178,7 +223,8 @@ pub struct DemoArgs {
 /// `scratchnet generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The data set: flower, moons, circles, xor, spiral or gaussians.
+    /// The data set: flower, moons, circles, xor, spiral, gaussians (classes) or sine (a
+    /// regression curve, y = sin(x1) + noise).
     #[arg(value_name = "KIND")]
     pub kind: String,
     /// Number of points.
@@ -210,9 +256,18 @@ pub struct TrainArgs {
     /// Feature columns to use, comma-separated (default: every column but the target).
     #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
     pub features: Option<Vec<String>>,
-    /// The target value that counts as positive (1); default: the larger value in sorted order.
+    /// The target value that counts as positive (1) for two classes; default: the larger value
+    /// in sorted order.
     #[arg(long, value_name = "VALUE")]
     pub positive: Option<String>,
+    /// classification (two or more classes, read from the target) or regression (a numeric
+    /// target: identity output, mean squared error).
+    #[arg(long, value_name = "TASK", default_value = "classification")]
+    pub task: String,
+    /// Continue training this saved model (same features, classes and shapes) instead of a
+    /// fresh network.
+    #[arg(long, value_name = "MODEL.json")]
+    pub init_from: Option<PathBuf>,
     #[command(flatten)]
     pub training: TrainingFlags,
     /// Write the trained model here (JSON).
@@ -255,7 +310,7 @@ pub struct PredictArgs {
     /// Output CSV file (default: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Also write one probability column per class (`proba_<label>`).
+    /// Also write one probability column per class (`proba_<label>`); classifiers only.
     #[arg(long)]
     pub proba: bool,
 }

@@ -6,13 +6,14 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use scratchnet::data::Dataset;
-use scratchnet::data::csv::{CsvSpec, encode_labels, read_csv};
+use scratchnet::data::csv::{CsvSpec, encode_labels, parse_feature, read_csv};
+use scratchnet::data::{Dataset, Task};
 use scratchnet::data::synth::{self, Generator};
 use scratchnet::experiment::{Experiment, Outcome, curve_csv, evaluate};
-use scratchnet::metrics::Report;
-use scratchnet::model_file::Model;
-use scratchnet::nn::describe_sizes;
+use scratchnet::metrics::Metrics;
+use scratchnet::model_file::{Model, classes_of};
+use scratchnet::nn::{Activation, Init, describe_sizes};
+use scratchnet::optim::{OptimizerKind, Schedule};
 use scratchnet::train::{Stream, TrainConfig, rng};
 use serde::Serialize;
 
@@ -27,30 +28,53 @@ use crate::plot_cmd::{hidden_title, model_title};
 use crate::progress::Progress;
 use crate::table;
 
-fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Experiment {
-    Experiment {
+/// The library's settings from the command line's flags.
+fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experiment> {
+    let optimizer = match flags.optimizer.parse::<OptimizerKind>()? {
+        OptimizerKind::Momentum { .. } => OptimizerKind::Momentum { momentum: flags.momentum },
+        OptimizerKind::Nesterov { .. } => OptimizerKind::Nesterov { momentum: flags.momentum },
+        OptimizerKind::Adam { .. } => OptimizerKind::Adam { beta1: flags.beta1, beta2: flags.beta2, eps: flags.eps },
+        OptimizerKind::Gd => OptimizerKind::Gd,
+    };
+    let schedule = match flags.lr_schedule.as_str() {
+        "constant" => Schedule::Constant,
+        "cosine" => Schedule::Cosine,
+        "step" => Schedule::Step { every: flags.lr_step.unwrap_or((flags.epochs / 3).max(1)), gamma: flags.lr_gamma },
+        other => bail!("unknown --lr-schedule `{other}`; expected one of: constant, step, cosine"),
+    };
+    let exp = Experiment {
         config: TrainConfig {
             hidden: flags.hidden.0.clone(),
+            hidden_activation: flags.activation.parse::<Activation>()?,
+            init: flags.init.as_deref().map(str::parse::<Init>).transpose()?,
             epochs: flags.epochs,
             learning_rate: flags.lr,
             seed: flags.seed,
+            optimizer,
+            batch_size: flags.batch_size,
+            l2: flags.l2,
+            schedule,
+            patience: flags.patience,
             ..TrainConfig::default()
         },
         test_split: flags.test_split,
+        validation: flags.validation,
         log_every,
-    }
+        init_from: None,
+    };
+    exp.validate()?;
+    Ok(exp)
 }
 
 fn run_with_progress(exp: &Experiment, data: &Dataset) -> Result<Outcome> {
-    exp.validate()?;
     let progress = Progress::new(exp.config.epochs, "training");
     let out = exp.run(data, |info| progress.on_epoch(info));
     progress.finish();
     Ok(out?)
 }
 
-fn warn_undefined(report: &Report, what: &str) {
-    for w in &report.warnings {
+fn warn_undefined(metrics: &Metrics, what: &str) {
+    for w in metrics.warnings() {
         eprintln!("warning: {what}: {w}");
     }
 }
@@ -61,9 +85,14 @@ fn warn_all(out: &Outcome) {
     if let Some(t) = &r.test {
         warn_undefined(t, "network, test");
     }
-    warn_undefined(&r.baseline.train, "logistic regression, train");
+    warn_undefined(&r.baseline.train, &format!("{}, train", r.baseline.model));
     if let Some(t) = &r.baseline.test {
-        warn_undefined(t, "logistic regression, test");
+        warn_undefined(t, &format!("{}, test", r.baseline.model));
+    }
+    if let (Some(best), Some(stop)) = (r.best_epoch, r.stopped_at) {
+        eprintln!("early stopping: no better validation loss after epoch {best}; stopped at epoch {stop} and kept the weights of epoch {best}");
+    } else if let Some(best) = r.best_epoch {
+        eprintln!("early stopping: ran all epochs; kept the weights of epoch {best} (lowest validation loss)");
     }
 }
 
@@ -94,8 +123,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         args.out
             .as_ref()
             .map(|_| (args.training.epochs / 1000).max(1)),
-    );
-    exp.validate()?;
+    )?;
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
     let out = run_with_progress(&exp, &data)?;
@@ -130,7 +158,7 @@ fn write_demo_files(dir: &Path, data: &Dataset, out: &Outcome, run_text: &str) -
     out.baseline.save(&dir.join("baseline.json"))?;
     let json = to_json(&out.report)? + "\n";
     write("report.json", json.as_bytes())?;
-    write("history.csv", curve_csv(&out.curve).as_bytes())?;
+    write("history.csv", curve_csv(&out.curve, out.report.task).as_bytes())?;
 
     let size = (900, 700);
     let data_png = render(
@@ -143,7 +171,7 @@ fn write_demo_files(dir: &Path, data: &Dataset, out: &Outcome, run_text: &str) -
         Format::Png,
     )?;
     let act_png = render(&ActivationsPlot { size }, Format::Png)?;
-    let curve = Curve::from_points(&out.curve);
+    let curve = Curve::from_points(&out.curve, out.report.task);
     let title = format!(
         "Learning curve of {} (α = {})",
         out.report.model, out.model.training.learning_rate
@@ -299,14 +327,31 @@ fn describe_run(exp: &Experiment, data: &Dataset, out: &Outcome) -> String {
         net.describe()
     ));
     s.push_str(&format!(
-        "inputs        X {}×{m}   Y 1×{m}   (one column per sample)\n",
-        sizes[0]
+        "inputs        X {}×{m}   Y {}×{m}   (one column per sample)\n",
+        sizes[0],
+        sizes[sizes.len() - 1]
     ));
     s.push_str(&format!("parameters    {}\n", params.join("   ")));
     s.push_str(&format!("cache         {}\n", cache.join("   ")));
+    let c = &exp.config;
+    let batches = match c.batch_size {
+        Some(b) if b < m => format!("mini-batches of {b}"),
+        _ => "full-batch".to_string(),
+    };
+    let optimizer = match c.optimizer {
+        OptimizerKind::Gd => "gradient descent".to_string(),
+        other => other.name().to_string(),
+    };
+    let init = match &exp.init_from {
+        Some(_) => "continued from --init-from".to_string(),
+        None => format!("{} initial weights", c.init_for()),
+    };
     s.push_str(&format!(
-        "training      {} epochs of full-batch gradient descent, learning rate {}, {} initial weights\n",
-        exp.config.epochs, exp.config.learning_rate, exp.config.init
+        "training      {} epochs of {batches} {optimizer}, learning rate {} ({}), {init}{}\n",
+        c.epochs,
+        c.learning_rate,
+        c.schedule.name(),
+        if c.l2 > 0.0 { format!(", L2 {}", c.l2) } else { String::new() }
     ));
     if let (Some(first), Some(last)) = (hist.first(), hist.last()) {
         s.push_str(&format!(
@@ -350,24 +395,38 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     for path in args.output.iter().chain(&args.history) {
         scratchnet::io::check_writable(path)?;
     }
-    let exp = experiment(
-        &args.training,
-        args.history.as_ref().map(|_| args.log_every),
-    );
-    exp.validate()?;
-    let data = Dataset::from_csv(
-        &args.data,
-        &args.target,
-        args.features.as_deref(),
-        args.positive.as_deref(),
-    )?;
+    let mut exp = experiment(&args.training, args.history.as_ref().map(|_| args.log_every))?;
+    let data = match args.task.as_str() {
+        "classification" => {
+            Dataset::from_csv(&args.data, &args.target, args.features.as_deref(), args.positive.as_deref())?
+        }
+        "regression" => {
+            if args.positive.is_some() {
+                bail!("--positive applies to classification, not --task regression");
+            }
+            Dataset::from_csv_regression(&args.data, &args.target, args.features.as_deref())?
+        }
+        other => bail!("unknown --task `{other}`; expected classification or regression"),
+    };
+    if let Some(path) = &args.init_from {
+        let model = Model::load(path)?;
+        if args.training.hidden.0 != model.network.sizes()[1..model.network.layers.len()] && args.training.hidden.0 != [4] {
+            bail!(
+                "--init-from {}: the model's hidden layers are {:?}, not --hidden {:?}",
+                path.display(),
+                &model.network.sizes()[1..model.network.layers.len()],
+                args.training.hidden.0
+            );
+        }
+        exp.init_from = Some(model);
+    }
     let out = run_with_progress(&exp, &data)?;
     warn_all(&out);
     if let Some(path) = &args.output {
         out.model.save(path)?;
     }
     if let Some(path) = &args.history {
-        scratchnet::io::write_atomic(path, curve_csv(&out.curve).as_bytes())?;
+        scratchnet::io::write_atomic(path, curve_csv(&out.curve, out.report.task).as_bytes())?;
     }
     if args.json {
         print_out(&(to_json(&out.report)? + "\n"))?;
@@ -378,11 +437,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             args.data.display(),
             data.target_name
         ));
-        s.push_str(&format!(
-            "(positive class `{}`), features {}\n\n",
-            data.classes[1],
-            data.feature_names.join(", ")
-        ));
+        let what = match data.task() {
+            Task::Binary => format!("positive class `{}`", data.classes[1]),
+            Task::Multiclass => format!("{} classes: {}", data.classes.len(), data.classes.join(", ")),
+            Task::Regression => "regression".to_string(),
+        };
+        s.push_str(&format!("({what}), features {}\n\n", data.feature_names.join(", ")));
         s.push_str(&describe_run(&exp, &data, &out));
         s.push('\n');
         s.push_str(&table::comparison(&out.report));
@@ -401,7 +461,7 @@ struct EvalReport<'a> {
     data: String,
     samples: usize,
     #[serde(flatten)]
-    report: &'a Report,
+    report: &'a Metrics,
 }
 
 /// Reads the model's feature columns (and, when `with_target`, its target) from a CSV file.
@@ -430,19 +490,40 @@ pub fn read_for_model(
         }
         other => other,
     })?;
-    let labels = if with_target {
-        encode_labels(&table, &model.classes)?
-    } else {
-        vec![0; table.lines.len()]
-    };
     let lines = table.lines.clone();
-    let data = Dataset::new(
-        table.feature_names,
-        model.target.clone(),
-        table.x,
-        labels,
-        model.classes.clone(),
-    )?;
+    let data = match (model.task(), &table.target) {
+        (Task::Regression, Some((name, raw))) => {
+            let values = raw
+                .iter()
+                .zip(&table.lines)
+                .map(|(v, &line)| {
+                    parse_feature(v).map_err(|why| scratchnet::Error::Data {
+                        path: path.to_path_buf(),
+                        line,
+                        message: format!("column `{name}`: {why} (a regression target must be numeric)"),
+                    })
+                })
+                .collect::<Result<Vec<f64>, _>>()?;
+            Dataset::regression(table.feature_names, model.target.clone(), table.x, values)?
+        }
+        (Task::Regression, None) => Dataset::regression(
+            table.feature_names,
+            model.target.clone(),
+            table.x,
+            vec![0.0; lines.len()],
+        )?,
+        (_, Some(_)) => {
+            let labels = encode_labels(&table, &model.classes)?;
+            Dataset::new(table.feature_names, model.target.clone(), table.x, labels, model.classes.clone())?
+        }
+        (_, None) => Dataset::new(
+            table.feature_names,
+            model.target.clone(),
+            table.x,
+            vec![0; lines.len()],
+            model.classes.clone(),
+        )?,
+    };
     Ok((data, lines))
 }
 
@@ -462,11 +543,10 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         print_out(&(to_json(&r)? + "\n"))?;
     } else {
         let heading = format!("{} on {} rows", model.network.describe(), data.n_samples());
-        let cols = vec![table::Column {
-            heading: "",
-            report: Some(&report),
-        }];
-        print_out(&table::metrics_table(&[(heading.as_str(), cols)]))?;
+        let cols = vec![table::Column { heading: "value", metrics: Some(&report) }];
+        let mut text = table::metrics_table(&[(heading.as_str(), cols)]);
+        text.push_str(&table::confusion_matrix("\nconfusion matrix", &report));
+        print_out(&text)?;
     }
     Ok(())
 }
@@ -475,7 +555,11 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
     let (data, _) = read_for_model(&model, &args.data, false)?;
-    let proba = model.predict_proba(data.x.view())?;
+    let out = model.predict_proba(data.x.view())?;
+    let task = model.task();
+    if args.proba && task == Task::Regression {
+        bail!("--proba needs a classifier; {} is a regression model", args.model.display());
+    }
     let mut text = String::with_capacity(data.n_samples() * 32);
     text.push_str("prediction");
     if args.proba {
@@ -485,11 +569,21 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         }
     }
     text.push('\n');
-    for &p in proba.row(0) {
-        let label = &model.classes[usize::from(p > 0.5)];
-        text.push_str(&csv_field(label));
+    let classes = classes_of(&out);
+    for (j, col) in out.columns().into_iter().enumerate() {
+        if task == Task::Regression {
+            text.push_str(&col[0].to_string());
+        } else {
+            text.push_str(&csv_field(&model.classes[classes[j]]));
+        }
         if args.proba {
-            text.push_str(&format!(",{},{}", 1.0 - p, p));
+            if task == Task::Binary {
+                text.push_str(&format!(",{},{}", 1.0 - col[0], col[0]));
+            } else {
+                for p in col {
+                    text.push_str(&format!(",{p}"));
+                }
+            }
         }
         text.push('\n');
     }

@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use ndarray::{Array2, ArrayView2, Axis, s};
 use scratchnet::data::{Dataset, Standardizer, synth};
 use scratchnet::model_file::Model;
+use scratchnet::loss::Loss;
 use scratchnet::nn::{Activation, Network};
 use scratchnet::train::{Stream, TrainConfig, rng};
 
@@ -15,7 +16,7 @@ use crate::cli::ExplainArgs;
 
 /// `scratchnet explain`.
 pub fn explain(args: &ExplainArgs) -> Result<()> {
-    let (network, data, standardizer, origin) = setup(args)?;
+    let (network, data, standardizer, target, origin) = setup(args)?;
     let m = data.n_samples();
     let mut out = String::new();
     steps(&mut out, &network, m, &origin);
@@ -27,7 +28,12 @@ pub fn explain(args: &ExplainArgs) -> Result<()> {
             );
         }
         let xs = standardizer.transform(data.x.view())?;
-        sample(&mut out, &network, xs.view(), &data, n)?;
+        let y = data.y();
+        let y = match &target {
+            Some(t) => t.transform(y.view())?,
+            None => y,
+        };
+        sample(&mut out, &network, xs.view(), y.view(), &data, n)?;
     }
     crate::commands::print_out(&out)?;
     Ok(())
@@ -35,16 +41,15 @@ pub fn explain(args: &ExplainArgs) -> Result<()> {
 
 /// The network to explain, its training data (raw), the standardizer, and a line saying where
 /// they come from.
-fn setup(args: &ExplainArgs) -> Result<(Network, Dataset, Standardizer, String)> {
+/// The network, its data (raw), the input standardizer, the target standardizer
+/// (regression), and where they come from.
+type Setup = (Network, Dataset, Standardizer, Option<Standardizer>, String);
+
+fn setup(args: &ExplainArgs) -> Result<Setup> {
     if let Some(path) = &args.model {
         let model = Model::load(path)?;
         let data = match &args.data {
-            Some(d) => Dataset::from_csv(
-                d,
-                &model.target,
-                Some(&model.features),
-                Some(&model.classes[1]),
-            )?,
+            Some(d) => crate::commands::read_for_model(&model, d, true)?.0,
             None if model.features == ["x1", "x2"] => flower_train(args.seed)?,
             None => bail!(
                 "--model {} has features ({}), not the built-in flower's (x1, x2): give --data DATA.csv",
@@ -53,7 +58,7 @@ fn setup(args: &ExplainArgs) -> Result<(Network, Dataset, Standardizer, String)>
             ),
         };
         let origin = format!("the trained model {}", path.display());
-        return Ok((model.network, data, model.standardizer, origin));
+        return Ok((model.network, data, model.standardizer, model.target_standardizer, origin));
     }
     let data = match &args.data {
         Some(d) => Dataset::from_csv(d, &args.target, None, None)?,
@@ -71,7 +76,7 @@ fn setup(args: &ExplainArgs) -> Result<(Network, Dataset, Standardizer, String)>
         .fit(xs.view(), data.y().view(), |_| ControlFlow::Continue(()))?
         .network;
     let origin = format!("a freshly initialized network (seed {})", args.seed);
-    Ok((network, data, standardizer, origin))
+    Ok((network, data, standardizer, None, origin))
 }
 
 /// The 320 training rows of the demo's flower data.
@@ -197,19 +202,23 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
         );
     }
     w(out, String::new());
-    w(out, "6. Cost (binary cross-entropy)".into());
-    w(
-        out,
-        format!(
-            "   J = −(1/m)·Σ [Y·log(A{big_l}) + (1 − Y)·log(1 − A{big_l})]   (1×{m}) → one number"
-        ),
-    );
-    w(
-        out,
-        format!(
-            "   computed from Z{big_l} as (1/m)·Σ [max(Z,0) − Z·Y + log(1 + e^(−|Z|))]: finite even when A{big_l} rounds to 0 or 1\n"
-        ),
-    );
+    let n_y = net.layers[big_l - 1].n_out();
+    match net.loss() {
+        Loss::BinaryCrossEntropy => {
+            w(out, "6. Cost (binary cross-entropy)".into());
+            w(out, format!("   J = −(1/m)·Σ [Y·log(A{big_l}) + (1 − Y)·log(1 − A{big_l})]   (1×{m}) → one number"));
+            w(out, format!("   computed from Z{big_l} as (1/m)·Σ [max(Z,0) − Z·Y + log(1 + e^(−|Z|))]: finite even when A{big_l} rounds to 0 or 1\n"));
+        }
+        Loss::CategoricalCrossEntropy => {
+            w(out, "6. Cost (categorical cross-entropy)".into());
+            w(out, format!("   J = −(1/m)·Σ_samples Σ_classes Y·log(A{big_l})   Y one-hot ({n_y}×{m}) → one number"));
+            w(out, format!("   computed from Z{big_l} with log-sum-exp: log Σ e^Z = max Z + log Σ e^(Z − max Z), never overflowing\n"));
+        }
+        Loss::MeanSquaredError => {
+            w(out, "6. Cost (mean squared error, on the standardized target)".into());
+            w(out, format!("   J = (1/m)·Σ ½ (A{big_l} − Y)²   (1×{m}) → one number\n"));
+        }
+    }
     w(
         out,
         "7. Backward propagation: the chain rule, layer by layer from the output".into(),
@@ -217,7 +226,7 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     w(
         out,
         format!(
-            "   dZ{big_l} = A{big_l} − Y   1×{m}   (σ and cross-entropy combine into this simple difference)"
+            "   dZ{big_l} = A{big_l} − Y   {n_y}×{m}   (the output activation and its loss combine into this simple difference)"
         ),
     );
     for i in (0..big_l).rev() {
@@ -287,22 +296,25 @@ fn sample(
     out: &mut String,
     net: &Network,
     xs: ArrayView2<f64>,
+    ys: ArrayView2<f64>,
     data: &Dataset,
     n: usize,
 ) -> Result<()> {
     let x: Array2<f64> = xs.slice(s![.., n..n + 1]).to_owned();
-    let y = Array2::from_elem((1, 1), data.labels[n] as f64);
+    let y: Array2<f64> = ys.slice(s![.., n..n + 1]).to_owned();
     let cache = net.forward(x.view());
     let grads = net.backward(&cache, y.view());
     let cost = net.cost(&cache, y.view());
     let raw: Vec<String> = data.x.column(n).iter().map(|v| format!("{v:.6}")).collect();
+    let target = match data.labels.get(n) {
+        Some(&l) => format!("label {l} (class `{}`)", data.classes[l]),
+        None => format!("target {} (standardized: {:.6})", data.values[n], y[[0, 0]]),
+    };
     let _ = writeln!(
         out,
-        "\nSample {n}: raw features ({}) = ({}), label y = {} (class `{}`)",
+        "\nSample {n}: raw features ({}) = ({}), {target}",
         data.feature_names.join(", "),
-        raw.join(", "),
-        data.labels[n],
-        data.classes[data.labels[n]]
+        raw.join(", ")
     );
     let _ = writeln!(
         out,
@@ -331,17 +343,26 @@ fn sample(
         );
     }
     let big_l = net.layers.len();
-    let _ = writeln!(
-        out,
-        "   J = −[y·log(A{big_l}) + (1 − y)·log(1 − A{big_l})] = {cost:.6}"
-    );
+    let formula = match net.loss() {
+        Loss::BinaryCrossEntropy => format!("−[y·log(A{big_l}) + (1 − y)·log(1 − A{big_l})]"),
+        Loss::CategoricalCrossEntropy => format!("−Σ_classes y·log(A{big_l})"),
+        Loss::MeanSquaredError => format!("½ (A{big_l} − y)²"),
+    };
+    let _ = writeln!(out, "   J = {formula} = {cost:.6}");
     let a_out = cache.output()[[0, 0]];
-    let _ = writeln!(
-        out,
-        "   prediction: A{big_l} = {a_out:.6} {} 0.5 → class {}\n",
-        if a_out > 0.5 { ">" } else { "≤" },
-        usize::from(a_out > 0.5)
-    );
+    let prediction = match net.loss() {
+        Loss::BinaryCrossEntropy => format!(
+            "A{big_l} = {a_out:.6} {} 0.5 → class {}",
+            if a_out > 0.5 { ">" } else { "≤" },
+            usize::from(a_out > 0.5)
+        ),
+        Loss::CategoricalCrossEntropy => {
+            let c = scratchnet::model_file::classes_of(&cache.output().to_owned())[0];
+            format!("the largest entry of A{big_l} is row {c} → class {c}")
+        }
+        Loss::MeanSquaredError => format!("A{big_l} = {a_out:.6} (standardized target)"),
+    };
+    let _ = writeln!(out, "   prediction: {prediction}\n");
     let _ = writeln!(
         out,
         "   dZ{big_l} = A{big_l} − Y = {}",

@@ -2,7 +2,7 @@
 //! results table, the pictures and the tutorial's equations.
 
 use scratchnet::experiment::ExperimentReport;
-use scratchnet::metrics::Report;
+use scratchnet::metrics::Metrics;
 
 /// A picture for the page: heading, explanation and PNG bytes.
 pub struct Figure<'a> {
@@ -51,26 +51,13 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn metrics_rows(cols: &[(&str, Option<&Report>)]) -> String {
-    type Getter = fn(&Report) -> String;
-    let rows: [(&str, Getter); 7] = [
-        ("loss", |r| format!("{:.4}", r.loss)),
-        ("accuracy", |r| format!("{:.4}", r.accuracy)),
-        ("precision", |r| format!("{:.4}", r.precision)),
-        ("recall", |r| format!("{:.4}", r.recall)),
-        ("F1", |r| format!("{:.4}", r.f1)),
-        ("TP / FP", |r| {
-            format!("{} / {}", r.confusion.tp, r.confusion.fp)
-        }),
-        ("TN / FN", |r| {
-            format!("{} / {}", r.confusion.tn, r.confusion.fn_)
-        }),
-    ];
+fn metrics_rows(cols: &[(&str, Option<&Metrics>)]) -> String {
+    let Some(kind) = cols.iter().find_map(|c| c.1) else { return String::new() };
     let mut s = String::new();
-    for (name, get) in rows {
-        s.push_str(&format!("<tr><th>{name}</th>"));
-        for (_, r) in cols {
-            s.push_str(&format!("<td>{}</td>", r.map_or("–".to_string(), get)));
+    for (name, get) in crate::table::rows(kind) {
+        s.push_str(&format!("<tr><th>{}</th>", escape(name)));
+        for (_, m) in cols {
+            s.push_str(&format!("<td>{}</td>", m.and_then(get).unwrap_or_else(|| "–".to_string())));
         }
         s.push_str("</tr>\n");
     }
@@ -111,8 +98,9 @@ pub fn report_page(
     ));
     s.push_str("<h2>Results</h2>\n<table>\n<thead>\n");
     s.push_str(&format!(
-        "<tr><th></th><th colspan=\"2\" class=\"net\">network ({})</th><th colspan=\"2\" class=\"lr\">logistic regression</th></tr>\n",
-        escape(&report.model)
+        "<tr><th></th><th colspan=\"2\" class=\"net\">network ({})</th><th colspan=\"2\" class=\"lr\">{}</th></tr>\n",
+        escape(&report.model),
+        escape(&report.baseline.model)
     ));
     s.push_str("<tr><th></th>");
     for (h, _) in &cols {

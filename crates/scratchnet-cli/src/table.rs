@@ -1,29 +1,63 @@
-//! Plain-text tables for the terminal: the side-by-side comparison of the network and the
-//! logistic-regression baseline.
+//! Plain-text tables for the terminal: the side-by-side comparison of the network and its
+//! baseline, for two classes, k classes or regression.
 
 use scratchnet::experiment::ExperimentReport;
-use scratchnet::metrics::Report;
+use scratchnet::metrics::Metrics;
 
-/// One column of the table: a heading and a report (or nothing, printed as "-").
+/// One column of the table: a heading and the metrics (or nothing, printed as "-").
 pub struct Column<'a> {
     /// Heading, e.g. "train".
     pub heading: &'a str,
     /// The numbers, when there are any.
-    pub report: Option<&'a Report>,
+    pub metrics: Option<&'a Metrics>,
+}
+
+/// Formats one metric of a report, when the report has it.
+pub type Getter = fn(&Metrics) -> Option<String>;
+
+/// The rows shown for the kind of report `kind` is: (label, how to format it).
+pub fn rows(kind: &Metrics) -> Vec<(&'static str, Getter)> {
+    match kind {
+        Metrics::Binary(_) => vec![
+            ("loss", |m| Some(format!("{:.4}", m.loss()))),
+            ("accuracy", |m| m.accuracy().map(|a| format!("{a:.4}"))),
+            ("precision", |m| if let Metrics::Binary(r) = m { Some(format!("{:.4}", r.precision)) } else { None }),
+            ("recall", |m| if let Metrics::Binary(r) = m { Some(format!("{:.4}", r.recall)) } else { None }),
+            ("F1", |m| if let Metrics::Binary(r) = m { Some(format!("{:.4}", r.f1)) } else { None }),
+            ("TP / FP", |m| if let Metrics::Binary(r) = m { Some(format!("{} / {}", r.confusion.tp, r.confusion.fp)) } else { None }),
+            ("TN / FN", |m| if let Metrics::Binary(r) = m { Some(format!("{} / {}", r.confusion.tn, r.confusion.fn_)) } else { None }),
+        ],
+        Metrics::Multiclass(_) => vec![
+            ("loss", |m| Some(format!("{:.4}", m.loss()))),
+            ("accuracy", |m| m.accuracy().map(|a| format!("{a:.4}"))),
+            ("macro P", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.macro_avg.precision)) } else { None }),
+            ("macro R", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.macro_avg.recall)) } else { None }),
+            ("macro F1", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.macro_avg.f1)) } else { None }),
+            ("weighted F1", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.weighted.f1)) } else { None }),
+        ],
+        Metrics::Regression(_) => vec![
+            ("loss", |m| Some(format!("{:.4}", m.loss()))),
+            ("RMSE", |m| if let Metrics::Regression(r) = m { Some(format!("{:.4}", r.rmse)) } else { None }),
+            ("MAE", |m| if let Metrics::Regression(r) = m { Some(format!("{:.4}", r.mae)) } else { None }),
+            ("R²", |m| if let Metrics::Regression(r) = m { Some(format!("{:.4}", r.r2)) } else { None }),
+        ],
+    }
 }
 
 /// Renders rows of metrics for the given columns, with a group title line above.
 pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
+    let Some(kind) = groups.iter().flat_map(|(_, c)| c.iter()).find_map(|c| c.metrics) else {
+        return String::new();
+    };
     // Each group's cells are wide enough for its title: max(10, ⌈(title + 2) / columns⌉).
     let widths: Vec<usize> = groups
         .iter()
         .map(|(title, cols)| 10.max((title.chars().count() + 2).div_ceil(cols.len().max(1))))
         .collect();
-    let mut out = String::new();
-    out.push_str(&format!("{:<12}", ""));
+    let mut out = format!("{:<12}", "");
     for ((title, cols), w) in groups.iter().zip(&widths) {
         let width = w * cols.len();
-        out.push_str(&format!("  {:<width$}", title));
+        out.push_str(&format!("  {title:<width$}"));
     }
     out.push('\n');
     out.push_str(&format!("{:<12}", ""));
@@ -34,73 +68,66 @@ pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
         }
     }
     out.push('\n');
-    type Getter = fn(&Report) -> String;
-    let rows: [(&str, Getter); 7] = [
-        ("loss", |r| format!("{:.4}", r.loss)),
-        ("accuracy", |r| format!("{:.4}", r.accuracy)),
-        ("precision", |r| format!("{:.4}", r.precision)),
-        ("recall", |r| format!("{:.4}", r.recall)),
-        ("F1", |r| format!("{:.4}", r.f1)),
-        ("TP / FP", |r| {
-            format!("{} / {}", r.confusion.tp, r.confusion.fp)
-        }),
-        ("TN / FN", |r| {
-            format!("{} / {}", r.confusion.tn, r.confusion.fn_)
-        }),
-    ];
-    for (name, get) in rows {
+    for (name, get) in rows(kind) {
         out.push_str(&format!("{name:<12}"));
         for ((_, cols), &w) in groups.iter().zip(&widths) {
             out.push_str("  ");
             for c in cols {
-                let cell = c.report.map_or("-".to_string(), get);
+                let cell = c.metrics.and_then(get).unwrap_or_else(|| "-".to_string());
                 out.push_str(&format!("{cell:<w$}"));
             }
         }
         out.push('\n');
     }
-    out.lines()
-        .map(|l| l.trim_end().to_string() + "\n")
-        .collect()
+    out.lines().map(|l| l.trim_end().to_string() + "\n").collect()
+}
+
+/// A k×k confusion matrix with class labels (rows: true class, columns: predicted).
+pub fn confusion_matrix(title: &str, m: &Metrics) -> String {
+    let Metrics::Multiclass(r) = m else { return String::new() };
+    let w = r.classes.iter().map(|c| c.chars().count()).max().unwrap_or(1).max(5) + 2;
+    let mut out = format!("{title} (rows: true class, columns: predicted)\n{:<w$}", "");
+    for c in &r.classes {
+        out.push_str(&format!("{c:>w$}"));
+    }
+    out.push('\n');
+    for (c, row) in r.classes.iter().zip(&r.confusion_matrix) {
+        out.push_str(&format!("{c:<w$}"));
+        for n in row {
+            out.push_str(&format!("{n:>w$}"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The network-vs-baseline table of an experiment, with the training times.
 pub fn comparison(report: &ExperimentReport) -> String {
     let net = format!("network ({})", report.model);
+    let mut net_cols = vec![Column { heading: "train", metrics: Some(&report.train) }];
+    if report.validation.is_some() {
+        net_cols.push(Column { heading: "valid", metrics: report.validation.as_ref() });
+    }
+    net_cols.push(Column { heading: "test", metrics: report.test.as_ref() });
     let groups = vec![
+        (net.as_str(), net_cols),
         (
-            net.as_str(),
+            report.baseline.model.as_str(),
             vec![
-                Column {
-                    heading: "train",
-                    report: Some(&report.train),
-                },
-                Column {
-                    heading: "test",
-                    report: report.test.as_ref(),
-                },
-            ],
-        ),
-        (
-            "logistic regression",
-            vec![
-                Column {
-                    heading: "train",
-                    report: Some(&report.baseline.train),
-                },
-                Column {
-                    heading: "test",
-                    report: report.baseline.test.as_ref(),
-                },
+                Column { heading: "train", metrics: Some(&report.baseline.train) },
+                Column { heading: "test", metrics: report.baseline.test.as_ref() },
             ],
         ),
     ];
-    let net_width = 20.max(net.chars().count() + 2);
+    let net_width = {
+        let cols = groups[0].1.len();
+        10.max((net.chars().count() + 2).div_ceil(cols)) * cols
+    };
     let mut out = metrics_table(&groups);
     let net_time = format!("{:.3} s", report.seconds);
-    out.push_str(&format!(
-        "{:<12}  {net_time:<net_width$}  {:.3} s\n",
-        "time", report.baseline.seconds
-    ));
+    out.push_str(&format!("{:<12}  {net_time:<net_width$}  {:.3} s\n", "time", report.baseline.seconds));
+    let shown = report.test.as_ref().map_or(("training", &report.train), |t| ("test", t));
+    let cm = confusion_matrix(&format!("\nnetwork, {} set", shown.0), shown.1);
+    out.push_str(&cm);
     out
 }

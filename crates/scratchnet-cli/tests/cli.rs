@@ -373,7 +373,7 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     fails(
         d,
         &with_o(&["train", "three.csv"]),
-        "need two classes, got 3",
+        "miss a class",
     );
     fails(
         d,
@@ -455,7 +455,7 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     write(
         d,
         "future.json",
-        &text.replace("\"version\": 1", "\"version\": 9"),
+        &text.replace("\"version\": 2", "\"version\": 9"),
     );
     fails(
         d,

@@ -20,8 +20,8 @@ fn main() -> Result<(), scratchnet::Error> {
     println!("loss {:.4} → {:.4}", fitted.history[0], fitted.history[config.epochs]);
     let model = Model::from_training(&train, scaler, fitted, &config); // network + scaler + labels
     for (name, set) in [("train", &train), ("test", &test)] {
-        let r = evaluate(&model, set)?; // predictions at 0.5 → accuracy, precision, recall, F1
-        println!("{name}: accuracy {:.3}  precision {:.3}  recall {:.3}  F1 {:.3}", r.accuracy, r.precision, r.recall, r.f1);
+        let metrics = evaluate(&model, set)?; // predictions at 0.5 → accuracy, precision, recall, F1
+        println!("{name}: {}", metrics.summary());
     }
     Ok(())
 }

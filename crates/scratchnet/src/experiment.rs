@@ -1,85 +1,58 @@
 //! The whole tutorial as one call: shuffle, split, standardize with the training statistics,
-//! train the network and the logistic-regression baseline, and report both on train and test.
+//! train the network and its baseline (the same network without hidden layers: logistic,
+//! softmax or linear regression), and report both on train, validation and test data.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
-use ndarray::{ArrayView2, Zip};
-
-use crate::data::{Dataset, Standardizer};
-use crate::metrics::{ConfusionMatrix, Report};
-use crate::model_file::Model;
+use crate::data::{Dataset, Standardizer, Task};
+use crate::metrics::{ConfusionMatrix, Metrics, MulticlassReport, RegressionReport, Report};
+use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
-use crate::train::{EpochInfo, Stream, TrainConfig, rng};
+use crate::train::{EpochInfo, Fitted, Stream, TrainConfig, rng};
 use crate::{Error, Result};
 
-/// An experiment: training settings plus the share of rows held out for testing.
-#[derive(Debug, Clone, PartialEq)]
+/// An experiment: training settings plus how the rows are split.
+#[derive(Debug, Clone)]
 pub struct Experiment {
-    /// Settings for the network (the baseline uses the same epochs, rate and seed).
+    /// Settings for the network (the baseline uses the same, without hidden layers). Its
+    /// `output_activation` is set from the data's task.
     pub config: TrainConfig,
     /// Share of rows held out for testing, in [0, 1). Default 0.2.
     pub test_split: f64,
+    /// Share of the training rows held out for validation (early stopping), in [0, 1).
+    /// Default 0.
+    pub validation: f64,
     /// Record the learning curve every this many epochs (`None`: do not record). Default `None`.
     pub log_every: Option<usize>,
+    /// Continue training this model (same features, classes and task) instead of a fresh
+    /// network; its standardizers are kept. Default `None`.
+    pub init_from: Option<Model>,
 }
 
 impl Default for Experiment {
     fn default() -> Self {
-        Experiment {
-            config: TrainConfig::default(),
-            test_split: 0.2,
-            log_every: None,
-        }
+        Experiment { config: TrainConfig::default(), test_split: 0.2, validation: 0.0, log_every: None, init_from: None }
     }
 }
 
-/// One point of the learning curve: the network after `epoch` updates, on train and test.
+/// One point of the learning curve: the network after `epoch` epochs, on train and test.
+/// The score is accuracy for classifiers and R² for regression.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CurvePoint {
-    /// Updates done.
+    /// Epochs done.
     pub epoch: usize,
     /// Loss on the training set.
     pub train_loss: f64,
-    /// Accuracy on the training set.
-    pub train_accuracy: f64,
+    /// Accuracy (or R²) on the training set.
+    pub train_score: f64,
     /// Loss on the test set (when there is one).
     pub test_loss: Option<f64>,
-    /// Accuracy on the test set (when there is one).
-    pub test_accuracy: Option<f64>,
-}
-
-/// Loss and accuracy (threshold 0.5) of `net` on standardized X (n_x × m), Y (1 × m).
-pub fn loss_and_accuracy(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (f64, f64) {
-    let cache = net.forward(x);
-    let loss = net.cost(&cache, y);
-    let correct = Zip::from(cache.output())
-        .and(y)
-        .fold(0usize, |n, &p, &t| n + usize::from((p > 0.5) == (t > 0.5)));
-    (loss, correct as f64 / y.ncols().max(1) as f64)
-}
-
-/// The learning curve as CSV: `epoch,train_loss,train_accuracy[,test_loss,test_accuracy]`.
-pub fn curve_csv(curve: &[CurvePoint]) -> String {
-    let with_test = curve.first().is_some_and(|p| p.test_loss.is_some());
-    let mut out = String::from("epoch,train_loss,train_accuracy");
-    if with_test {
-        out.push_str(",test_loss,test_accuracy");
-    }
-    out.push('\n');
-    for p in curve {
-        out.push_str(&format!(
-            "{},{},{}",
-            p.epoch, p.train_loss, p.train_accuracy
-        ));
-        if let (Some(l), Some(a)) = (p.test_loss, p.test_accuracy) {
-            out.push_str(&format!(",{l},{a}"));
-        }
-        out.push('\n');
-    }
-    out
+    /// Accuracy (or R²) on the test set (when there is one).
+    pub test_score: Option<f64>,
 }
 
 /// The JSON report: the network and the baseline on train and (when there is one) test data.
@@ -87,31 +60,42 @@ pub fn curve_csv(curve: &[CurvePoint]) -> String {
 pub struct ExperimentReport {
     /// e.g. `2-4-1 tanh/sigmoid`.
     pub model: String,
+    /// `binary`, `multiclass` or `regression`.
+    pub task: Task,
     /// Epochs trained.
     pub epochs: usize,
     /// Wall-clock training time of the network, in seconds.
     pub seconds: f64,
+    /// With early stopping: the epoch whose weights were kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_epoch: Option<usize>,
+    /// The epoch at which training stopped early, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<usize>,
     /// Metrics on the training set.
-    pub train: Report,
+    pub train: Metrics,
+    /// Metrics on the validation set, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Metrics>,
     /// Metrics on the test set; absent with `test_split` 0.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub test: Option<Report>,
-    /// The logistic-regression baseline.
+    pub test: Option<Metrics>,
+    /// The baseline without hidden layers.
     pub baseline: BaselineReport,
 }
 
 /// The baseline's part of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct BaselineReport {
-    /// Always `logistic regression`.
+    /// `logistic regression`, `softmax regression` or `linear regression`.
     pub model: String,
     /// Wall-clock training time, in seconds.
     pub seconds: f64,
     /// Metrics on the training set.
-    pub train: Report,
+    pub train: Metrics,
     /// Metrics on the test set.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub test: Option<Report>,
+    pub test: Option<Metrics>,
 }
 
 /// Everything an experiment produced.
@@ -119,13 +103,15 @@ pub struct BaselineReport {
 pub struct Outcome {
     /// The trained network with its standardizer and labels.
     pub model: Model,
-    /// The trained logistic regression (a network without hidden layers).
+    /// The trained baseline (a network without hidden layers).
     pub baseline: Model,
-    /// The training rows (raw units, shuffled).
+    /// The rows the network was fitted on (raw units, shuffled).
     pub train: Dataset,
+    /// The validation rows (raw units); empty without validation.
+    pub validation: Dataset,
     /// The test rows (raw units); empty with `test_split` 0.
     pub test: Dataset,
-    /// The network's training loss after each epoch (epochs + 1 values).
+    /// The network's training loss after each epoch.
     pub history: Vec<f64>,
     /// The learning curve, when `log_every` was set: epoch 0, every k-th epoch, and the last.
     pub curve: Vec<CurvePoint>,
@@ -133,8 +119,59 @@ pub struct Outcome {
     pub report: ExperimentReport,
 }
 
+/// Loss and score (accuracy, or R² for regression) of `net` on standardized X (n_x × m) and
+/// Y (n_y × m, standardized for regression).
+pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (f64, f64) {
+    let cache = net.forward(x);
+    let loss = net.cost(&cache, y);
+    let out = cache.output().to_owned();
+    let score = match net.layers.last().and_then(|l| Task::of_output(l.activation)) {
+        Some(Task::Regression) => {
+            let (p, t): (Vec<f64>, Vec<f64>) = (out.iter().copied().collect(), y.iter().copied().collect());
+            RegressionReport::new(loss, &p, &t).r2
+        }
+        _ => {
+            let predicted = classes_of(&out);
+            let truth = classes_of(&y.to_owned());
+            let correct = predicted.iter().zip(&truth).filter(|(a, b)| a == b).count();
+            correct as f64 / truth.len().max(1) as f64
+        }
+    };
+    (loss, score)
+}
+
+/// The learning curve as CSV: `epoch,train_loss,train_<score>[,test_loss,test_<score>]`, where
+/// the score is `accuracy` or, for regression, `r2`.
+pub fn curve_csv(curve: &[CurvePoint], task: Task) -> String {
+    let score = if task == Task::Regression { "r2" } else { "accuracy" };
+    let with_test = curve.first().is_some_and(|p| p.test_loss.is_some());
+    let mut out = format!("epoch,train_loss,train_{score}");
+    if with_test {
+        out.push_str(&format!(",test_loss,test_{score}"));
+    }
+    out.push('\n');
+    for p in curve {
+        out.push_str(&format!("{},{},{}", p.epoch, p.train_loss, p.train_score));
+        if let (Some(l), Some(a)) = (p.test_loss, p.test_score) {
+            out.push_str(&format!(",{l},{a}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The targets of `data` as the model's network sees them: Y (n_y × m), standardized for
+/// regression.
+fn network_targets(model: &Model, data: &Dataset) -> Result<Array2<f64>> {
+    let y = data.y();
+    match &model.target_standardizer {
+        Some(t) => t.transform(y.view()),
+        None => Ok(y),
+    }
+}
+
 /// Metrics of `model` on a labelled data set in raw units.
-pub fn evaluate(model: &Model, data: &Dataset) -> Result<Report> {
+pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
     if data.feature_names != model.features {
         return Err(Error::Invalid(format!(
             "data has features ({}) but the model was trained on ({})",
@@ -142,145 +179,183 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Report> {
             model.features.join(", ")
         )));
     }
+    let task = model.task();
+    if data.task() != task || data.classes != model.classes {
+        return Err(Error::Invalid(format!(
+            "data is for {:?} with classes ({}) but the model is for {:?} with classes ({})",
+            data.task(),
+            data.classes.join(", "),
+            task,
+            model.classes.join(", ")
+        )));
+    }
     let xs = model.standardizer.transform(data.x.view())?;
     let cache = model.network.forward(xs.view());
-    crate::model_file::check_finite_output(&cache.output().to_owned())?;
-    let y = data.y();
+    let out = cache.output().to_owned();
+    check_finite_output(&out)?;
+    let y = network_targets(model, data)?;
     let loss = model.network.cost(&cache, y.view());
-    let predicted: Vec<usize> = cache
-        .output()
-        .row(0)
-        .iter()
-        .map(|&p| usize::from(p > 0.5))
-        .collect();
-    Ok(Report::new(
-        loss,
-        ConfusionMatrix::from_labels(&predicted, &data.labels),
-    ))
+    Ok(match task {
+        Task::Binary => {
+            let predicted = classes_of(&out);
+            Metrics::Binary(Report::new(loss, ConfusionMatrix::from_labels(&predicted, &data.labels)))
+        }
+        Task::Multiclass => Metrics::Multiclass(MulticlassReport::new(loss, &model.classes, &classes_of(&out), &data.labels)),
+        Task::Regression => {
+            let values = match &model.target_standardizer {
+                Some(t) => t.inverse(out.view()),
+                None => out,
+            };
+            let predicted: Vec<f64> = values.iter().copied().collect();
+            Metrics::Regression(RegressionReport::new(loss, &predicted, &data.values))
+        }
+    })
 }
 
 impl Experiment {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.test_split) {
-            return Err(Error::Config(format!(
-                "--test-split must be in [0, 1), got {}",
-                self.test_split
-            )));
+            return Err(Error::Config(format!("--test-split must be in [0, 1), got {}", self.test_split)));
+        }
+        if !(0.0..1.0).contains(&self.validation) {
+            return Err(Error::Config(format!("--validation must be in [0, 1), got {}", self.validation)));
+        }
+        if self.config.patience.is_some() && self.validation == 0.0 {
+            return Err(Error::Config("--patience needs --validation FRACTION (the rows it watches)".into()));
         }
         self.config.validate()
     }
 
-    /// Runs the experiment on `data`; `on_epoch` sees the network's progress.
-    pub fn run(
-        &self,
-        data: &Dataset,
-        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
-    ) -> Result<Outcome> {
-        self.validate()?;
-        if data.classes.len() != 2 {
-            return Err(Error::Invalid(format!(
-                "need two classes, got {}",
-                data.classes.len()
+    /// The model to continue from, checked against the data.
+    fn check_init_from(&self, data: &Dataset) -> Result<()> {
+        let Some(m) = &self.init_from else { return Ok(()) };
+        if m.features != data.feature_names {
+            return Err(Error::Config(format!(
+                "--init-from: the model reads features ({}) but the data has ({})",
+                m.features.join(", "),
+                data.feature_names.join(", ")
             )));
         }
-        // set.seed(69); df[sample(nrow(df)), ]; 80/20 split
+        if m.task() != data.task() || m.classes != data.classes {
+            return Err(Error::Config(format!(
+                "--init-from: the model predicts {:?} classes ({}) but the data has {:?} classes ({})",
+                m.task(),
+                m.classes.join(", "),
+                data.task(),
+                data.classes.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs the experiment on `data`; `on_epoch` sees the network's progress.
+    pub fn run(&self, data: &Dataset, on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>) -> Result<Outcome> {
+        self.validate()?;
+        self.check_init_from(data)?;
+        let task = data.task();
+        let config = TrainConfig { output_activation: task.output_activation(), ..self.config.clone() };
+        // set.seed(69); df[sample(nrow(df)), ]; 80/20 split; then a validation share of the rest
         let mut shuffled = data.clone();
-        shuffled.shuffle(&mut rng(self.config.seed, Stream::Data));
-        let (train, test) = shuffled.split(1.0 - self.test_split)?;
-        if train.class_counts().contains(&0) {
+        shuffled.shuffle(&mut rng(config.seed, Stream::Data));
+        let (train_all, test) = shuffled.split(1.0 - self.test_split)?;
+        let (train, validation) = if self.validation > 0.0 {
+            train_all.split(1.0 - self.validation)?
+        } else {
+            (train_all, shuffled.select(&[]))
+        };
+        if task != Task::Regression && train.class_counts().contains(&0) {
             return Err(Error::Invalid(format!(
-                "the training split holds only one class ({} rows); use more data or another --seed",
+                "the training rows ({}) miss a class; use more data or another --seed",
                 train.n_samples()
             )));
         }
-        // scale() with the *training* statistics, applied to train and test alike
-        let standardizer = Standardizer::fit(train.x.view());
-        let x_train = standardizer.transform(train.x.view())?;
-        let y_train = train.y();
-
-        let x_test = standardizer.transform(test.x.view())?;
-        let y_test = test.y();
+        // scale() with the *training* statistics (or the continued model's), for every split
+        let (standardizer, target_standardizer) = match &self.init_from {
+            Some(m) => (m.standardizer.clone(), m.target_standardizer.clone()),
+            None => (
+                Standardizer::fit(train.x.view()),
+                (task == Task::Regression).then(|| Standardizer::fit(train.y().view())),
+            ),
+        };
+        let scaled = |d: &Dataset| -> Result<(Array2<f64>, Array2<f64>)> {
+            let y = d.y();
+            let y = match &target_standardizer {
+                Some(t) => t.transform(y.view())?,
+                None => y,
+            };
+            Ok((standardizer.transform(d.x.view())?, y))
+        };
+        let (x_train, y_train) = scaled(&train)?;
+        let (x_val, y_val) = scaled(&validation)?;
+        let (x_test, y_test) = scaled(&test)?;
+        let val = (validation.n_samples() > 0).then(|| (x_val.view(), y_val.view()));
         let has_test = test.n_samples() > 0;
+
         let mut curve = Vec::new();
-        let mut on_epoch = on_epoch;
         let mut record = |net: &Network, epoch: usize| {
-            let (train_loss, train_accuracy) =
-                loss_and_accuracy(net, x_train.view(), y_train.view());
-            let (test_loss, test_accuracy) = if has_test {
-                let (l, a) = loss_and_accuracy(net, x_test.view(), y_test.view());
+            let (train_loss, train_score) = loss_and_score(net, x_train.view(), y_train.view());
+            let (test_loss, test_score) = if has_test {
+                let (l, a) = loss_and_score(net, x_test.view(), y_test.view());
                 (Some(l), Some(a))
             } else {
                 (None, None)
             };
-            curve.push(CurvePoint {
-                epoch,
-                train_loss,
-                train_accuracy,
-                test_loss,
-                test_accuracy,
-            });
+            curve.push(CurvePoint { epoch, train_loss, train_score, test_loss, test_score });
         };
+        let mut on_epoch = on_epoch;
         let start = Instant::now();
-        let network = self.config.init_network(x_train.view(), y_train.view())?;
+        let network = match &self.init_from {
+            Some(m) => m.network.clone(),
+            None => config.init_network(x_train.view(), y_train.view())?,
+        };
         if self.log_every.is_some() {
             record(&network, 0);
         }
-        let fitted = self
-            .config
-            .fit_from(network, x_train.view(), y_train.view(), |info| {
-                if let Some(k) = self.log_every {
-                    if info.epoch % k.max(1) == 0 || info.epoch == info.epochs {
-                        record(info.network, info.epoch);
-                    }
+        let fitted = config.fit_from(network, x_train.view(), y_train.view(), val, |info| {
+            if let Some(k) = self.log_every {
+                if info.epoch % k.max(1) == 0 || info.epoch == info.epochs {
+                    record(info.network, info.epoch);
                 }
-                on_epoch(info)
-            })?;
+            }
+            on_epoch(info)
+        })?;
         let seconds = start.elapsed().as_secs_f64();
-        let history = fitted.history.clone();
+        let (history, best_epoch, stopped_at) = (fitted.history.clone(), fitted.best_epoch, fitted.stopped_at);
 
-        let baseline_cfg = TrainConfig {
-            hidden: vec![],
-            ..self.config.clone()
-        };
+        let baseline_cfg = TrainConfig { hidden: vec![], ..config.clone() };
         let start = Instant::now();
         let base_net = baseline_cfg.init_network(x_train.view(), y_train.view())?;
-        let base_fit = baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), |_| {
-            ControlFlow::Continue(())
-        })?;
+        let base_fit = baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), val, |_| ControlFlow::Continue(()))?;
         let baseline_seconds = start.elapsed().as_secs_f64();
 
-        let model = Model::from_training(&train, standardizer.clone(), fitted, &self.config);
-        let baseline = Model::from_training(&train, standardizer, base_fit, &baseline_cfg);
+        let wrap = |fitted: Fitted, cfg: &TrainConfig| {
+            let mut m = Model::from_training(&train, standardizer.clone(), fitted, cfg);
+            m.target_standardizer = target_standardizer.clone();
+            m
+        };
+        let model = wrap(fitted, &config);
+        let baseline = wrap(base_fit, &baseline_cfg);
+        let on = |m: &Model, d: &Dataset| -> Result<Option<Metrics>> {
+            if d.n_samples() > 0 { evaluate(m, d).map(Some) } else { Ok(None) }
+        };
         let report = ExperimentReport {
             model: model.network.describe(),
+            task,
             epochs: model.training.epochs,
             seconds,
+            best_epoch,
+            stopped_at,
             train: evaluate(&model, &train)?,
-            test: if has_test {
-                Some(evaluate(&model, &test)?)
-            } else {
-                None
-            },
+            validation: on(&model, &validation)?,
+            test: on(&model, &test)?,
             baseline: BaselineReport {
-                model: "logistic regression".into(),
+                model: task.baseline_name().into(),
                 seconds: baseline_seconds,
                 train: evaluate(&baseline, &train)?,
-                test: if has_test {
-                    Some(evaluate(&baseline, &test)?)
-                } else {
-                    None
-                },
+                test: on(&baseline, &test)?,
             },
         };
-        Ok(Outcome {
-            model,
-            baseline,
-            train,
-            test,
-            history,
-            curve,
-            report,
-        })
+        Ok(Outcome { model, baseline, train, validation, test, history, curve, report })
     }
 }

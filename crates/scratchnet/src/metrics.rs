@@ -329,6 +329,21 @@ impl Metrics {
         }
     }
 
+    /// One line with the main numbers, e.g. `accuracy 0.925  precision 0.921  recall 0.932  F1 0.926`.
+    pub fn summary(&self) -> String {
+        match self {
+            Metrics::Binary(r) => format!(
+                "accuracy {:.3}  precision {:.3}  recall {:.3}  F1 {:.3}",
+                r.accuracy, r.precision, r.recall, r.f1
+            ),
+            Metrics::Multiclass(r) => format!(
+                "accuracy {:.3}  macro precision {:.3}  macro recall {:.3}  macro F1 {:.3}",
+                r.accuracy, r.precision, r.recall, r.f1
+            ),
+            Metrics::Regression(r) => format!("RMSE {:.4}  MAE {:.4}  R² {:.4}", r.rmse, r.mae, r.r2),
+        }
+    }
+
     /// Warnings about undefined metrics.
     pub fn warnings(&self) -> &[String] {
         match self {

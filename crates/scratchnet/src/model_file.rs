@@ -8,6 +8,10 @@
 //!  "layers": [{"weights": [[..], ..], "bias": [..], "activation": "tanh"}, …],
 //!  "training": {"seed": 69, "epochs": 10000, "learning_rate": 1.2, "final_loss": ..}}
 //! ```
+//! Version 2 adds what k classes and regression need: `classes` holds k labels for a softmax
+//! output and is empty for regression, whose file also has `target_standardizer` (the target's
+//! training mean and deviation); `training` may record the optimizer and early stopping.
+//! Version 1 files (the foundation's, binary only) still load.
 //! Weights are rows = units out, columns = units in (W is n_out × n_in). Numbers are written
 //! with enough digits to read back bit for bit.
 
@@ -16,15 +20,16 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Dataset, Standardizer};
+use crate::data::{Dataset, Standardizer, Task};
 use crate::nn::{Activation, Dense, Network};
+pub use crate::nn::network::classes_of;
 use crate::train::{Fitted, TrainConfig};
 use crate::{Error, Result};
 
 /// The `format` value that marks our files.
 pub const FORMAT: &str = "scratchnet-model";
 /// The newest format version this build reads and the one it writes.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 /// Model files larger than this are refused before they are read (256 MiB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// Layers wider than this are refused (a guard against hostile files).
@@ -41,6 +46,18 @@ pub struct TrainingInfo {
     pub learning_rate: f64,
     /// Training loss after the last epoch.
     pub final_loss: f64,
+    /// The optimizer, when not plain gradient descent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<String>,
+    /// Mini-batch size, when not full-batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<usize>,
+    /// With early stopping: the epoch whose weights were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_epoch: Option<usize>,
+    /// The epoch at which training was interrupted (Ctrl-C), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_at: Option<usize>,
 }
 
 /// A trained model: the network plus what it needs to read raw data and write labels.
@@ -54,6 +71,9 @@ pub struct Model {
     pub classes: Vec<String>,
     /// Statistics of the training data, applied to any input before the network.
     pub standardizer: Standardizer,
+    /// Regression only: the target's training mean and deviation (predictions are mapped
+    /// back through it).
+    pub target_standardizer: Option<Standardizer>,
     /// The trained network.
     pub network: Network,
     /// How it was trained.
@@ -75,6 +95,8 @@ struct ModelFile {
     target: String,
     classes: Vec<String>,
     standardizer: Standardizer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target_standardizer: Option<Standardizer>,
     layers: Vec<LayerFile>,
     training: TrainingInfo,
 }
@@ -100,23 +122,44 @@ impl Model {
             target: data.target_name.clone(),
             classes: data.classes.clone(),
             standardizer,
+            target_standardizer: None,
             network: fitted.network,
             training: TrainingInfo {
                 seed: config.seed,
                 epochs: fitted.history.len().saturating_sub(1),
                 learning_rate: config.learning_rate,
                 final_loss: fitted.history.last().copied().unwrap_or(f64::NAN),
+                optimizer: (config.optimizer != crate::optim::OptimizerKind::Gd).then(|| config.optimizer.name().to_string()),
+                batch_size: config.batch_size,
+                best_epoch: fitted.best_epoch,
+                interrupted_at: None,
             },
         }
     }
 
-    /// Probabilities of the positive class for raw (unstandardized) X (d × m): (1 × m).
-    /// An error, never NaN, when the model's numbers overflow on this data.
+    /// What the model is for: two classes, k classes or regression.
+    pub fn task(&self) -> Task {
+        self.network.layers.last().and_then(|l| Task::of_output(l.activation)).unwrap_or(Task::Binary)
+    }
+
+    /// The network's output for raw (unstandardized) X (d × m): two classes, the probability of
+    /// the positive class (1 × m); k classes, one probability per class (k × m); regression,
+    /// the predicted values in the target's original units (1 × m). An error, never NaN, when
+    /// the model's numbers overflow on this data.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let xs = self.standardizer.transform(x)?;
-        let out = self.network.predict_proba(xs.view());
+        let mut out = self.network.predict_proba(xs.view());
+        if let Some(t) = &self.target_standardizer {
+            out = t.inverse(out.view());
+        }
         check_finite_output(&out)?;
         Ok(out)
+    }
+
+    /// Predicted class indices for raw X (d × m): threshold 0.5 for two classes, the most
+    /// probable class for k. (For regression, use [`Model::predict_proba`].)
+    pub fn predict_classes(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
+        Ok(classes_of(&self.predict_proba(x)?))
     }
 
     /// Serializes the model as pretty JSON.
@@ -128,6 +171,7 @@ impl Model {
             target: self.target.clone(),
             classes: self.classes.clone(),
             standardizer: self.standardizer.clone(),
+            target_standardizer: self.target_standardizer.clone(),
             layers: self
                 .network
                 .layers
@@ -213,11 +257,10 @@ impl Model {
         if d == 0 {
             return Err("model has no features".into());
         }
-        if file.classes.len() != 2 || file.classes[0] == file.classes[1] {
-            return Err(format!(
-                "model must have two distinct classes, has {:?}",
-                file.classes
-            ));
+        for (i, c) in file.classes.iter().enumerate() {
+            if file.classes[..i].contains(c) {
+                return Err(format!("class `{c}` appears twice in \"classes\""));
+            }
         }
         let st = &file.standardizer;
         if st.mean.len() != d || st.std.len() != d {
@@ -263,13 +306,29 @@ impl Model {
             );
             n_in = n_out;
         }
-        if layers.is_empty() {
+        let Some(output) = layers.last() else {
             return Err("model has no layers".into());
+        };
+        if let Some(l) = layers[..layers.len() - 1].iter().position(|l| !l.activation.is_elementwise()) {
+            return Err(format!("layer {} is a hidden layer with a softmax activation", l + 1));
         }
-        if n_in != 1 {
-            return Err(format!(
-                "the output layer has {n_in} units; a binary classifier has 1"
-            ));
+        let k = file.classes.len();
+        match Task::of_output(output.activation) {
+            Some(Task::Binary) if n_in == 1 && k == 2 => {}
+            Some(Task::Binary) => return Err(format!("a sigmoid output needs 1 unit and 2 classes, has {n_in} and {k}")),
+            Some(Task::Multiclass) if n_in == k && k >= 2 => {}
+            Some(Task::Multiclass) => return Err(format!("a softmax output needs one unit per class, has {n_in} units and {k} classes")),
+            Some(Task::Regression) => {
+                let ok = n_in == 1
+                    && k == 0
+                    && file.target_standardizer.as_ref().is_some_and(|t| {
+                        t.mean.len() == 1 && t.std.len() == 1 && t.mean[0].is_finite() && t.std[0].is_normal() && t.std[0] > 0.0
+                    });
+                if !ok {
+                    return Err("a regression model needs 1 output unit, no classes and a valid \"target_standardizer\"".into());
+                }
+            }
+            None => return Err(format!("output activation `{}` is not one scratchnet uses", output.activation)),
         }
         let network = Network::new(layers).map_err(|e| e.to_string())?;
         Ok(Model {
@@ -277,6 +336,7 @@ impl Model {
             target: file.target,
             classes: file.classes,
             standardizer: file.standardizer,
+            target_standardizer: file.target_standardizer,
             network,
             training: file.training,
         })
@@ -322,12 +382,17 @@ mod tests {
                 mean: vec![1.0, 2.0],
                 std: vec![0.5, 3.0],
             },
+            target_standardizer: None,
             network,
             training: TrainingInfo {
                 seed: 1,
                 epochs: 0,
                 learning_rate: 1.2,
                 final_loss: 0.69,
+                optimizer: None,
+                batch_size: None,
+                best_epoch: None,
+                interrupted_at: None,
             },
         }
     }
@@ -367,9 +432,9 @@ mod tests {
     fn rejects_a_future_version() {
         let json = model()
             .to_json()
-            .replace("\"version\": 1", "\"version\": 2");
+            .replace("\"version\": 2", "\"version\": 3");
         let e = Model::from_json(json.as_bytes()).unwrap_err();
-        assert!(e.contains("version 2 is newer"), "{e}");
+        assert!(e.contains("version 3 is newer"), "{e}");
     }
 
     #[test]
@@ -386,11 +451,11 @@ mod tests {
     #[test]
     fn version_must_be_a_whole_number_and_a_bom_is_fine() {
         let json = model().to_json();
-        let e = Model::from_json(json.replace("\"version\": 1", "\"version\": -1").as_bytes())
+        let e = Model::from_json(json.replace("\"version\": 2", "\"version\": -1").as_bytes())
             .unwrap_err();
         assert!(e.contains("\"version\" must be a whole number"), "{e}");
         let e = Model::from_json(
-            json.replace("\"version\": 1", "\"version\": \"1\"")
+            json.replace("\"version\": 2", "\"version\": \"1\"")
                 .as_bytes(),
         )
         .unwrap_err();
@@ -407,6 +472,26 @@ mod tests {
                 .unwrap_err()
                 .contains("standardizer")
         );
+    }
+
+    #[test]
+    fn loads_a_version_1_file_from_the_foundation() {
+        // Written by the foundation (format version 1): no target_standardizer, binary.
+        let v1 = r#"{"format": "scratchnet-model", "version": 1, "features": ["x1", "x2"], "target": "y",
+            "classes": ["0", "1"], "standardizer": {"mean": [0.0, 0.0], "std": [1.0, 1.0]},
+            "layers": [{"weights": [[0.1, 0.2]], "bias": [0.0], "activation": "sigmoid"}],
+            "training": {"seed": 69, "epochs": 0, "learning_rate": 1.2, "final_loss": 0.69}}"#;
+        let m = Model::from_json(v1.as_bytes()).unwrap();
+        assert_eq!(m.task(), Task::Binary);
+        assert!(m.to_json().contains("\"version\": 2"));
+    }
+
+    #[test]
+    fn rejects_outputs_that_do_not_match_the_classes() {
+        let mut v: serde_json::Value = serde_json::from_str(&model().to_json()).unwrap();
+        v["classes"] = serde_json::json!(["a", "b", "c"]);
+        let e = Model::from_json(v.to_string().as_bytes()).unwrap_err();
+        assert!(e.contains("sigmoid output needs 1 unit and 2 classes"), "{e}");
     }
 
     #[test]

@@ -2,19 +2,23 @@
 //!
 //! ```text
 //! for epoch in 1…N:
-//!     cache = forward(X)              Z1 A1 Z2 A2
-//!     J     = cost(A2, Y)             recorded in the history
-//!     grads = backward(cache, Y)      dW1 db1 dW2 db2
-//!     W    := W − α · dW              for every parameter
+//!     for each mini-batch (X_b, Y_b) (the whole set by default, as in the tutorial):
+//!         cache = forward(X_b)              Z1 A1 Z2 A2
+//!         J     = cost(A2, Y_b) + (λ/2m)·Σ‖W‖²
+//!         grads = backward(cache, Y_b)      dW1 db1 dW2 db2, plus (λ/m)·W on each dW
+//!         θ    := optimizer(θ, dθ, α_epoch)
+//!     with a validation set: keep the weights of the lowest validation loss; stop after
+//!     `patience` epochs without improvement
 //! ```
 
 use std::ops::ControlFlow;
 
-use ndarray::ArrayView2;
+use ndarray::{ArrayView2, Axis};
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 
 use crate::nn::{Activation, Init, LayerSizes, Network};
-use crate::optim::{GradientDescent, Optimizer};
+use crate::optim::{OptimizerKind, Schedule};
 use crate::{Error, Result, Rng};
 
 /// What a seeded random stream is used for. Each purpose has its own ChaCha8 stream of the one
@@ -26,6 +30,8 @@ pub enum Stream {
     Data = 0,
     /// Initializing the weights.
     Init = 1,
+    /// The order of mini-batches, reshuffled every epoch.
+    Batches = 2,
 }
 
 /// The generator for `purpose` under `seed`.
@@ -42,18 +48,33 @@ pub const MAX_EPOCHS: usize = 1_000_000_000;
 /// small-uniform weights, 10,000 epochs of full-batch gradient descent at α = 1.2, seed 69.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainConfig {
-    /// Units per hidden layer; empty means logistic regression. Default `[4]`.
+    /// Units per hidden layer; empty means no hidden layer (logistic/softmax/linear
+    /// regression). Default `[4]`.
     pub hidden: Vec<usize>,
     /// Activation of the hidden layers. Default tanh.
     pub hidden_activation: Activation,
-    /// Weight initialization. Default small-uniform (the tutorial's runif × 0.01).
-    pub init: Init,
-    /// Number of gradient-descent epochs (0 keeps the initial weights). Default 10,000.
+    /// Activation of the output layer, which also picks the loss: sigmoid (two classes),
+    /// softmax (more), identity (regression). Default sigmoid.
+    pub output_activation: Activation,
+    /// Weight initialization; `None` picks by activation (see [`TrainConfig::init_for`]).
+    pub init: Option<Init>,
+    /// Number of epochs (0 keeps the initial weights). Default 10,000.
     pub epochs: usize,
     /// Learning rate α. Default 1.2.
     pub learning_rate: f64,
     /// The seed of every random choice. Default 69.
     pub seed: u64,
+    /// The update rule. Default plain gradient descent.
+    pub optimizer: OptimizerKind,
+    /// Samples per mini-batch; `None` is full-batch (the tutorial). Default `None`.
+    pub batch_size: Option<usize>,
+    /// L2 weight decay λ: adds (λ/2m)·Σ‖W‖² to the cost (biases are not decayed). Default 0.
+    pub l2: f64,
+    /// How α changes over the epochs. Default constant.
+    pub schedule: Schedule,
+    /// Early stopping: stop after this many epochs without a lower validation loss and keep
+    /// the best weights. Needs a validation set. Default `None`.
+    pub patience: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -61,34 +82,48 @@ impl Default for TrainConfig {
         TrainConfig {
             hidden: vec![4],
             hidden_activation: Activation::Tanh,
-            init: Init::SmallUniform,
+            output_activation: Activation::Sigmoid,
+            init: None,
             epochs: 10_000,
             learning_rate: 1.2,
             seed: 69,
+            optimizer: OptimizerKind::Gd,
+            batch_size: None,
+            l2: 0.0,
+            schedule: Schedule::Constant,
+            patience: None,
         }
     }
 }
 
-/// One epoch's progress, passed to the training callback after each update.
+/// One epoch's progress, passed to the training callback after each epoch.
 #[derive(Debug, Clone, Copy)]
 pub struct EpochInfo<'a> {
-    /// Updates done so far, 1…epochs.
+    /// Epochs done so far, 1…epochs.
     pub epoch: usize,
     /// Total epochs.
     pub epochs: usize,
-    /// The training loss before this epoch's update (after `epoch − 1` updates).
+    /// The training loss of this epoch (full batch: before its update; mini-batches: the mean
+    /// over the epoch's batches).
     pub loss: f64,
-    /// The network after `epoch` updates.
+    /// The network after `epoch` epochs.
     pub network: &'a Network,
 }
 
 /// A trained network and its loss history.
 #[derive(Debug, Clone)]
 pub struct Fitted {
-    /// The trained network.
+    /// The trained network (with early stopping: the best one by validation loss).
     pub network: Network,
-    /// `history[e]` is the training loss after e updates, e = 0…epochs (epochs + 1 values).
+    /// `history[e]` is the training loss after e epochs, e = 0…epochs (epochs + 1 values;
+    /// fewer when training stopped early).
     pub history: Vec<f64>,
+    /// Validation loss after each epoch (e = 1…), when there was a validation set.
+    pub validation_history: Vec<f64>,
+    /// With early stopping: the epoch whose weights were kept.
+    pub best_epoch: Option<usize>,
+    /// The epoch at which training stopped before `epochs` (early stopping or the callback).
+    pub stopped_at: Option<usize>,
 }
 
 impl TrainConfig {
@@ -113,13 +148,21 @@ impl TrainConfig {
         self
     }
 
+    /// The initialization used: the chosen one, or by default small-uniform (the tutorial's)
+    /// for one tanh/sigmoid hidden layer or none, Xavier for deeper tanh/sigmoid/identity
+    /// stacks, He for ReLU and leaky ReLU.
+    pub fn init_for(&self) -> Init {
+        self.init.unwrap_or(match self.hidden_activation {
+            Activation::Relu | Activation::LeakyRelu => Init::He,
+            _ if self.hidden.len() <= 1 => Init::SmallUniform,
+            _ => Init::Xavier,
+        })
+    }
+
     /// Checks every setting; the error says which and what was given.
     pub fn validate(&self) -> Result<()> {
         if self.epochs > MAX_EPOCHS {
-            return Err(Error::Config(format!(
-                "epochs must be at most {MAX_EPOCHS}, got {}",
-                self.epochs
-            )));
+            return Err(Error::Config(format!("epochs must be at most {MAX_EPOCHS}, got {}", self.epochs)));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return Err(Error::Config(format!(
@@ -133,7 +176,28 @@ impl TrainConfig {
                 pos + 1
             )));
         }
-        Ok(())
+        if !self.hidden_activation.is_elementwise() {
+            return Err(Error::Config(
+                "softmax can only be the output activation; hidden layers take tanh, relu, leaky-relu, sigmoid or identity".into(),
+            ));
+        }
+        if self.batch_size == Some(0) {
+            return Err(Error::Config("--batch-size must be at least 1, got 0".into()));
+        }
+        if !(self.l2 >= 0.0 && self.l2.is_finite()) {
+            return Err(Error::Config(format!("--l2 must be ≥ 0, got {}", self.l2)));
+        }
+        if self.patience == Some(0) {
+            return Err(Error::Config("--patience must be at least 1".into()));
+        }
+        if let Schedule::Step { every, gamma } = self.schedule {
+            if every == 0 || !(gamma > 0.0 && gamma <= 1.0) {
+                return Err(Error::Config(format!(
+                    "step schedule needs --lr-step ≥ 1 and 0 < --lr-gamma ≤ 1, got {every} and {gamma}"
+                )));
+            }
+        }
+        self.optimizer.validate()
     }
 
     /// The freshly initialized network for inputs X (n_x × m) and targets Y (n_y × m),
@@ -141,74 +205,123 @@ impl TrainConfig {
     pub fn init_network(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Network> {
         self.validate()?;
         let sizes = LayerSizes::from_data(x, y, &self.hidden);
-        Network::init(
-            &sizes,
-            self.hidden_activation,
-            Activation::Sigmoid,
-            self.init,
-            &mut rng(self.seed, Stream::Init),
-        )
+        Network::init(&sizes, self.hidden_activation, self.output_activation, self.init_for(), &mut rng(self.seed, Stream::Init))
     }
 
     /// Initializes and trains a network on X (n_x × m) and Y (n_y × m).
-    pub fn fit(
-        &self,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
-    ) -> Result<Fitted> {
+    pub fn fit(&self, x: ArrayView2<f64>, y: ArrayView2<f64>, on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>) -> Result<Fitted> {
         let network = self.init_network(x, y)?;
-        self.fit_from(network, x, y, on_epoch)
+        self.fit_from(network, x, y, None, on_epoch)
     }
 
-    /// Trains `network` from its current parameters for `self.epochs` epochs. `on_epoch` is
-    /// called after each update and may stop training early with `ControlFlow::Break`.
+    /// Trains `network` from its current parameters for `self.epochs` epochs, on X (n_x × m)
+    /// and Y (n_y × m), optionally watching a validation set (X_val, Y_val). `on_epoch` is
+    /// called after each epoch and may stop training with `ControlFlow::Break`.
     pub fn fit_from(
         &self,
         mut network: Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
+        validation: Option<(ArrayView2<f64>, ArrayView2<f64>)>,
         mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
         self.validate()?;
         check_shapes(&network, x, y)?;
-        let mut optimizer = GradientDescent {
-            learning_rate: self.learning_rate,
-        };
+        if let Some((xv, yv)) = validation {
+            check_shapes(&network, xv, yv)?;
+        }
+        if self.patience.is_some() && validation.is_none() {
+            return Err(Error::Config("--patience needs a validation set (--validation FRACTION)".into()));
+        }
+        let m = x.ncols();
+        let batch = self.batch_size.unwrap_or(m).min(m);
+        let mut order: Vec<usize> = (0..m).collect();
+        let mut batch_rng = rng(self.seed, Stream::Batches);
+        let mut optimizer = self.optimizer.build();
         let mut history = Vec::with_capacity(self.epochs.min(1 << 20) + 1);
+        let mut validation_history = Vec::new();
+        let mut best: Option<(f64, usize, Network)> = None;
+        let mut stopped_at = None;
         for epoch in 0..self.epochs {
-            let cache = network.forward(x);
-            let loss = network.cost(&cache, y);
-            if !loss.is_finite() {
-                return Err(Error::Diverged {
-                    epoch,
-                    learning_rate: self.learning_rate,
-                });
+            let lr = self.schedule.rate(self.learning_rate, epoch, self.epochs);
+            let loss = if batch >= m {
+                self.step(&mut network, &mut optimizer, x, y, lr)
+            } else {
+                order.shuffle(&mut batch_rng);
+                let mut weighted = 0.0;
+                for chunk in order.chunks(batch) {
+                    let xb = x.select(Axis(1), chunk);
+                    let yb = y.select(Axis(1), chunk);
+                    weighted += self.step(&mut network, &mut optimizer, xb.view(), yb.view(), lr) * chunk.len() as f64;
+                }
+                weighted / m as f64
+            };
+            if !loss.is_finite() || !network.is_finite() {
+                return Err(Error::Diverged { epoch, learning_rate: self.learning_rate });
             }
             history.push(loss);
-            let grads = network.backward(&cache, y);
-            optimizer.step(&mut network, &grads);
-            if on_epoch(EpochInfo {
-                epoch: epoch + 1,
-                epochs: self.epochs,
-                loss,
-                network: &network,
-            })
-            .is_break()
-            {
+            if let Some((xv, yv)) = validation {
+                let v = self.cost(&network, xv, yv);
+                validation_history.push(v);
+                if best.as_ref().is_none_or(|b| v < b.0) {
+                    best = Some((v, epoch + 1, network.clone()));
+                } else if let (Some(p), Some(b)) = (self.patience, &best) {
+                    if epoch + 1 - b.1 >= p {
+                        stopped_at = Some(epoch + 1);
+                    }
+                }
+            }
+            let stop = on_epoch(EpochInfo { epoch: epoch + 1, epochs: self.epochs, loss, network: &network }).is_break();
+            if stop && stopped_at.is_none() {
+                stopped_at = Some(epoch + 1);
+            }
+            if stopped_at.is_some() {
                 break;
             }
         }
-        let final_loss = network.cost(&network.forward(x), y);
+        let mut best_epoch = None;
+        if let (Some(_), Some((_, e, net))) = (self.patience, best) {
+            network = net;
+            best_epoch = Some(e);
+        }
+        let final_loss = self.cost(&network, x, y);
         if !final_loss.is_finite() || !network.is_finite() {
-            return Err(Error::Diverged {
-                epoch: history.len(),
-                learning_rate: self.learning_rate,
-            });
+            return Err(Error::Diverged { epoch: history.len(), learning_rate: self.learning_rate });
         }
         history.push(final_loss);
-        Ok(Fitted { network, history })
+        Ok(Fitted { network, history, validation_history, best_epoch, stopped_at })
     }
+
+    /// The cost J plus the L2 penalty (λ/2m)·Σ‖W‖² of `net` on (X, Y).
+    pub fn cost(&self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
+        net.cost(&net.forward(x), y) + l2_penalty(net, self.l2, x.ncols())
+    }
+
+    /// One update on one batch: forward, cost, backward, L2, optimizer. Returns the batch's
+    /// cost before the update.
+    fn step(&self, net: &mut Network, opt: &mut crate::optim::Optimizer, x: ArrayView2<f64>, y: ArrayView2<f64>, lr: f64) -> f64 {
+        let cache = net.forward(x);
+        let loss = net.cost(&cache, y) + l2_penalty(net, self.l2, x.ncols());
+        let mut grads = net.backward(&cache, y);
+        if self.l2 > 0.0 {
+            let k = self.l2 / x.ncols() as f64;
+            for (g, layer) in grads.layers.iter_mut().zip(&net.layers) {
+                // dW += (λ/m)·W
+                g.dw.scaled_add(k, &layer.w);
+            }
+        }
+        opt.step(net, &grads, lr);
+        loss
+    }
+}
+
+/// The L2 penalty `(λ/2m)·Σ_l ‖W_l‖²` (weights only, not biases).
+pub fn l2_penalty(net: &Network, l2: f64, m: usize) -> f64 {
+    if l2 == 0.0 {
+        return 0.0;
+    }
+    let sum: f64 = net.layers.iter().map(|l| l.w.iter().map(|w| w * w).sum::<f64>()).sum();
+    l2 / (2.0 * m.max(1) as f64) * sum
 }
 
 fn check_shapes(network: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<()> {
@@ -218,6 +331,10 @@ fn check_shapes(network: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Re
             x.nrows(),
             network.n_inputs()
         )));
+    }
+    let n_y = network.layers.last().map_or(0, |l| l.n_out());
+    if y.nrows() != n_y {
+        return Err(Error::Invalid(format!("Y has {} rows but the network has {n_y} outputs", y.nrows())));
     }
     if x.ncols() != y.ncols() || x.ncols() == 0 {
         return Err(Error::Invalid(format!(

@@ -76,7 +76,7 @@ fn matches_numpy_reference_through_epoch_1000() {
             .learning_rate(lr)
             .epochs(epoch - done);
         let fitted = cfg
-            .fit_from(net, x.view(), y.view(), |_| ControlFlow::Continue(()))
+            .fit_from(net, x.view(), y.view(), None, |_| ControlFlow::Continue(()))
             .unwrap();
         net = fitted.network;
         done = epoch;
@@ -103,7 +103,7 @@ fn learns_the_reference_data_by_epoch_5000() {
     let y = vector(&f["Y"]).insert_axis(ndarray::Axis(0));
     let cfg = TrainConfig::default().epochs(5000);
     let fitted = cfg
-        .fit_from(network(&f["initial"]), x.view(), y.view(), |_| {
+        .fit_from(network(&f["initial"]), x.view(), y.view(), None, |_| {
             ControlFlow::Continue(())
         })
         .unwrap();

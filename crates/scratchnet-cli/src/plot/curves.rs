@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use scratchnet::data::csv::{CsvSpec, read_csv};
+use scratchnet::data::Task;
 use scratchnet::experiment::CurvePoint;
 
 use super::{Format, Picture, class_color, font, pe};
@@ -17,14 +18,17 @@ pub struct Curve {
     pub epoch: Vec<f64>,
     /// (name, loss values) series, e.g. ("train", …), ("test", …).
     pub loss: Vec<(String, Vec<f64>)>,
-    /// (name, accuracy values) series.
+    /// (name, score values) series: accuracy, or R² for regression.
     pub accuracy: Vec<(String, Vec<f64>)>,
+    /// `accuracy` or `R²`.
+    pub score_name: String,
 }
 
 impl Curve {
     /// The curve recorded by an experiment.
-    pub fn from_points(points: &[CurvePoint]) -> Curve {
+    pub fn from_points(points: &[CurvePoint], task: Task) -> Curve {
         let mut curve = Curve {
+            score_name: if task == Task::Regression { "R²".into() } else { "accuracy".into() },
             epoch: points.iter().map(|p| p.epoch as f64).collect(),
             loss: vec![(
                 "train".into(),
@@ -32,7 +36,7 @@ impl Curve {
             )],
             accuracy: vec![(
                 "train".into(),
-                points.iter().map(|p| p.train_accuracy).collect(),
+                points.iter().map(|p| p.train_score).collect(),
             )],
         };
         if points.first().is_some_and(|p| p.test_loss.is_some()) {
@@ -47,7 +51,7 @@ impl Curve {
                 "test".into(),
                 points
                     .iter()
-                    .map(|p| p.test_accuracy.unwrap_or(f64::NAN))
+                    .map(|p| p.test_score.unwrap_or(f64::NAN))
                     .collect(),
             ));
         }
@@ -69,16 +73,14 @@ impl Curve {
                 path.display()
             );
         };
-        let mut curve = Curve {
-            epoch,
-            loss: vec![],
-            accuracy: vec![],
-        };
+        let regression = col("train_r2").is_some();
+        let (suffix, score_name) = if regression { ("r2", "R²") } else { ("accuracy", "accuracy") };
+        let mut curve = Curve { epoch, loss: vec![], accuracy: vec![], score_name: score_name.into() };
         for set in ["train", "test"] {
             if let Some(l) = col(&format!("{set}_loss")) {
                 curve.loss.push((set.to_string(), l));
             }
-            if let Some(a) = col(&format!("{set}_accuracy")) {
+            if let Some(a) = col(&format!("{set}_{suffix}")) {
                 curve.accuracy.push((set.to_string(), a));
             }
         }
@@ -203,12 +205,13 @@ impl Picture for HistoryPlot {
             draw_series_panel!(chart, c.epoch, c.loss);
         }
         let (alo, _) = extent(&c.accuracy);
+        let lo = if c.score_name == "accuracy" { (alo - 0.05).clamp(0.0, 0.95) } else { (alo - 0.05).clamp(-1.0, 0.95) };
         let mut chart = ChartBuilder::on(&right)
-            .caption("accuracy", font(16))
+            .caption(c.score_name.as_str(), font(16))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d(0.0..last, (alo - 0.05).clamp(0.0, 0.95)..1.0)
+            .build_cartesian_2d(0.0..last, lo..1.0)
             .map_err(pe)?;
         chart
             .configure_mesh()
@@ -216,7 +219,7 @@ impl Picture for HistoryPlot {
             .x_labels(6)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(BLACK.mix(0.03))
-            .y_desc("accuracy")
+            .y_desc(c.score_name.as_str())
             .label_style(font(12))
             .axis_desc_style(font(14))
             .draw()

@@ -169,6 +169,15 @@ pub fn probability_color(p: f64) -> RGBColor {
     }
 }
 
+/// The colour of a k-class output column: the most probable class's colour, paler when the
+/// model is less sure.
+pub fn multiclass_color(p: &[f64]) -> RGBColor {
+    let (best, pmax) = p.iter().enumerate().fold((0, f64::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+    let k = p.len().max(2) as f64;
+    let sure = ((pmax - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0);
+    tint(class_color(best), 0.08 + 0.4 * sure)
+}
+
 /// One panel of a boundary picture: a model and its title.
 pub struct BoundaryPanel<'a> {
     /// The model (network or logistic regression).
@@ -231,7 +240,7 @@ impl Picture for BoundaryPlot<'_> {
             let caption = format!(
                 "{}: accuracy {:.3} on {} points",
                 panel.title,
-                report.accuracy,
+                report.accuracy().unwrap_or(f64::NAN),
                 self.data.n_samples()
             );
             let mut chart = ChartBuilder::on(area)
@@ -245,19 +254,25 @@ impl Picture for BoundaryPlot<'_> {
             let (w, h) = pa.dim_in_pixel();
             let (nx, ny) = cells(format, w as i32, h as i32);
             let inputs = grid_inputs(&plane, &panel.model.standardizer.mean, nx, ny);
-            let proba = panel.model.predict_proba(inputs.view())?;
-            let p = proba
-                .as_slice()
-                .map(<[f64]>::to_vec)
-                .unwrap_or_else(|| proba.iter().copied().collect());
-            paint(&pa, &p, nx, ny, probability_color)?;
-            draw_segments(
-                &pa,
-                &level_segments(&p, nx, ny, 0.5),
-                nx,
-                ny,
-                BLACK.stroke_width(2),
-            )?;
+            let out = panel.model.predict_proba(inputs.view())?;
+            if out.nrows() == 1 {
+                let p: Vec<f64> = out.iter().copied().collect();
+                paint(&pa, &p, nx, ny, probability_color)?;
+                draw_segments(&pa, &level_segments(&p, nx, ny, 0.5), nx, ny, BLACK.stroke_width(2))?;
+            } else {
+                // k classes: colour by the most probable class; the boundary of class c is where
+                // p_c − max_{j≠c} p_j changes sign.
+                let cols: Vec<Vec<f64>> = out.columns().into_iter().map(|c| c.to_vec()).collect();
+                let idx: Vec<f64> = (0..cols.len()).map(|i| i as f64).collect();
+                paint(&pa, &idx, nx, ny, |i| multiclass_color(&cols[i as usize]))?;
+                for c in 0..out.nrows() {
+                    let margin: Vec<f64> = cols
+                        .iter()
+                        .map(|p| p[c] - p.iter().enumerate().filter(|(j, _)| *j != c).map(|(_, v)| *v).fold(f64::NEG_INFINITY, f64::max))
+                        .collect();
+                    draw_segments(&pa, &level_segments(&margin, nx, ny, 0.0), nx, ny, BLACK.stroke_width(2))?;
+                }
+            }
             let (rx, ry) = chart.plotting_area().get_pixel_range();
             self.geometry.borrow_mut().push(Geometry {
                 px: (rx.start, rx.end),
@@ -292,7 +307,7 @@ impl Picture for BoundaryPlot<'_> {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                 .map_err(pe)?
-                .label("p = 0.5")
+                .label(if panel.model.classes.len() > 2 { "class boundary" } else { "p = 0.5" })
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
                 });

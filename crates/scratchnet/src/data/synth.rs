@@ -30,17 +30,20 @@ pub enum Generator {
     Spiral,
     /// Gaussian blobs placed on a circle, one per class.
     Gaussians,
+    /// A regression curve: x ~ U(−π, π), y = sin(x) + noise (feature `x1`, numeric target `y`).
+    Sine,
 }
 
 impl Generator {
     /// Every generator, in the order the help lists them.
-    pub const ALL: [Generator; 6] = [
+    pub const ALL: [Generator; 7] = [
         Generator::Flower,
         Generator::Moons,
         Generator::Circles,
         Generator::Xor,
         Generator::Spiral,
         Generator::Gaussians,
+        Generator::Sine,
     ];
 
     /// The name used on the command line.
@@ -52,6 +55,7 @@ impl Generator {
             Generator::Xor => "xor",
             Generator::Spiral => "spiral",
             Generator::Gaussians => "gaussians",
+            Generator::Sine => "sine",
         }
     }
 
@@ -64,7 +68,13 @@ impl Generator {
             Generator::Xor => 0.1,
             Generator::Spiral => 0.2,
             Generator::Gaussians => 0.5,
+            Generator::Sine => 0.1,
         }
+    }
+
+    /// True when the generator makes a regression target (numbers, not classes).
+    pub fn is_regression(self) -> bool {
+        self == Generator::Sine
     }
 
     /// True when the generator can make more than two classes.
@@ -78,6 +88,9 @@ impl Generator {
             return Err(Error::Config(format!(
                 "-n must be at most {MAX_SAMPLES}, got {n}"
             )));
+        }
+        if self == Generator::Sine {
+            return sine(n, noise, rng);
         }
         if n < classes {
             return Err(Error::Config(format!(
@@ -185,6 +198,7 @@ impl Generator {
                 let t = linspace(width * c, width * (c + 1.0), i, count) + noise * gauss();
                 (r * t.sin(), r * t.cos())
             }
+            Generator::Sine => (0.0, 0.0),
             Generator::Gaussians => {
                 let angle = 2.0 * PI * c / classes as f64 + PI / 4.0;
                 (
@@ -208,6 +222,26 @@ fn linspace(a: f64, b: f64, i: usize, count: usize) -> f64 {
     }
 }
 
+/// `n` points of y = sin(x) + noise·N(0,1), x ~ U(−π, π): a regression data set.
+fn sine(n: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
+    if n == 0 {
+        return Err(Error::Config("-n must be at least 1".into()));
+    }
+    let mut xs = Vec::with_capacity(n);
+    let mut ys = Vec::with_capacity(n);
+    for _ in 0..n {
+        let x: f64 = rng.random_range(-PI..PI);
+        let e: f64 = StandardNormal.sample(rng);
+        xs.push(x);
+        ys.push(x.sin() + noise * e);
+    }
+    if ys.iter().any(|y| !y.is_finite()) {
+        return Err(Error::Config(format!("--noise {} is too large: the values are no longer finite", crate::error::short(noise))));
+    }
+    let x = Array2::from_shape_vec((1, n), xs).map_err(|e| Error::Internal(e.to_string()))?;
+    Dataset::regression(vec!["x1".into()], "y".into(), x, ys)
+}
+
 /// The tutorial's planar flower: `n` points, half per class, with its classic noise 0.2.
 pub fn flower(n: usize, rng: &mut Rng) -> Result<Dataset> {
     Generator::Flower.generate(n, 2, Generator::Flower.default_noise(), rng)
@@ -225,7 +259,7 @@ impl FromStr for Generator {
     fn from_str(s: &str) -> Result<Self> {
         Generator::ALL.into_iter().find(|g| g.name() == s).ok_or_else(|| {
             Error::Config(format!(
-                "unknown data set `{s}`; expected one of: flower, moons, circles, xor, spiral, gaussians"
+                "unknown data set `{s}`; expected one of: flower, moons, circles, xor, spiral, gaussians, sine"
             ))
         })
     }
@@ -261,7 +295,7 @@ mod tests {
 
     #[test]
     fn every_generator_is_seeded_and_balanced() {
-        for g in Generator::ALL {
+        for g in Generator::ALL.into_iter().filter(|g| !g.is_regression()) {
             let a = g
                 .generate(101, 2, g.default_noise(), &mut Rng::seed_from_u64(5))
                 .unwrap();
@@ -275,6 +309,15 @@ mod tests {
             assert_ne!(a, c, "{g}");
             assert_eq!(a.class_counts(), vec![51, 50], "{g}");
             assert!(a.x.iter().all(|v| v.is_finite()));
+        }
+    }
+
+    #[test]
+    fn sine_is_a_seeded_regression_curve() {
+        let d = Generator::Sine.generate(200, 2, 0.0, &mut Rng::seed_from_u64(1)).unwrap();
+        assert!(d.classes.is_empty());
+        for j in 0..200 {
+            assert!((d.values[j] - d.x[[0, j]].sin()).abs() < 1e-15);
         }
     }
 

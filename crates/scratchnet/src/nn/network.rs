@@ -239,14 +239,28 @@ impl Network {
         a.unwrap_or_else(|| x.to_owned())
     }
 
-    /// Class predictions at threshold 0.5: 1 where A_L > 0.5, else 0 (m).
+    /// Class predictions (m): with one output, 1 where A_L > 0.5, else 0 (the tutorial's
+    /// threshold); with k outputs, the most probable class of each column.
     pub fn predict(&self, x: ArrayView2<f64>) -> Array1<usize> {
-        self.predict_proba(x).row(0).mapv(|p| usize::from(p > 0.5))
+        Array1::from(classes_of(&self.predict_proba(x)))
     }
 
     /// True when every parameter is finite.
     pub fn is_finite(&self) -> bool {
         self.layers.iter().all(Dense::is_finite)
+    }
+}
+
+/// Class indices from a classifier's output: threshold 0.5 for one row (two classes), the
+/// largest entry of each column for k rows.
+pub fn classes_of(out: &Array2<f64>) -> Vec<usize> {
+    if out.nrows() == 1 {
+        out.row(0).iter().map(|&p| usize::from(p > 0.5)).collect()
+    } else {
+        out.columns()
+            .into_iter()
+            .map(|c| c.iter().enumerate().fold((0, f64::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b }).0)
+            .collect()
     }
 }
 
