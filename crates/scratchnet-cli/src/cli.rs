@@ -173,22 +173,47 @@ pub struct TrainingFlags {
     #[arg(long, value_name = "NAME", default_value = "gd")]
     pub optimizer: String,
     /// Momentum μ for momentum and nesterov.
-    #[arg(long, value_name = "MU", default_value_t = 0.9, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "MU",
+        default_value_t = 0.9,
+        allow_negative_numbers = true
+    )]
     pub momentum: f64,
     /// Adam's first-moment decay β1.
-    #[arg(long, value_name = "B1", default_value_t = 0.9, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "B1",
+        default_value_t = 0.9,
+        allow_negative_numbers = true
+    )]
     pub beta1: f64,
     /// Adam's second-moment decay β2.
-    #[arg(long, value_name = "B2", default_value_t = 0.999, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "B2",
+        default_value_t = 0.999,
+        allow_negative_numbers = true
+    )]
     pub beta2: f64,
     /// Adam's ε.
-    #[arg(long, value_name = "EPS", default_value_t = 1e-8, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "EPS",
+        default_value_t = 1e-8,
+        allow_negative_numbers = true
+    )]
     pub eps: f64,
     /// Samples per mini-batch, reshuffled every epoch with the seed (default: full batch).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub batch_size: Option<usize>,
     /// L2 weight decay λ (adds λ/2m·Σ‖W‖² to the cost).
-    #[arg(long, value_name = "LAMBDA", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "LAMBDA",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub l2: f64,
     /// Learning-rate schedule: constant, step (× --lr-gamma every --lr-step epochs) or cosine.
     #[arg(long, value_name = "NAME", default_value = "constant")]
@@ -197,10 +222,20 @@ pub struct TrainingFlags {
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub lr_step: Option<usize>,
     /// Factor of each drop of the step schedule.
-    #[arg(long, value_name = "GAMMA", default_value_t = 0.1, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "GAMMA",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
     pub lr_gamma: f64,
     /// Share of the training rows held out for validation (early stopping), in [0, 1).
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub validation: f64,
     /// Stop after this many epochs without a lower validation loss, keeping the best weights
     /// (needs --validation).

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use scratchnet::data::csv::{CsvSpec, encode_labels, parse_feature, read_csv};
-use scratchnet::data::{Dataset, Task};
 use scratchnet::data::synth::{self, Generator};
+use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome, curve_csv, evaluate};
 use scratchnet::metrics::Metrics;
 use scratchnet::model_file::{Model, classes_of};
@@ -31,15 +31,26 @@ use crate::table;
 /// The library's settings from the command line's flags.
 fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experiment> {
     let optimizer = match flags.optimizer.parse::<OptimizerKind>()? {
-        OptimizerKind::Momentum { .. } => OptimizerKind::Momentum { momentum: flags.momentum },
-        OptimizerKind::Nesterov { .. } => OptimizerKind::Nesterov { momentum: flags.momentum },
-        OptimizerKind::Adam { .. } => OptimizerKind::Adam { beta1: flags.beta1, beta2: flags.beta2, eps: flags.eps },
+        OptimizerKind::Momentum { .. } => OptimizerKind::Momentum {
+            momentum: flags.momentum,
+        },
+        OptimizerKind::Nesterov { .. } => OptimizerKind::Nesterov {
+            momentum: flags.momentum,
+        },
+        OptimizerKind::Adam { .. } => OptimizerKind::Adam {
+            beta1: flags.beta1,
+            beta2: flags.beta2,
+            eps: flags.eps,
+        },
         OptimizerKind::Gd => OptimizerKind::Gd,
     };
     let schedule = match flags.lr_schedule.as_str() {
         "constant" => Schedule::Constant,
         "cosine" => Schedule::Cosine,
-        "step" => Schedule::Step { every: flags.lr_step.unwrap_or((flags.epochs / 3).max(1)), gamma: flags.lr_gamma },
+        "step" => Schedule::Step {
+            every: flags.lr_step.unwrap_or((flags.epochs / 3).max(1)),
+            gamma: flags.lr_gamma,
+        },
         other => bail!("unknown --lr-schedule `{other}`; expected one of: constant, step, cosine"),
     };
     let exp = Experiment {
@@ -90,9 +101,13 @@ fn warn_all(out: &Outcome) {
         warn_undefined(t, &format!("{}, test", r.baseline.model));
     }
     if let (Some(best), Some(stop)) = (r.best_epoch, r.stopped_at) {
-        eprintln!("early stopping: no better validation loss after epoch {best}; stopped at epoch {stop} and kept the weights of epoch {best}");
+        eprintln!(
+            "early stopping: no better validation loss after epoch {best}; stopped at epoch {stop} and kept the weights of epoch {best}"
+        );
     } else if let Some(best) = r.best_epoch {
-        eprintln!("early stopping: ran all epochs; kept the weights of epoch {best} (lowest validation loss)");
+        eprintln!(
+            "early stopping: ran all epochs; kept the weights of epoch {best} (lowest validation loss)"
+        );
     }
 }
 
@@ -158,7 +173,10 @@ fn write_demo_files(dir: &Path, data: &Dataset, out: &Outcome, run_text: &str) -
     out.baseline.save(&dir.join("baseline.json"))?;
     let json = to_json(&out.report)? + "\n";
     write("report.json", json.as_bytes())?;
-    write("history.csv", curve_csv(&out.curve, out.report.task).as_bytes())?;
+    write(
+        "history.csv",
+        curve_csv(&out.curve, out.report.task).as_bytes(),
+    )?;
 
     let size = (900, 700);
     let data_png = render(
@@ -351,7 +369,11 @@ fn describe_run(exp: &Experiment, data: &Dataset, out: &Outcome) -> String {
         c.epochs,
         c.learning_rate,
         c.schedule.name(),
-        if c.l2 > 0.0 { format!(", L2 {}", c.l2) } else { String::new() }
+        if c.l2 > 0.0 {
+            format!(", L2 {}", c.l2)
+        } else {
+            String::new()
+        }
     ));
     if let (Some(first), Some(last)) = (hist.first(), hist.last()) {
         s.push_str(&format!(
@@ -395,11 +417,17 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     for path in args.output.iter().chain(&args.history) {
         scratchnet::io::check_writable(path)?;
     }
-    let mut exp = experiment(&args.training, args.history.as_ref().map(|_| args.log_every))?;
+    let mut exp = experiment(
+        &args.training,
+        args.history.as_ref().map(|_| args.log_every),
+    )?;
     let data = match args.task.as_str() {
-        "classification" => {
-            Dataset::from_csv(&args.data, &args.target, args.features.as_deref(), args.positive.as_deref())?
-        }
+        "classification" => Dataset::from_csv(
+            &args.data,
+            &args.target,
+            args.features.as_deref(),
+            args.positive.as_deref(),
+        )?,
         "regression" => {
             if args.positive.is_some() {
                 bail!("--positive applies to classification, not --task regression");
@@ -410,7 +438,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     };
     if let Some(path) = &args.init_from {
         let model = Model::load(path)?;
-        if args.training.hidden.0 != model.network.sizes()[1..model.network.layers.len()] && args.training.hidden.0 != [4] {
+        if args.training.hidden.0 != model.network.sizes()[1..model.network.layers.len()]
+            && args.training.hidden.0 != [4]
+        {
             bail!(
                 "--init-from {}: the model's hidden layers are {:?}, not --hidden {:?}",
                 path.display(),
@@ -439,10 +469,17 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         ));
         let what = match data.task() {
             Task::Binary => format!("positive class `{}`", data.classes[1]),
-            Task::Multiclass => format!("{} classes: {}", data.classes.len(), data.classes.join(", ")),
+            Task::Multiclass => format!(
+                "{} classes: {}",
+                data.classes.len(),
+                data.classes.join(", ")
+            ),
             Task::Regression => "regression".to_string(),
         };
-        s.push_str(&format!("({what}), features {}\n\n", data.feature_names.join(", ")));
+        s.push_str(&format!(
+            "({what}), features {}\n\n",
+            data.feature_names.join(", ")
+        ));
         s.push_str(&describe_run(&exp, &data, &out));
         s.push('\n');
         s.push_str(&table::comparison(&out.report));
@@ -500,7 +537,9 @@ pub fn read_for_model(
                     parse_feature(v).map_err(|why| scratchnet::Error::Data {
                         path: path.to_path_buf(),
                         line,
-                        message: format!("column `{name}`: {why} (a regression target must be numeric)"),
+                        message: format!(
+                            "column `{name}`: {why} (a regression target must be numeric)"
+                        ),
                     })
                 })
                 .collect::<Result<Vec<f64>, _>>()?;
@@ -514,7 +553,13 @@ pub fn read_for_model(
         )?,
         (_, Some(_)) => {
             let labels = encode_labels(&table, &model.classes)?;
-            Dataset::new(table.feature_names, model.target.clone(), table.x, labels, model.classes.clone())?
+            Dataset::new(
+                table.feature_names,
+                model.target.clone(),
+                table.x,
+                labels,
+                model.classes.clone(),
+            )?
         }
         (_, None) => Dataset::new(
             table.feature_names,
@@ -543,7 +588,10 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         print_out(&(to_json(&r)? + "\n"))?;
     } else {
         let heading = format!("{} on {} rows", model.network.describe(), data.n_samples());
-        let cols = vec![table::Column { heading: "value", metrics: Some(&report) }];
+        let cols = vec![table::Column {
+            heading: "value",
+            metrics: Some(&report),
+        }];
         let mut text = table::metrics_table(&[(heading.as_str(), cols)]);
         text.push_str(&table::confusion_matrix("\nconfusion matrix", &report));
         print_out(&text)?;
@@ -558,7 +606,10 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     let out = model.predict_proba(data.x.view())?;
     let task = model.task();
     if args.proba && task == Task::Regression {
-        bail!("--proba needs a classifier; {} is a regression model", args.model.display());
+        bail!(
+            "--proba needs a classifier; {} is a regression model",
+            args.model.display()
+        );
     }
     let mut text = String::with_capacity(data.n_samples() * 32);
     text.push_str("prediction");

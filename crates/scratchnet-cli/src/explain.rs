@@ -7,8 +7,8 @@ use std::ops::ControlFlow;
 use anyhow::{Result, bail};
 use ndarray::{Array2, ArrayView2, Axis, s};
 use scratchnet::data::{Dataset, Standardizer, synth};
-use scratchnet::model_file::Model;
 use scratchnet::loss::Loss;
+use scratchnet::model_file::Model;
 use scratchnet::nn::{Activation, Network};
 use scratchnet::train::{Stream, TrainConfig, rng};
 
@@ -58,7 +58,13 @@ fn setup(args: &ExplainArgs) -> Result<Setup> {
             ),
         };
         let origin = format!("the trained model {}", path.display());
-        return Ok((model.network, data, model.standardizer, model.target_standardizer, origin));
+        return Ok((
+            model.network,
+            data,
+            model.standardizer,
+            model.target_standardizer,
+            origin,
+        ));
     }
     let data = match &args.data {
         Some(d) => Dataset::from_csv(d, &args.target, None, None)?,
@@ -206,17 +212,43 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     match net.loss() {
         Loss::BinaryCrossEntropy => {
             w(out, "6. Cost (binary cross-entropy)".into());
-            w(out, format!("   J = −(1/m)·Σ [Y·log(A{big_l}) + (1 − Y)·log(1 − A{big_l})]   (1×{m}) → one number"));
-            w(out, format!("   computed from Z{big_l} as (1/m)·Σ [max(Z,0) − Z·Y + log(1 + e^(−|Z|))]: finite even when A{big_l} rounds to 0 or 1\n"));
+            w(
+                out,
+                format!(
+                    "   J = −(1/m)·Σ [Y·log(A{big_l}) + (1 − Y)·log(1 − A{big_l})]   (1×{m}) → one number"
+                ),
+            );
+            w(
+                out,
+                format!(
+                    "   computed from Z{big_l} as (1/m)·Σ [max(Z,0) − Z·Y + log(1 + e^(−|Z|))]: finite even when A{big_l} rounds to 0 or 1\n"
+                ),
+            );
         }
         Loss::CategoricalCrossEntropy => {
             w(out, "6. Cost (categorical cross-entropy)".into());
-            w(out, format!("   J = −(1/m)·Σ_samples Σ_classes Y·log(A{big_l})   Y one-hot ({n_y}×{m}) → one number"));
-            w(out, format!("   computed from Z{big_l} with log-sum-exp: log Σ e^Z = max Z + log Σ e^(Z − max Z), never overflowing\n"));
+            w(
+                out,
+                format!(
+                    "   J = −(1/m)·Σ_samples Σ_classes Y·log(A{big_l})   Y one-hot ({n_y}×{m}) → one number"
+                ),
+            );
+            w(
+                out,
+                format!(
+                    "   computed from Z{big_l} with log-sum-exp: log Σ e^Z = max Z + log Σ e^(Z − max Z), never overflowing\n"
+                ),
+            );
         }
         Loss::MeanSquaredError => {
-            w(out, "6. Cost (mean squared error, on the standardized target)".into());
-            w(out, format!("   J = (1/m)·Σ ½ (A{big_l} − Y)²   (1×{m}) → one number\n"));
+            w(
+                out,
+                "6. Cost (mean squared error, on the standardized target)".into(),
+            );
+            w(
+                out,
+                format!("   J = (1/m)·Σ ½ (A{big_l} − Y)²   (1×{m}) → one number\n"),
+            );
         }
     }
     w(

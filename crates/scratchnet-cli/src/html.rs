@@ -52,12 +52,17 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 fn metrics_rows(cols: &[(&str, Option<&Metrics>)]) -> String {
-    let Some(kind) = cols.iter().find_map(|c| c.1) else { return String::new() };
+    let Some(kind) = cols.iter().find_map(|c| c.1) else {
+        return String::new();
+    };
     let mut s = String::new();
     for (name, get) in crate::table::rows(kind) {
         s.push_str(&format!("<tr><th>{}</th>", escape(name)));
         for (_, m) in cols {
-            s.push_str(&format!("<td>{}</td>", m.and_then(get).unwrap_or_else(|| "–".to_string())));
+            s.push_str(&format!(
+                "<td>{}</td>",
+                m.and_then(get).unwrap_or_else(|| "–".to_string())
+            ));
         }
         s.push_str("</tr>\n");
     }

@@ -69,7 +69,10 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
         } => {
             let m = Model::load(model)?;
             if m.task() == scratchnet::data::Task::Regression {
-                bail!("{}: plot boundary needs a classifier; this is a regression model", model.display());
+                bail!(
+                    "{}: plot boundary needs a classifier; this is a regression model",
+                    model.display()
+                );
             }
             let axes = plane_axes(&m, features.as_deref())?;
             let (d, _) = read_for_model(&m, data, true)?;

@@ -21,32 +21,108 @@ pub fn rows(kind: &Metrics) -> Vec<(&'static str, Getter)> {
         Metrics::Binary(_) => vec![
             ("loss", |m| Some(format!("{:.4}", m.loss()))),
             ("accuracy", |m| m.accuracy().map(|a| format!("{a:.4}"))),
-            ("precision", |m| if let Metrics::Binary(r) = m { Some(format!("{:.4}", r.precision)) } else { None }),
-            ("recall", |m| if let Metrics::Binary(r) = m { Some(format!("{:.4}", r.recall)) } else { None }),
-            ("F1", |m| if let Metrics::Binary(r) = m { Some(format!("{:.4}", r.f1)) } else { None }),
-            ("TP / FP", |m| if let Metrics::Binary(r) = m { Some(format!("{} / {}", r.confusion.tp, r.confusion.fp)) } else { None }),
-            ("TN / FN", |m| if let Metrics::Binary(r) = m { Some(format!("{} / {}", r.confusion.tn, r.confusion.fn_)) } else { None }),
+            ("precision", |m| {
+                if let Metrics::Binary(r) = m {
+                    Some(format!("{:.4}", r.precision))
+                } else {
+                    None
+                }
+            }),
+            ("recall", |m| {
+                if let Metrics::Binary(r) = m {
+                    Some(format!("{:.4}", r.recall))
+                } else {
+                    None
+                }
+            }),
+            ("F1", |m| {
+                if let Metrics::Binary(r) = m {
+                    Some(format!("{:.4}", r.f1))
+                } else {
+                    None
+                }
+            }),
+            ("TP / FP", |m| {
+                if let Metrics::Binary(r) = m {
+                    Some(format!("{} / {}", r.confusion.tp, r.confusion.fp))
+                } else {
+                    None
+                }
+            }),
+            ("TN / FN", |m| {
+                if let Metrics::Binary(r) = m {
+                    Some(format!("{} / {}", r.confusion.tn, r.confusion.fn_))
+                } else {
+                    None
+                }
+            }),
         ],
         Metrics::Multiclass(_) => vec![
             ("loss", |m| Some(format!("{:.4}", m.loss()))),
             ("accuracy", |m| m.accuracy().map(|a| format!("{a:.4}"))),
-            ("macro P", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.macro_avg.precision)) } else { None }),
-            ("macro R", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.macro_avg.recall)) } else { None }),
-            ("macro F1", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.macro_avg.f1)) } else { None }),
-            ("weighted F1", |m| if let Metrics::Multiclass(r) = m { Some(format!("{:.4}", r.weighted.f1)) } else { None }),
+            ("macro P", |m| {
+                if let Metrics::Multiclass(r) = m {
+                    Some(format!("{:.4}", r.macro_avg.precision))
+                } else {
+                    None
+                }
+            }),
+            ("macro R", |m| {
+                if let Metrics::Multiclass(r) = m {
+                    Some(format!("{:.4}", r.macro_avg.recall))
+                } else {
+                    None
+                }
+            }),
+            ("macro F1", |m| {
+                if let Metrics::Multiclass(r) = m {
+                    Some(format!("{:.4}", r.macro_avg.f1))
+                } else {
+                    None
+                }
+            }),
+            ("weighted F1", |m| {
+                if let Metrics::Multiclass(r) = m {
+                    Some(format!("{:.4}", r.weighted.f1))
+                } else {
+                    None
+                }
+            }),
         ],
         Metrics::Regression(_) => vec![
             ("loss", |m| Some(format!("{:.4}", m.loss()))),
-            ("RMSE", |m| if let Metrics::Regression(r) = m { Some(format!("{:.4}", r.rmse)) } else { None }),
-            ("MAE", |m| if let Metrics::Regression(r) = m { Some(format!("{:.4}", r.mae)) } else { None }),
-            ("R²", |m| if let Metrics::Regression(r) = m { Some(format!("{:.4}", r.r2)) } else { None }),
+            ("RMSE", |m| {
+                if let Metrics::Regression(r) = m {
+                    Some(format!("{:.4}", r.rmse))
+                } else {
+                    None
+                }
+            }),
+            ("MAE", |m| {
+                if let Metrics::Regression(r) = m {
+                    Some(format!("{:.4}", r.mae))
+                } else {
+                    None
+                }
+            }),
+            ("R²", |m| {
+                if let Metrics::Regression(r) = m {
+                    Some(format!("{:.4}", r.r2))
+                } else {
+                    None
+                }
+            }),
         ],
     }
 }
 
 /// Renders rows of metrics for the given columns, with a group title line above.
 pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
-    let Some(kind) = groups.iter().flat_map(|(_, c)| c.iter()).find_map(|c| c.metrics) else {
+    let Some(kind) = groups
+        .iter()
+        .flat_map(|(_, c)| c.iter())
+        .find_map(|c| c.metrics)
+    else {
         return String::new();
     };
     // Each group's cells are wide enough for its title: max(10, ⌈(title + 2) / columns⌉).
@@ -79,13 +155,24 @@ pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
         }
         out.push('\n');
     }
-    out.lines().map(|l| l.trim_end().to_string() + "\n").collect()
+    out.lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect()
 }
 
 /// A k×k confusion matrix with class labels (rows: true class, columns: predicted).
 pub fn confusion_matrix(title: &str, m: &Metrics) -> String {
-    let Metrics::Multiclass(r) = m else { return String::new() };
-    let w = r.classes.iter().map(|c| c.chars().count()).max().unwrap_or(1).max(5) + 2;
+    let Metrics::Multiclass(r) = m else {
+        return String::new();
+    };
+    let w = r
+        .classes
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(5)
+        + 2;
     let mut out = format!("{title} (rows: true class, columns: predicted)\n{:<w$}", "");
     for c in &r.classes {
         out.push_str(&format!("{c:>w$}"));
@@ -104,18 +191,33 @@ pub fn confusion_matrix(title: &str, m: &Metrics) -> String {
 /// The network-vs-baseline table of an experiment, with the training times.
 pub fn comparison(report: &ExperimentReport) -> String {
     let net = format!("network ({})", report.model);
-    let mut net_cols = vec![Column { heading: "train", metrics: Some(&report.train) }];
+    let mut net_cols = vec![Column {
+        heading: "train",
+        metrics: Some(&report.train),
+    }];
     if report.validation.is_some() {
-        net_cols.push(Column { heading: "valid", metrics: report.validation.as_ref() });
+        net_cols.push(Column {
+            heading: "valid",
+            metrics: report.validation.as_ref(),
+        });
     }
-    net_cols.push(Column { heading: "test", metrics: report.test.as_ref() });
+    net_cols.push(Column {
+        heading: "test",
+        metrics: report.test.as_ref(),
+    });
     let groups = vec![
         (net.as_str(), net_cols),
         (
             report.baseline.model.as_str(),
             vec![
-                Column { heading: "train", metrics: Some(&report.baseline.train) },
-                Column { heading: "test", metrics: report.baseline.test.as_ref() },
+                Column {
+                    heading: "train",
+                    metrics: Some(&report.baseline.train),
+                },
+                Column {
+                    heading: "test",
+                    metrics: report.baseline.test.as_ref(),
+                },
             ],
         ),
     ];
@@ -125,8 +227,14 @@ pub fn comparison(report: &ExperimentReport) -> String {
     };
     let mut out = metrics_table(&groups);
     let net_time = format!("{:.3} s", report.seconds);
-    out.push_str(&format!("{:<12}  {net_time:<net_width$}  {:.3} s\n", "time", report.baseline.seconds));
-    let shown = report.test.as_ref().map_or(("training", &report.train), |t| ("test", t));
+    out.push_str(&format!(
+        "{:<12}  {net_time:<net_width$}  {:.3} s\n",
+        "time", report.baseline.seconds
+    ));
+    let shown = report
+        .test
+        .as_ref()
+        .map_or(("training", &report.train), |t| ("test", t));
     let cm = confusion_matrix(&format!("\nnetwork, {} set", shown.0), shown.1);
     out.push_str(&cm);
     out

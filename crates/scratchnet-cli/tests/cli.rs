@@ -370,11 +370,7 @@ fn bad_input_gets_one_line_and_exit_code_2() {
         "ragged.csv:3: expected 3 fields (x1, x2, y), found 2",
     );
     fails(d, &with_o(&["train", "one.csv"]), "only one class");
-    fails(
-        d,
-        &with_o(&["train", "three.csv"]),
-        "miss a class",
-    );
+    fails(d, &with_o(&["train", "three.csv"]), "miss a class");
     fails(
         d,
         &with_o(&["train", "flower.csv", "--target", "label"]),
@@ -563,4 +559,239 @@ fn help_and_version() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--test-split"));
+}
+
+#[test]
+fn multiclass_and_regression_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    scratchnet()
+        .current_dir(d)
+        .args([
+            "generate",
+            "gaussians",
+            "--classes",
+            "4",
+            "-n",
+            "200",
+            "-o",
+            "blobs.csv",
+        ])
+        .assert()
+        .success();
+    let v = json_stdout(scratchnet().current_dir(d).args([
+        "train",
+        "blobs.csv",
+        "--hidden",
+        "16,8",
+        "--activation",
+        "relu",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--epochs",
+        "300",
+        "--batch-size",
+        "32",
+        "--json",
+        "-o",
+        "blobs.json",
+    ]));
+    assert_eq!(v["task"], "multiclass");
+    assert_eq!(v["model"], "2-16-8-4 relu/softmax");
+    assert_eq!(v["baseline"]["model"], "softmax regression");
+    assert_eq!(v["test"]["confusion_matrix"].as_array().unwrap().len(), 4);
+    assert!(v["test"]["macro"]["f1"].is_number() && v["test"]["weighted"]["f1"].is_number());
+    assert_eq!(v["test"]["per_class"].as_array().unwrap().len(), 4);
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["predict", "blobs.json", "blobs.csv", "--proba"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("prediction,proba_0,proba_1,proba_2,proba_3")
+    );
+    let row: Vec<f64> = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .skip(1)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+
+    scratchnet()
+        .current_dir(d)
+        .args(["generate", "sine", "-n", "300", "-o", "sine.csv"])
+        .assert()
+        .success();
+    let v = json_stdout(scratchnet().current_dir(d).args([
+        "train",
+        "sine.csv",
+        "--task",
+        "regression",
+        "--hidden",
+        "16",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--epochs",
+        "1500",
+        "--json",
+        "-o",
+        "sine.json",
+    ]));
+    assert_eq!(v["task"], "regression");
+    assert!(v["test"]["r2"].as_f64().unwrap() > 0.9, "{v}");
+    assert!(v["test"]["rmse"].is_number() && v["test"]["mae"].is_number());
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["predict", "sine.json", "sine.csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().next(), Some("prediction"));
+    assert!(text.lines().nth(1).unwrap().parse::<f64>().is_ok());
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("sine.json")).unwrap()).unwrap();
+    assert_eq!(model["version"], 2);
+    assert!(model["target_standardizer"]["mean"].is_array());
+
+    // --init-from continues a model; its shapes are checked
+    scratchnet()
+        .current_dir(d)
+        .args([
+            "train",
+            "sine.csv",
+            "--task",
+            "regression",
+            "--hidden",
+            "16",
+            "--epochs",
+            "10",
+            "--init-from",
+            "sine.json",
+            "-o",
+            "more.json",
+        ])
+        .assert()
+        .success();
+    fails(
+        d,
+        &[
+            "train",
+            "sine.csv",
+            "--task",
+            "regression",
+            "--hidden",
+            "8",
+            "--init-from",
+            "sine.json",
+        ],
+        "the model's hidden layers are [16]",
+    );
+    fails(
+        d,
+        &["train", "blobs.csv", "--init-from", "sine.json"],
+        "--init-from",
+    );
+    fails(
+        d,
+        &["plot", "boundary", "sine.json", "sine.csv", "-o", "b.png"],
+        "needs a classifier",
+    );
+    fails(
+        d,
+        &["predict", "sine.json", "sine.csv", "--proba"],
+        "--proba needs a classifier",
+    );
+}
+
+#[test]
+fn invalid_mlp_combinations_get_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "one.csv", "x1,x2,y\n1,2,a\n2,3,a\n3,1,a\n");
+    write(d, "text.csv", "x1,y\n1,low\n2,high\n3,low\n");
+    std::fs::copy(reference_flower(), d.join("flower.csv")).unwrap();
+    fails(d, &["train", "one.csv"], "only one class");
+    fails(
+        d,
+        &["train", "flower.csv", "--batch-size", "0"],
+        "--batch-size must be at least 1",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--patience", "5"],
+        "--patience needs --validation",
+    );
+    fails(
+        d,
+        &["train", "text.csv", "--task", "regression"],
+        "text.csv:2: column `y`: `low` is not a number (a regression target must be numeric)",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--activation", "softmax"],
+        "softmax can only be the output",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--activation", "swish"],
+        "unknown activation `swish`",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--optimizer", "rmsprop"],
+        "unknown optimizer `rmsprop`",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--init", "zeros"],
+        "unknown initialization `zeros`",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--lr-schedule", "linear"],
+        "unknown --lr-schedule `linear`",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--validation", "1.5"],
+        "--validation must be in [0, 1)",
+    );
+    fails(
+        d,
+        &[
+            "train",
+            "flower.csv",
+            "--optimizer",
+            "momentum",
+            "--momentum",
+            "1.5",
+        ],
+        "--momentum must be in [0, 1)",
+    );
+    fails(
+        d,
+        &["train", "flower.csv", "--task", "clustering"],
+        "unknown --task `clustering`",
+    );
+    fails(
+        d,
+        &[
+            "train",
+            "flower.csv",
+            "--task",
+            "regression",
+            "--positive",
+            "1",
+        ],
+        "--positive applies to classification",
+    );
 }

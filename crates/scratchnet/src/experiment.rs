@@ -35,7 +35,13 @@ pub struct Experiment {
 
 impl Default for Experiment {
     fn default() -> Self {
-        Experiment { config: TrainConfig::default(), test_split: 0.2, validation: 0.0, log_every: None, init_from: None }
+        Experiment {
+            config: TrainConfig::default(),
+            test_split: 0.2,
+            validation: 0.0,
+            log_every: None,
+            init_from: None,
+        }
     }
 }
 
@@ -125,9 +131,14 @@ pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> 
     let cache = net.forward(x);
     let loss = net.cost(&cache, y);
     let out = cache.output().to_owned();
-    let score = match net.layers.last().and_then(|l| Task::of_output(l.activation)) {
+    let score = match net
+        .layers
+        .last()
+        .and_then(|l| Task::of_output(l.activation))
+    {
         Some(Task::Regression) => {
-            let (p, t): (Vec<f64>, Vec<f64>) = (out.iter().copied().collect(), y.iter().copied().collect());
+            let (p, t): (Vec<f64>, Vec<f64>) =
+                (out.iter().copied().collect(), y.iter().copied().collect());
             RegressionReport::new(loss, &p, &t).r2
         }
         _ => {
@@ -143,7 +154,11 @@ pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> 
 /// The learning curve as CSV: `epoch,train_loss,train_<score>[,test_loss,test_<score>]`, where
 /// the score is `accuracy` or, for regression, `r2`.
 pub fn curve_csv(curve: &[CurvePoint], task: Task) -> String {
-    let score = if task == Task::Regression { "r2" } else { "accuracy" };
+    let score = if task == Task::Regression {
+        "r2"
+    } else {
+        "accuracy"
+    };
     let with_test = curve.first().is_some_and(|p| p.test_loss.is_some());
     let mut out = format!("epoch,train_loss,train_{score}");
     if with_test {
@@ -198,9 +213,17 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
     Ok(match task {
         Task::Binary => {
             let predicted = classes_of(&out);
-            Metrics::Binary(Report::new(loss, ConfusionMatrix::from_labels(&predicted, &data.labels)))
+            Metrics::Binary(Report::new(
+                loss,
+                ConfusionMatrix::from_labels(&predicted, &data.labels),
+            ))
         }
-        Task::Multiclass => Metrics::Multiclass(MulticlassReport::new(loss, &model.classes, &classes_of(&out), &data.labels)),
+        Task::Multiclass => Metrics::Multiclass(MulticlassReport::new(
+            loss,
+            &model.classes,
+            &classes_of(&out),
+            &data.labels,
+        )),
         Task::Regression => {
             let values = match &model.target_standardizer {
                 Some(t) => t.inverse(out.view()),
@@ -216,20 +239,30 @@ impl Experiment {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.test_split) {
-            return Err(Error::Config(format!("--test-split must be in [0, 1), got {}", self.test_split)));
+            return Err(Error::Config(format!(
+                "--test-split must be in [0, 1), got {}",
+                self.test_split
+            )));
         }
         if !(0.0..1.0).contains(&self.validation) {
-            return Err(Error::Config(format!("--validation must be in [0, 1), got {}", self.validation)));
+            return Err(Error::Config(format!(
+                "--validation must be in [0, 1), got {}",
+                self.validation
+            )));
         }
         if self.config.patience.is_some() && self.validation == 0.0 {
-            return Err(Error::Config("--patience needs --validation FRACTION (the rows it watches)".into()));
+            return Err(Error::Config(
+                "--patience needs --validation FRACTION (the rows it watches)".into(),
+            ));
         }
         self.config.validate()
     }
 
     /// The model to continue from, checked against the data.
     fn check_init_from(&self, data: &Dataset) -> Result<()> {
-        let Some(m) = &self.init_from else { return Ok(()) };
+        let Some(m) = &self.init_from else {
+            return Ok(());
+        };
         if m.features != data.feature_names {
             return Err(Error::Config(format!(
                 "--init-from: the model reads features ({}) but the data has ({})",
@@ -250,11 +283,18 @@ impl Experiment {
     }
 
     /// Runs the experiment on `data`; `on_epoch` sees the network's progress.
-    pub fn run(&self, data: &Dataset, on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>) -> Result<Outcome> {
+    pub fn run(
+        &self,
+        data: &Dataset,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Outcome> {
         self.validate()?;
         self.check_init_from(data)?;
         let task = data.task();
-        let config = TrainConfig { output_activation: task.output_activation(), ..self.config.clone() };
+        let config = TrainConfig {
+            output_activation: task.output_activation(),
+            ..self.config.clone()
+        };
         // set.seed(69); df[sample(nrow(df)), ]; 80/20 split; then a validation share of the rest
         let mut shuffled = data.clone();
         shuffled.shuffle(&mut rng(config.seed, Stream::Data));
@@ -301,7 +341,13 @@ impl Experiment {
             } else {
                 (None, None)
             };
-            curve.push(CurvePoint { epoch, train_loss, train_score, test_loss, test_score });
+            curve.push(CurvePoint {
+                epoch,
+                train_loss,
+                train_score,
+                test_loss,
+                test_score,
+            });
         };
         let mut on_epoch = on_epoch;
         let start = Instant::now();
@@ -321,12 +367,19 @@ impl Experiment {
             on_epoch(info)
         })?;
         let seconds = start.elapsed().as_secs_f64();
-        let (history, best_epoch, stopped_at) = (fitted.history.clone(), fitted.best_epoch, fitted.stopped_at);
+        let (history, best_epoch, stopped_at) =
+            (fitted.history.clone(), fitted.best_epoch, fitted.stopped_at);
 
-        let baseline_cfg = TrainConfig { hidden: vec![], ..config.clone() };
+        let baseline_cfg = TrainConfig {
+            hidden: vec![],
+            ..config.clone()
+        };
         let start = Instant::now();
         let base_net = baseline_cfg.init_network(x_train.view(), y_train.view())?;
-        let base_fit = baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), val, |_| ControlFlow::Continue(()))?;
+        let base_fit =
+            baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), val, |_| {
+                ControlFlow::Continue(())
+            })?;
         let baseline_seconds = start.elapsed().as_secs_f64();
 
         let wrap = |fitted: Fitted, cfg: &TrainConfig| {
@@ -337,7 +390,11 @@ impl Experiment {
         let model = wrap(fitted, &config);
         let baseline = wrap(base_fit, &baseline_cfg);
         let on = |m: &Model, d: &Dataset| -> Result<Option<Metrics>> {
-            if d.n_samples() > 0 { evaluate(m, d).map(Some) } else { Ok(None) }
+            if d.n_samples() > 0 {
+                evaluate(m, d).map(Some)
+            } else {
+                Ok(None)
+            }
         };
         let report = ExperimentReport {
             model: model.network.describe(),
@@ -356,6 +413,15 @@ impl Experiment {
                 test: on(&baseline, &test)?,
             },
         };
-        Ok(Outcome { model, baseline, train, validation, test, history, curve, report })
+        Ok(Outcome {
+            model,
+            baseline,
+            train,
+            validation,
+            test,
+            history,
+            curve,
+            report,
+        })
     }
 }

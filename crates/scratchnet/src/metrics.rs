@@ -340,7 +340,9 @@ impl Metrics {
                 "accuracy {:.3}  macro precision {:.3}  macro recall {:.3}  macro F1 {:.3}",
                 r.accuracy, r.precision, r.recall, r.f1
             ),
-            Metrics::Regression(r) => format!("RMSE {:.4}  MAE {:.4}  R² {:.4}", r.rmse, r.mae, r.r2),
+            Metrics::Regression(r) => {
+                format!("RMSE {:.4}  MAE {:.4}  R² {:.4}", r.rmse, r.mae, r.r2)
+            }
         }
     }
 

@@ -21,8 +21,8 @@ use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Standardizer, Task};
-use crate::nn::{Activation, Dense, Network};
 pub use crate::nn::network::classes_of;
+use crate::nn::{Activation, Dense, Network};
 use crate::train::{Fitted, TrainConfig};
 use crate::{Error, Result};
 
@@ -129,7 +129,8 @@ impl Model {
                 epochs: fitted.history.len().saturating_sub(1),
                 learning_rate: config.learning_rate,
                 final_loss: fitted.history.last().copied().unwrap_or(f64::NAN),
-                optimizer: (config.optimizer != crate::optim::OptimizerKind::Gd).then(|| config.optimizer.name().to_string()),
+                optimizer: (config.optimizer != crate::optim::OptimizerKind::Gd)
+                    .then(|| config.optimizer.name().to_string()),
                 batch_size: config.batch_size,
                 best_epoch: fitted.best_epoch,
                 interrupted_at: None,
@@ -139,7 +140,11 @@ impl Model {
 
     /// What the model is for: two classes, k classes or regression.
     pub fn task(&self) -> Task {
-        self.network.layers.last().and_then(|l| Task::of_output(l.activation)).unwrap_or(Task::Binary)
+        self.network
+            .layers
+            .last()
+            .and_then(|l| Task::of_output(l.activation))
+            .unwrap_or(Task::Binary)
     }
 
     /// The network's output for raw (unstandardized) X (d × m): two classes, the probability of
@@ -309,26 +314,49 @@ impl Model {
         let Some(output) = layers.last() else {
             return Err("model has no layers".into());
         };
-        if let Some(l) = layers[..layers.len() - 1].iter().position(|l| !l.activation.is_elementwise()) {
-            return Err(format!("layer {} is a hidden layer with a softmax activation", l + 1));
+        if let Some(l) = layers[..layers.len() - 1]
+            .iter()
+            .position(|l| !l.activation.is_elementwise())
+        {
+            return Err(format!(
+                "layer {} is a hidden layer with a softmax activation",
+                l + 1
+            ));
         }
         let k = file.classes.len();
         match Task::of_output(output.activation) {
             Some(Task::Binary) if n_in == 1 && k == 2 => {}
-            Some(Task::Binary) => return Err(format!("a sigmoid output needs 1 unit and 2 classes, has {n_in} and {k}")),
+            Some(Task::Binary) => {
+                return Err(format!(
+                    "a sigmoid output needs 1 unit and 2 classes, has {n_in} and {k}"
+                ));
+            }
             Some(Task::Multiclass) if n_in == k && k >= 2 => {}
-            Some(Task::Multiclass) => return Err(format!("a softmax output needs one unit per class, has {n_in} units and {k} classes")),
+            Some(Task::Multiclass) => {
+                return Err(format!(
+                    "a softmax output needs one unit per class, has {n_in} units and {k} classes"
+                ));
+            }
             Some(Task::Regression) => {
                 let ok = n_in == 1
                     && k == 0
                     && file.target_standardizer.as_ref().is_some_and(|t| {
-                        t.mean.len() == 1 && t.std.len() == 1 && t.mean[0].is_finite() && t.std[0].is_normal() && t.std[0] > 0.0
+                        t.mean.len() == 1
+                            && t.std.len() == 1
+                            && t.mean[0].is_finite()
+                            && t.std[0].is_normal()
+                            && t.std[0] > 0.0
                     });
                 if !ok {
                     return Err("a regression model needs 1 output unit, no classes and a valid \"target_standardizer\"".into());
                 }
             }
-            None => return Err(format!("output activation `{}` is not one scratchnet uses", output.activation)),
+            None => {
+                return Err(format!(
+                    "output activation `{}` is not one scratchnet uses",
+                    output.activation
+                ));
+            }
         }
         let network = Network::new(layers).map_err(|e| e.to_string())?;
         Ok(Model {
@@ -491,7 +519,10 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(&model().to_json()).unwrap();
         v["classes"] = serde_json::json!(["a", "b", "c"]);
         let e = Model::from_json(v.to_string().as_bytes()).unwrap_err();
-        assert!(e.contains("sigmoid output needs 1 unit and 2 classes"), "{e}");
+        assert!(
+            e.contains("sigmoid output needs 1 unit and 2 classes"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -21,8 +21,14 @@ use crate::nn::{Gradients, Network};
 use crate::{Error, Result};
 
 /// `θ := θ − α · dθ` for one parameter array (matrix or vector), in place.
-pub fn gradient_descent_update<D: Dimension>(theta: &mut Array<f64, D>, d_theta: &Array<f64, D>, learning_rate: f64) {
-    Zip::from(theta).and(d_theta).for_each(|t, &d| *t -= learning_rate * d);
+pub fn gradient_descent_update<D: Dimension>(
+    theta: &mut Array<f64, D>,
+    d_theta: &Array<f64, D>,
+    learning_rate: f64,
+) {
+    Zip::from(theta)
+        .and(d_theta)
+        .for_each(|t, &d| *t -= learning_rate * d);
 }
 
 /// Which update rule to use, with its hyper-parameters.
@@ -64,11 +70,16 @@ impl OptimizerKind {
 
     /// Checks the hyper-parameters.
     pub fn validate(self) -> Result<()> {
-        let bad = |what: &str, v: f64| Err(Error::Config(format!("{what} must be in [0, 1), got {v}")));
+        let bad =
+            |what: &str, v: f64| Err(Error::Config(format!("{what} must be in [0, 1), got {v}")));
         match self {
             OptimizerKind::Gd => Ok(()),
             OptimizerKind::Momentum { momentum } | OptimizerKind::Nesterov { momentum } => {
-                if (0.0..1.0).contains(&momentum) { Ok(()) } else { bad("--momentum", momentum) }
+                if (0.0..1.0).contains(&momentum) {
+                    Ok(())
+                } else {
+                    bad("--momentum", momentum)
+                }
             }
             OptimizerKind::Adam { beta1, beta2, eps } => {
                 if !(0.0..1.0).contains(&beta1) {
@@ -87,7 +98,11 @@ impl OptimizerKind {
 
     /// A fresh optimizer (zero state) of this kind.
     pub fn build(self) -> Optimizer {
-        Optimizer { kind: self, state: Vec::new(), t: 0 }
+        Optimizer {
+            kind: self,
+            state: Vec::new(),
+            t: 0,
+        }
     }
 }
 
@@ -100,7 +115,11 @@ impl FromStr for OptimizerKind {
             "gd" | "sgd" => Ok(OptimizerKind::Gd),
             "momentum" => Ok(OptimizerKind::Momentum { momentum: 0.9 }),
             "nesterov" => Ok(OptimizerKind::Nesterov { momentum: 0.9 }),
-            "adam" => Ok(OptimizerKind::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
+            "adam" => Ok(OptimizerKind::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            }),
             other => Err(Error::Config(format!(
                 "unknown optimizer `{other}`; expected one of: gd, momentum, nesterov, adam"
             ))),
@@ -154,11 +173,15 @@ fn update<D: Dimension>(
         OptimizerKind::Adam { beta1, beta2, eps } => {
             let c1 = 1.0 - beta1.powf(t as f64);
             let c2 = 1.0 - beta2.powf(t as f64);
-            Zip::from(theta).and(d).and(s1).and(s2).for_each(|th, &g, m, s| {
-                *m = beta1 * *m + (1.0 - beta1) * g;
-                *s = beta2 * *s + (1.0 - beta2) * g * g;
-                *th -= lr * (*m / c1) / ((*s / c2).sqrt() + eps);
-            });
+            Zip::from(theta)
+                .and(d)
+                .and(s1)
+                .and(s2)
+                .for_each(|th, &g, m, s| {
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *s = beta2 * *s + (1.0 - beta2) * g * g;
+                    *th -= lr * (*m / c1) / ((*s / c2).sqrt() + eps);
+                });
         }
     }
 }
@@ -179,9 +202,30 @@ impl Optimizer {
                 .collect();
         }
         self.t += 1;
-        for ((layer, g), st) in net.layers.iter_mut().zip(&grads.layers).zip(&mut self.state) {
-            update(self.kind, self.t, lr, &mut layer.w, &g.dw, &mut st.w1, &mut st.w2);
-            update(self.kind, self.t, lr, &mut layer.b, &g.db, &mut st.b1, &mut st.b2);
+        for ((layer, g), st) in net
+            .layers
+            .iter_mut()
+            .zip(&grads.layers)
+            .zip(&mut self.state)
+        {
+            update(
+                self.kind,
+                self.t,
+                lr,
+                &mut layer.w,
+                &g.dw,
+                &mut st.w1,
+                &mut st.w2,
+            );
+            update(
+                self.kind,
+                self.t,
+                lr,
+                &mut layer.b,
+                &g.db,
+                &mut st.b1,
+                &mut st.b2,
+            );
         }
     }
 }
@@ -208,7 +252,9 @@ impl Schedule {
         match self {
             Schedule::Constant => alpha,
             Schedule::Step { every, gamma } => alpha * gamma.powi((e / every.max(1)) as i32),
-            Schedule::Cosine => alpha * 0.5 * (1.0 + (std::f64::consts::PI * e as f64 / epochs.max(1) as f64).cos()),
+            Schedule::Cosine => {
+                alpha * 0.5 * (1.0 + (std::f64::consts::PI * e as f64 / epochs.max(1) as f64).cos())
+            }
         }
     }
 
@@ -237,7 +283,12 @@ mod tests {
     /// A one-weight network (w = 1, b = 0) and a constant gradient dW = 0.5, db = −1.
     fn setup() -> (Network, Gradients) {
         let layer = Dense::new(array![[1.0]], array![0.0], Activation::Sigmoid).unwrap();
-        let grads = Gradients { layers: vec![DenseGrad { dw: array![[0.5]], db: array![-1.0] }] };
+        let grads = Gradients {
+            layers: vec![DenseGrad {
+                dw: array![[0.5]],
+                db: array![-1.0],
+            }],
+        };
         (Network::new(vec![layer]).unwrap(), grads)
     }
 
@@ -262,7 +313,12 @@ mod tests {
     fn gradient_descent_step_matches_hand_values() {
         let layer = Dense::new(array![[1.0, -2.0]], array![0.5], Activation::Sigmoid).unwrap();
         let mut net = Network::new(vec![layer]).unwrap();
-        let grads = Gradients { layers: vec![DenseGrad { dw: array![[0.1, -0.2]], db: array![1.0] }] };
+        let grads = Gradients {
+            layers: vec![DenseGrad {
+                dw: array![[0.1, -0.2]],
+                db: array![1.0],
+            }],
+        };
         OptimizerKind::Gd.build().step(&mut net, &grads, 1.2);
         // 1 − 1.2·0.1 = 0.88; −2 − 1.2·(−0.2) = −1.76; 0.5 − 1.2 = −0.7
         assert!((net.layers[0].w[[0, 0]] - 0.88).abs() < 1e-15);
@@ -274,14 +330,20 @@ mod tests {
     fn momentum_first_steps_by_hand() {
         // v1 = −0.05, w = 0.95; v2 = 0.9·(−0.05) − 0.05 = −0.095, w = 0.855;
         // v3 = −0.0855 − 0.05 = −0.1355, w = 0.7195
-        close(&run(OptimizerKind::Momentum { momentum: 0.9 }, 3), &[0.95, 0.855, 0.7195]);
+        close(
+            &run(OptimizerKind::Momentum { momentum: 0.9 }, 3),
+            &[0.95, 0.855, 0.7195],
+        );
     }
 
     #[test]
     fn nesterov_first_steps_by_hand() {
         // v1 = −0.05, w = 1 + 0.9·(−0.05) − 0.05 = 0.905
         // v2 = −0.095, w = 0.905 − 0.0855 − 0.05 = 0.7695
-        close(&run(OptimizerKind::Nesterov { momentum: 0.9 }, 2), &[0.905, 0.7695]);
+        close(
+            &run(OptimizerKind::Nesterov { momentum: 0.9 }, 2),
+            &[0.905, 0.7695],
+        );
     }
 
     #[test]
@@ -290,13 +352,26 @@ mod tests {
         // α·g/(|g| + ε) ≈ α = 0.1: w = 0.9, 0.8, 0.7 (up to ε).
         let eps = 1e-8;
         let step = 0.1 * 0.5 / (0.5 + eps);
-        close(&run(OptimizerKind::Adam { beta1: 0.9, beta2: 0.999, eps }, 3), &[1.0 - step, 1.0 - 2.0 * step, 1.0 - 3.0 * step]);
+        close(
+            &run(
+                OptimizerKind::Adam {
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    eps,
+                },
+                3,
+            ),
+            &[1.0 - step, 1.0 - 2.0 * step, 1.0 - 3.0 * step],
+        );
     }
 
     #[test]
     fn schedules_by_hand() {
         assert_eq!(Schedule::Constant.rate(0.5, 7, 10), 0.5);
-        let step = Schedule::Step { every: 3, gamma: 0.1 };
+        let step = Schedule::Step {
+            every: 3,
+            gamma: 0.1,
+        };
         assert_eq!(step.rate(1.0, 2, 10), 1.0);
         assert!((step.rate(1.0, 3, 10) - 0.1).abs() < 1e-15);
         assert!((step.rate(1.0, 6, 10) - 0.01).abs() < 1e-15);
@@ -306,8 +381,20 @@ mod tests {
 
     #[test]
     fn hyper_parameters_are_checked() {
-        assert!(OptimizerKind::Momentum { momentum: 1.0 }.validate().is_err());
-        assert!(OptimizerKind::Adam { beta1: 0.9, beta2: 0.999, eps: 0.0 }.validate().is_err());
+        assert!(
+            OptimizerKind::Momentum { momentum: 1.0 }
+                .validate()
+                .is_err()
+        );
+        assert!(
+            OptimizerKind::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 0.0
+            }
+            .validate()
+            .is_err()
+        );
         assert!("rmsprop".parse::<OptimizerKind>().is_err());
     }
 }

@@ -162,7 +162,10 @@ impl TrainConfig {
     /// Checks every setting; the error says which and what was given.
     pub fn validate(&self) -> Result<()> {
         if self.epochs > MAX_EPOCHS {
-            return Err(Error::Config(format!("epochs must be at most {MAX_EPOCHS}, got {}", self.epochs)));
+            return Err(Error::Config(format!(
+                "epochs must be at most {MAX_EPOCHS}, got {}",
+                self.epochs
+            )));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return Err(Error::Config(format!(
@@ -182,7 +185,9 @@ impl TrainConfig {
             ));
         }
         if self.batch_size == Some(0) {
-            return Err(Error::Config("--batch-size must be at least 1, got 0".into()));
+            return Err(Error::Config(
+                "--batch-size must be at least 1, got 0".into(),
+            ));
         }
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
             return Err(Error::Config(format!("--l2 must be ≥ 0, got {}", self.l2)));
@@ -205,11 +210,22 @@ impl TrainConfig {
     pub fn init_network(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Network> {
         self.validate()?;
         let sizes = LayerSizes::from_data(x, y, &self.hidden);
-        Network::init(&sizes, self.hidden_activation, self.output_activation, self.init_for(), &mut rng(self.seed, Stream::Init))
+        Network::init(
+            &sizes,
+            self.hidden_activation,
+            self.output_activation,
+            self.init_for(),
+            &mut rng(self.seed, Stream::Init),
+        )
     }
 
     /// Initializes and trains a network on X (n_x × m) and Y (n_y × m).
-    pub fn fit(&self, x: ArrayView2<f64>, y: ArrayView2<f64>, on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>) -> Result<Fitted> {
+    pub fn fit(
+        &self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
         let network = self.init_network(x, y)?;
         self.fit_from(network, x, y, None, on_epoch)
     }
@@ -231,7 +247,9 @@ impl TrainConfig {
             check_shapes(&network, xv, yv)?;
         }
         if self.patience.is_some() && validation.is_none() {
-            return Err(Error::Config("--patience needs a validation set (--validation FRACTION)".into()));
+            return Err(Error::Config(
+                "--patience needs a validation set (--validation FRACTION)".into(),
+            ));
         }
         let m = x.ncols();
         let batch = self.batch_size.unwrap_or(m).min(m);
@@ -252,12 +270,16 @@ impl TrainConfig {
                 for chunk in order.chunks(batch) {
                     let xb = x.select(Axis(1), chunk);
                     let yb = y.select(Axis(1), chunk);
-                    weighted += self.step(&mut network, &mut optimizer, xb.view(), yb.view(), lr) * chunk.len() as f64;
+                    weighted += self.step(&mut network, &mut optimizer, xb.view(), yb.view(), lr)
+                        * chunk.len() as f64;
                 }
                 weighted / m as f64
             };
             if !loss.is_finite() || !network.is_finite() {
-                return Err(Error::Diverged { epoch, learning_rate: self.learning_rate });
+                return Err(Error::Diverged {
+                    epoch,
+                    learning_rate: self.learning_rate,
+                });
             }
             history.push(loss);
             if let Some((xv, yv)) = validation {
@@ -271,7 +293,13 @@ impl TrainConfig {
                     }
                 }
             }
-            let stop = on_epoch(EpochInfo { epoch: epoch + 1, epochs: self.epochs, loss, network: &network }).is_break();
+            let stop = on_epoch(EpochInfo {
+                epoch: epoch + 1,
+                epochs: self.epochs,
+                loss,
+                network: &network,
+            })
+            .is_break();
             if stop && stopped_at.is_none() {
                 stopped_at = Some(epoch + 1);
             }
@@ -286,10 +314,19 @@ impl TrainConfig {
         }
         let final_loss = self.cost(&network, x, y);
         if !final_loss.is_finite() || !network.is_finite() {
-            return Err(Error::Diverged { epoch: history.len(), learning_rate: self.learning_rate });
+            return Err(Error::Diverged {
+                epoch: history.len(),
+                learning_rate: self.learning_rate,
+            });
         }
         history.push(final_loss);
-        Ok(Fitted { network, history, validation_history, best_epoch, stopped_at })
+        Ok(Fitted {
+            network,
+            history,
+            validation_history,
+            best_epoch,
+            stopped_at,
+        })
     }
 
     /// The cost J plus the L2 penalty (λ/2m)·Σ‖W‖² of `net` on (X, Y).
@@ -299,7 +336,14 @@ impl TrainConfig {
 
     /// One update on one batch: forward, cost, backward, L2, optimizer. Returns the batch's
     /// cost before the update.
-    fn step(&self, net: &mut Network, opt: &mut crate::optim::Optimizer, x: ArrayView2<f64>, y: ArrayView2<f64>, lr: f64) -> f64 {
+    fn step(
+        &self,
+        net: &mut Network,
+        opt: &mut crate::optim::Optimizer,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        lr: f64,
+    ) -> f64 {
         let cache = net.forward(x);
         let loss = net.cost(&cache, y) + l2_penalty(net, self.l2, x.ncols());
         let mut grads = net.backward(&cache, y);
@@ -320,7 +364,11 @@ pub fn l2_penalty(net: &Network, l2: f64, m: usize) -> f64 {
     if l2 == 0.0 {
         return 0.0;
     }
-    let sum: f64 = net.layers.iter().map(|l| l.w.iter().map(|w| w * w).sum::<f64>()).sum();
+    let sum: f64 = net
+        .layers
+        .iter()
+        .map(|l| l.w.iter().map(|w| w * w).sum::<f64>())
+        .sum();
     l2 / (2.0 * m.max(1) as f64) * sum
 }
 
@@ -334,7 +382,10 @@ fn check_shapes(network: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Re
     }
     let n_y = network.layers.last().map_or(0, |l| l.n_out());
     if y.nrows() != n_y {
-        return Err(Error::Invalid(format!("Y has {} rows but the network has {n_y} outputs", y.nrows())));
+        return Err(Error::Invalid(format!(
+            "Y has {} rows but the network has {n_y} outputs",
+            y.nrows()
+        )));
     }
     if x.ncols() != y.ncols() || x.ncols() == 0 {
         return Err(Error::Invalid(format!(

@@ -30,7 +30,11 @@ fn seed_69_learns_the_flower_and_beats_logistic_regression() {
         "train accuracy {}",
         r.train.accuracy().unwrap()
     );
-    assert!(test.accuracy().unwrap() >= 0.80, "test accuracy {}", test.accuracy().unwrap());
+    assert!(
+        test.accuracy().unwrap() >= 0.80,
+        "test accuracy {}",
+        test.accuracy().unwrap()
+    );
     let base = r.baseline.test.as_ref().unwrap();
     assert!(
         base.accuracy().unwrap() < 0.65,

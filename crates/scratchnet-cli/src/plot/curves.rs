@@ -5,8 +5,8 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use scratchnet::data::csv::{CsvSpec, read_csv};
 use scratchnet::data::Task;
+use scratchnet::data::csv::{CsvSpec, read_csv};
 use scratchnet::experiment::CurvePoint;
 
 use super::{Format, Picture, class_color, font, pe};
@@ -28,7 +28,11 @@ impl Curve {
     /// The curve recorded by an experiment.
     pub fn from_points(points: &[CurvePoint], task: Task) -> Curve {
         let mut curve = Curve {
-            score_name: if task == Task::Regression { "R²".into() } else { "accuracy".into() },
+            score_name: if task == Task::Regression {
+                "R²".into()
+            } else {
+                "accuracy".into()
+            },
             epoch: points.iter().map(|p| p.epoch as f64).collect(),
             loss: vec![(
                 "train".into(),
@@ -74,8 +78,17 @@ impl Curve {
             );
         };
         let regression = col("train_r2").is_some();
-        let (suffix, score_name) = if regression { ("r2", "R²") } else { ("accuracy", "accuracy") };
-        let mut curve = Curve { epoch, loss: vec![], accuracy: vec![], score_name: score_name.into() };
+        let (suffix, score_name) = if regression {
+            ("r2", "R²")
+        } else {
+            ("accuracy", "accuracy")
+        };
+        let mut curve = Curve {
+            epoch,
+            loss: vec![],
+            accuracy: vec![],
+            score_name: score_name.into(),
+        };
         for set in ["train", "test"] {
             if let Some(l) = col(&format!("{set}_loss")) {
                 curve.loss.push((set.to_string(), l));
@@ -205,7 +218,11 @@ impl Picture for HistoryPlot {
             draw_series_panel!(chart, c.epoch, c.loss);
         }
         let (alo, _) = extent(&c.accuracy);
-        let lo = if c.score_name == "accuracy" { (alo - 0.05).clamp(0.0, 0.95) } else { (alo - 0.05).clamp(-1.0, 0.95) };
+        let lo = if c.score_name == "accuracy" {
+            (alo - 0.05).clamp(0.0, 0.95)
+        } else {
+            (alo - 0.05).clamp(-1.0, 0.95)
+        };
         let mut chart = ChartBuilder::on(&right)
             .caption(c.score_name.as_str(), font(16))
             .margin(12)

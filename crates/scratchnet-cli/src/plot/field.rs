@@ -172,7 +172,11 @@ pub fn probability_color(p: f64) -> RGBColor {
 /// The colour of a k-class output column: the most probable class's colour, paler when the
 /// model is less sure.
 pub fn multiclass_color(p: &[f64]) -> RGBColor {
-    let (best, pmax) = p.iter().enumerate().fold((0, f64::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+    let (best, pmax) =
+        p.iter().enumerate().fold(
+            (0, f64::NEG_INFINITY),
+            |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+        );
     let k = p.len().max(2) as f64;
     let sure = ((pmax - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0);
     tint(class_color(best), 0.08 + 0.4 * sure)
@@ -258,7 +262,13 @@ impl Picture for BoundaryPlot<'_> {
             if out.nrows() == 1 {
                 let p: Vec<f64> = out.iter().copied().collect();
                 paint(&pa, &p, nx, ny, probability_color)?;
-                draw_segments(&pa, &level_segments(&p, nx, ny, 0.5), nx, ny, BLACK.stroke_width(2))?;
+                draw_segments(
+                    &pa,
+                    &level_segments(&p, nx, ny, 0.5),
+                    nx,
+                    ny,
+                    BLACK.stroke_width(2),
+                )?;
             } else {
                 // k classes: colour by the most probable class; the boundary of class c is where
                 // p_c − max_{j≠c} p_j changes sign.
@@ -268,9 +278,22 @@ impl Picture for BoundaryPlot<'_> {
                 for c in 0..out.nrows() {
                     let margin: Vec<f64> = cols
                         .iter()
-                        .map(|p| p[c] - p.iter().enumerate().filter(|(j, _)| *j != c).map(|(_, v)| *v).fold(f64::NEG_INFINITY, f64::max))
+                        .map(|p| {
+                            p[c] - p
+                                .iter()
+                                .enumerate()
+                                .filter(|(j, _)| *j != c)
+                                .map(|(_, v)| *v)
+                                .fold(f64::NEG_INFINITY, f64::max)
+                        })
                         .collect();
-                    draw_segments(&pa, &level_segments(&margin, nx, ny, 0.0), nx, ny, BLACK.stroke_width(2))?;
+                    draw_segments(
+                        &pa,
+                        &level_segments(&margin, nx, ny, 0.0),
+                        nx,
+                        ny,
+                        BLACK.stroke_width(2),
+                    )?;
                 }
             }
             let (rx, ry) = chart.plotting_area().get_pixel_range();
@@ -307,7 +330,11 @@ impl Picture for BoundaryPlot<'_> {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                 .map_err(pe)?
-                .label(if panel.model.classes.len() > 2 { "class boundary" } else { "p = 0.5" })
+                .label(if panel.model.classes.len() > 2 {
+                    "class boundary"
+                } else {
+                    "p = 0.5"
+                })
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
                 });

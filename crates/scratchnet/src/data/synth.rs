@@ -236,7 +236,10 @@ fn sine(n: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
         ys.push(x.sin() + noise * e);
     }
     if ys.iter().any(|y| !y.is_finite()) {
-        return Err(Error::Config(format!("--noise {} is too large: the values are no longer finite", crate::error::short(noise))));
+        return Err(Error::Config(format!(
+            "--noise {} is too large: the values are no longer finite",
+            crate::error::short(noise)
+        )));
     }
     let x = Array2::from_shape_vec((1, n), xs).map_err(|e| Error::Internal(e.to_string()))?;
     Dataset::regression(vec!["x1".into()], "y".into(), x, ys)
@@ -314,7 +317,9 @@ mod tests {
 
     #[test]
     fn sine_is_a_seeded_regression_curve() {
-        let d = Generator::Sine.generate(200, 2, 0.0, &mut Rng::seed_from_u64(1)).unwrap();
+        let d = Generator::Sine
+            .generate(200, 2, 0.0, &mut Rng::seed_from_u64(1))
+            .unwrap();
         assert!(d.classes.is_empty());
         for j in 0..200 {
             assert!((d.values[j] - d.x[[0, j]].sin()).abs() < 1e-15);

@@ -171,6 +171,9 @@ impl FromStr for Activation {
     type Err = crate::Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "softmax" {
+            return Ok(Activation::Softmax);
+        }
         ALL_ACTIVATIONS
             .into_iter()
             .find(|a| a.name() == s || (s == "leaky_relu" && *a == Activation::LeakyRelu))

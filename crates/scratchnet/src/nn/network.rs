@@ -259,7 +259,15 @@ pub fn classes_of(out: &Array2<f64>) -> Vec<usize> {
     } else {
         out.columns()
             .into_iter()
-            .map(|c| c.iter().enumerate().fold((0, f64::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b }).0)
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(
+                        (0, f64::NEG_INFINITY),
+                        |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+                    )
+                    .0
+            })
             .collect()
     }
 }
