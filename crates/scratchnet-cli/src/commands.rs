@@ -25,7 +25,7 @@ use crate::plot::functions::ActivationsPlot;
 use crate::plot::scatter::DataPlot;
 use crate::plot::{Format, render};
 use crate::plot_cmd::{hidden_title, model_title};
-use crate::progress::Progress;
+use crate::progress::{Interrupted, Progress};
 use crate::table;
 
 /// The library's settings from the command line's flags.
@@ -72,12 +72,16 @@ fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experim
         validation: flags.validation,
         log_every,
         init_from: None,
+        cancel: None,
     };
     exp.validate()?;
     Ok(exp)
 }
 
 fn run_with_progress(exp: &Experiment, data: &Dataset) -> Result<Outcome> {
+    let mut exp = exp.clone();
+    exp.cancel = Some(crate::progress::interrupt::flag());
+    let exp = &exp;
     let progress = Progress::new(exp.config.epochs, "training");
     let out = exp.run(data, |info| progress.on_epoch(info));
     progress.finish();
@@ -142,6 +146,9 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
     let out = run_with_progress(&exp, &data)?;
+    if let Some(epoch) = out.interrupted_at {
+        return Err(Interrupted(format!("interrupted after epoch {epoch}")).into());
+    }
     let mut s = String::new();
     s.push_str(&format!(
         "scratchnet demo: the tutorial's network on the planar flower data (seed {seed})\n\n"
@@ -451,6 +458,19 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         exp.init_from = Some(model);
     }
     let out = run_with_progress(&exp, &data)?;
+    if let Some(epoch) = out.interrupted_at {
+        let saved = match &args.output {
+            Some(path) => {
+                out.model.save(path)?;
+                format!(
+                    "; the model after {epoch} epochs was written to {}",
+                    path.display()
+                )
+            }
+            None => String::new(),
+        };
+        return Err(Interrupted(format!("interrupted after epoch {epoch}{saved}")).into());
+    }
     warn_all(&out);
     if let Some(path) = &args.output {
         out.model.save(path)?;

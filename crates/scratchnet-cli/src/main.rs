@@ -7,6 +7,8 @@ use scratchnet_cli::{cli, commands, explain, plot_cmd};
 
 /// Exit code for bad input or usage.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code after Ctrl-C (128 + SIGINT).
+const EXIT_INTERRUPTED: u8 = 130;
 /// Exit code for a bug in scratchnet.
 const EXIT_INTERNAL: u8 = 1;
 
@@ -70,6 +72,12 @@ fn report(e: &anyhow::Error) -> ExitCode {
         if io.kind() == std::io::ErrorKind::BrokenPipe {
             return ExitCode::SUCCESS;
         }
+    }
+    if e.downcast_ref::<scratchnet_cli::progress::Interrupted>()
+        .is_some()
+    {
+        eprintln!("{e}");
+        return ExitCode::from(EXIT_INTERRUPTED);
     }
     eprintln!("error: {e:#}");
     match e.downcast_ref::<scratchnet::Error>() {

@@ -49,3 +49,44 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 }
+
+/// Ctrl-C handling for long trainings: the first Ctrl-C sets a flag that training checks at
+/// the end of every epoch; a second one exits at once with code 130.
+pub mod interrupt {
+    use std::sync::Arc;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+    /// Installs the handler (once) and returns the flag it sets.
+    pub fn flag() -> Arc<AtomicBool> {
+        FLAG.get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = Arc::clone(&flag);
+            // If a handler cannot be installed, Ctrl-C keeps its default meaning (exit at once).
+            let _ = ctrlc::set_handler(move || {
+                if f.swap(true, Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                eprintln!(
+                    "\ninterrupted: stopping at the end of this epoch (Ctrl-C again to quit now)"
+                );
+            });
+            flag
+        })
+        .clone()
+    }
+}
+
+/// The error for a training stopped by Ctrl-C; `main` exits with 130 on it.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}

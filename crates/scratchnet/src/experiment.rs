@@ -3,6 +3,8 @@
 //! softmax or linear regression), and report both on train, validation and test data.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2};
@@ -31,6 +33,9 @@ pub struct Experiment {
     /// Continue training this model (same features, classes and task) instead of a fresh
     /// network; its standardizers are kept. Default `None`.
     pub init_from: Option<Model>,
+    /// When this flag becomes true (e.g. on Ctrl-C), training stops at the end of the current
+    /// epoch and the baseline is skipped; the outcome says where it stopped. Default `None`.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for Experiment {
@@ -41,6 +46,7 @@ impl Default for Experiment {
             validation: 0.0,
             log_every: None,
             init_from: None,
+            cancel: None,
         }
     }
 }
@@ -123,6 +129,8 @@ pub struct Outcome {
     pub curve: Vec<CurvePoint>,
     /// The report.
     pub report: ExperimentReport,
+    /// The epoch after which training was cancelled (see [`Experiment::cancel`]), if it was.
+    pub interrupted_at: Option<usize>,
 }
 
 /// Loss and score (accuracy, or R² for regression) of `net` on standardized X (n_x × m) and
@@ -258,6 +266,13 @@ impl Experiment {
         self.config.validate()
     }
 
+    /// True once the cancel flag is set.
+    pub fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
     /// The model to continue from, checked against the data.
     fn check_init_from(&self, data: &Dataset) -> Result<()> {
         let Some(m) = &self.init_from else {
@@ -364,11 +379,19 @@ impl Experiment {
                     record(info.network, info.epoch);
                 }
             }
+            if self.cancelled() {
+                return ControlFlow::Break(());
+            }
             on_epoch(info)
         })?;
         let seconds = start.elapsed().as_secs_f64();
         let (history, best_epoch, stopped_at) =
             (fitted.history.clone(), fitted.best_epoch, fitted.stopped_at);
+        let interrupted_at = if self.cancelled() {
+            stopped_at.or(Some(history.len() - 1))
+        } else {
+            None
+        };
 
         let baseline_cfg = TrainConfig {
             hidden: vec![],
@@ -378,7 +401,11 @@ impl Experiment {
         let base_net = baseline_cfg.init_network(x_train.view(), y_train.view())?;
         let base_fit =
             baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), val, |_| {
-                ControlFlow::Continue(())
+                if self.cancelled() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
             })?;
         let baseline_seconds = start.elapsed().as_secs_f64();
 
@@ -387,7 +414,8 @@ impl Experiment {
             m.target_standardizer = target_standardizer.clone();
             m
         };
-        let model = wrap(fitted, &config);
+        let mut model = wrap(fitted, &config);
+        model.training.interrupted_at = interrupted_at;
         let baseline = wrap(base_fit, &baseline_cfg);
         let on = |m: &Model, d: &Dataset| -> Result<Option<Metrics>> {
             if d.n_samples() > 0 {
@@ -422,6 +450,7 @@ impl Experiment {
             history,
             curve,
             report,
+            interrupted_at,
         })
     }
 }

@@ -37,6 +37,11 @@
 //! [`model_file`] and [`gradcheck`].
 
 #![warn(missing_docs)]
+// No panics on user data: library code returns errors instead of unwrapping (tests may unwrap).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod data;
 mod error;

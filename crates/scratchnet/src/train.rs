@@ -42,7 +42,7 @@ pub fn rng(seed: u64, purpose: Stream) -> Rng {
 }
 
 /// Most epochs one training may run.
-pub const MAX_EPOCHS: usize = 1_000_000_000;
+pub const MAX_EPOCHS: usize = 100_000_000;
 
 /// Training settings. Defaults are the tutorial's: one hidden layer of 4 tanh units,
 /// small-uniform weights, 10,000 epochs of full-batch gradient descent at α = 1.2, seed 69.
