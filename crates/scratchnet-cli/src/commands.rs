@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use scratchnet::data::csv::{CsvSpec, encode_labels, parse_feature, read_csv};
+use scratchnet::data::csv::{CsvSpec, encode_labels, read_csv, regression_values};
 use scratchnet::data::synth::{self, Generator};
 use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome, curve_csv, evaluate};
@@ -78,12 +78,14 @@ fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experim
     Ok(exp)
 }
 
-fn run_with_progress(exp: &Experiment, data: &Dataset) -> Result<Outcome> {
+/// Trains with a progress bar and Ctrl-C handling; takes the data so that it can be freed as
+/// soon as it is split.
+fn run_with_progress(exp: &Experiment, data: Dataset) -> Result<Outcome> {
     let mut exp = exp.clone();
     exp.cancel = Some(crate::progress::interrupt::flag());
     let exp = &exp;
     let progress = Progress::new(exp.config.epochs, "training");
-    let out = exp.run(data, |info| progress.on_epoch(info));
+    let out = exp.run_owned(data, |info| progress.on_epoch(info));
     progress.finish();
     Ok(out?)
 }
@@ -145,7 +147,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     )?;
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
-    let out = run_with_progress(&exp, &data)?;
+    let out = run_with_progress(&exp, data.clone())?;
     if let Some(epoch) = out.interrupted_at {
         return Err(Interrupted(format!("interrupted after epoch {epoch}")).into());
     }
@@ -153,7 +155,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     s.push_str(&format!(
         "scratchnet demo: the tutorial's network on the planar flower data (seed {seed})\n\n"
     ));
-    s.push_str(&describe_run(&exp, &data, &out));
+    s.push_str(&describe_run(&exp, &rows_summary(&data), &out));
     s.push('\n');
     s.push_str(&table::comparison(&out.report));
     warn_all(&out);
@@ -296,15 +298,23 @@ fn write_demo_files(dir: &Path, data: &Dataset, out: &Outcome, run_text: &str) -
 }
 
 /// The tutorial's walk-through of one run: data, layer sizes, shapes, training.
-fn describe_run(exp: &Experiment, data: &Dataset, out: &Outcome) -> String {
-    let m = out.train.n_samples();
-    let counts = data.class_counts();
+/// "400 rows (200 × `0`, 200 × `1`)", or "400 rows" for regression.
+fn rows_summary(data: &Dataset) -> String {
     let counts: Vec<String> = data
         .classes
         .iter()
-        .zip(&counts)
+        .zip(data.class_counts())
         .map(|(c, n)| format!("{n} × `{c}`"))
         .collect();
+    if counts.is_empty() {
+        format!("{} rows", data.n_samples())
+    } else {
+        format!("{} rows ({})", data.n_samples(), counts.join(", "))
+    }
+}
+
+fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
+    let m = out.train.n_samples();
     let st = &out.model.standardizer;
     let stats: Vec<String> = out
         .model
@@ -329,11 +339,12 @@ fn describe_run(exp: &Experiment, data: &Dataset, out: &Outcome) -> String {
     }
     let hist = &out.history;
     let mut s = String::new();
+    let validation = match out.validation.n_samples() {
+        0 => String::new(),
+        v => format!(" / {v} validation"),
+    };
     s.push_str(&format!(
-        "data          {} rows ({}), shuffled, split {} train / {} test\n",
-        data.n_samples(),
-        counts.join(", "),
-        m,
+        "data          {rows}, shuffled, split {m} train{validation} / {} test\n",
         out.test.n_samples()
     ));
     s.push_str(&format!(
@@ -457,7 +468,27 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         }
         exp.init_from = Some(model);
     }
-    let out = run_with_progress(&exp, &data)?;
+    let mut header = String::new();
+    header.push_str(&format!(
+        "{}: target `{}` ",
+        args.data.display(),
+        data.target_name
+    ));
+    let what = match data.task() {
+        Task::Binary => format!("positive class `{}`", data.classes[1]),
+        Task::Multiclass => format!(
+            "{} classes: {}",
+            data.classes.len(),
+            data.classes.join(", ")
+        ),
+        Task::Regression => "regression".to_string(),
+    };
+    header.push_str(&format!(
+        "({what}), features {}\n\n",
+        data.feature_names.join(", ")
+    ));
+    let rows = rows_summary(&data);
+    let out = run_with_progress(&exp, data)?;
     if let Some(epoch) = out.interrupted_at {
         let saved = match &args.output {
             Some(path) => {
@@ -481,26 +512,8 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if args.json {
         print_out(&(to_json(&out.report)? + "\n"))?;
     } else {
-        let mut s = String::new();
-        s.push_str(&format!(
-            "{}: target `{}` ",
-            args.data.display(),
-            data.target_name
-        ));
-        let what = match data.task() {
-            Task::Binary => format!("positive class `{}`", data.classes[1]),
-            Task::Multiclass => format!(
-                "{} classes: {}",
-                data.classes.len(),
-                data.classes.join(", ")
-            ),
-            Task::Regression => "regression".to_string(),
-        };
-        s.push_str(&format!(
-            "({what}), features {}\n\n",
-            data.feature_names.join(", ")
-        ));
-        s.push_str(&describe_run(&exp, &data, &out));
+        let mut s = header;
+        s.push_str(&describe_run(&exp, &rows, &out));
         s.push('\n');
         s.push_str(&table::comparison(&out.report));
         if let Some(path) = &args.output {
@@ -549,20 +562,8 @@ pub fn read_for_model(
     })?;
     let lines = table.lines.clone();
     let data = match (model.task(), &table.target) {
-        (Task::Regression, Some((name, raw))) => {
-            let values = raw
-                .iter()
-                .zip(&table.lines)
-                .map(|(v, &line)| {
-                    parse_feature(v).map_err(|why| scratchnet::Error::Data {
-                        path: path.to_path_buf(),
-                        line,
-                        message: format!(
-                            "column `{name}`: {why} (a regression target must be numeric)"
-                        ),
-                    })
-                })
-                .collect::<Result<Vec<f64>, _>>()?;
+        (Task::Regression, Some(_)) => {
+            let values = regression_values(&table)?;
             Dataset::regression(table.feature_names, model.target.clone(), table.x, values)?
         }
         (Task::Regression, None) => Dataset::regression(

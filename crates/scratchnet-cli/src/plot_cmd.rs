@@ -187,10 +187,11 @@ fn load_any_classes(path: &Path, target: &str, features: Option<&[String]>) -> R
             table.feature_names.len()
         );
     }
-    let Some((name, values)) = &table.target else {
+    let Some(t) = &table.target else {
         bail!("internal: no target read")
     };
-    let classes = distinct_sorted(values);
+    let name = &t.name;
+    let classes = distinct_sorted(&t.distinct);
     if classes.len() > 12 {
         bail!(
             "{}: target `{name}` has {} distinct values; a scatter plot colours at most 12 classes",

@@ -2,6 +2,7 @@
 //! train the network and its baseline (the same network without hidden layers: logistic,
 //! softmax or linear regression), and report both on train, validation and test data.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -213,7 +214,14 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
         )));
     }
     let xs = model.standardizer.transform(data.x.view())?;
-    let cache = model.network.forward(xs.view());
+    evaluate_scaled(model, xs.view(), data)
+}
+
+/// Metrics of `model` on `data`, whose features are already standardized with the model's
+/// statistics in `xs` (d × m): saves a copy of X when the caller has one.
+fn evaluate_scaled(model: &Model, xs: ArrayView2<f64>, data: &Dataset) -> Result<Metrics> {
+    let task = model.task();
+    let cache = model.network.forward(xs);
     let out = cache.output().to_owned();
     check_finite_output(&out)?;
     let y = network_targets(model, data)?;
@@ -303,22 +311,41 @@ impl Experiment {
         data: &Dataset,
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Outcome> {
+        self.run_inner(Cow::Borrowed(data), on_epoch)
+    }
+
+    /// Like [`Experiment::run`], but takes the data and frees it as soon as it is split:
+    /// for big data sets this saves one copy of X at the peak.
+    pub fn run_owned(
+        &self,
+        data: Dataset,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Outcome> {
+        self.run_inner(Cow::Owned(data), on_epoch)
+    }
+
+    fn run_inner(
+        &self,
+        data: Cow<'_, Dataset>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Outcome> {
         self.validate()?;
-        self.check_init_from(data)?;
+        self.check_init_from(&data)?;
         let task = data.task();
         let config = TrainConfig {
             output_activation: task.output_activation(),
             ..self.config.clone()
         };
         // set.seed(69); df[sample(nrow(df)), ]; 80/20 split; then a validation share of the rest
-        let mut shuffled = data.clone();
-        shuffled.shuffle(&mut rng(config.seed, Stream::Data));
-        let (train_all, test) = shuffled.split(1.0 - self.test_split)?;
+        // (shuffling indices, then copying each split once: no full shuffled copy of the data)
+        let (train_all, test) =
+            data.shuffled_split(&mut rng(config.seed, Stream::Data), 1.0 - self.test_split)?;
         let (train, validation) = if self.validation > 0.0 {
             train_all.split(1.0 - self.validation)?
         } else {
-            (train_all, shuffled.select(&[]))
+            (train_all, data.select(&[]))
         };
+        drop(data); // an owned data set is freed here, before the standardized copies exist
         if task != Task::Regression && train.class_counts().contains(&0) {
             return Err(Error::Invalid(format!(
                 "the training rows ({}) miss a class; use more data or another --seed",
@@ -431,14 +458,22 @@ impl Experiment {
             seconds,
             best_epoch,
             stopped_at,
-            train: evaluate(&model, &train)?,
+            train: evaluate_scaled(&model, x_train.view(), &train)?,
             validation: on(&model, &validation)?,
-            test: on(&model, &test)?,
+            test: if has_test {
+                Some(evaluate_scaled(&model, x_test.view(), &test)?)
+            } else {
+                None
+            },
             baseline: BaselineReport {
                 model: task.baseline_name().into(),
                 seconds: baseline_seconds,
-                train: evaluate(&baseline, &train)?,
-                test: on(&baseline, &test)?,
+                train: evaluate_scaled(&baseline, x_train.view(), &train)?,
+                test: if has_test {
+                    Some(evaluate_scaled(&baseline, x_test.view(), &test)?)
+                } else {
+                    None
+                },
             },
         };
         Ok(Outcome {

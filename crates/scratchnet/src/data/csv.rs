@@ -30,10 +30,72 @@ pub struct RawTable {
     pub feature_names: Vec<String>,
     /// X, (d × m).
     pub x: Array2<f64>,
-    /// The target column's name and its value on each row (trimmed), when a target was asked for.
-    pub target: Option<(String, Vec<String>)>,
+    /// The target column, when one was asked for.
+    pub target: Option<TargetColumn>,
     /// The 1-based file line of each sample (for error messages about later checks).
     pub lines: Vec<u64>,
+}
+
+/// A target column as read: each row's value as a code into the distinct values (interned, so
+/// two million rows of `0`/`1` take 8 MB, not 100).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetColumn {
+    /// The column's name.
+    pub name: String,
+    /// Per row, an index into `distinct`.
+    pub codes: Vec<u32>,
+    /// The distinct values (trimmed), in order of first appearance.
+    pub distinct: Vec<String>,
+}
+
+impl TargetColumn {
+    /// Maps every row through a per-distinct-value conversion; the first failing row's error
+    /// names its line.
+    fn map_rows<T: Clone>(
+        &self,
+        table: &RawTable,
+        convert: impl Fn(&str) -> std::result::Result<T, String>,
+    ) -> Result<Vec<T>> {
+        let converted: Vec<std::result::Result<T, String>> =
+            self.distinct.iter().map(|v| convert(v)).collect();
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.codes.len())
+            .map_err(|_| out_of_memory(&table.path, self.codes.len()))?;
+        for (&code, &line) in self.codes.iter().zip(&table.lines) {
+            match &converted[code as usize] {
+                Ok(v) => out.push(v.clone()),
+                Err(why) => {
+                    return Err(data_err(
+                        &table.path,
+                        line,
+                        format!("column `{}`: {why}", self.name),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn out_of_memory(path: &Path, rows: usize) -> Error {
+    file_err(
+        path,
+        format!(
+            "not enough memory to hold the data ({rows} rows); free memory or use fewer rows or columns"
+        ),
+    )
+}
+
+/// The numeric values of a regression target; a non-number names its line.
+pub fn regression_values(table: &RawTable) -> Result<Vec<f64>> {
+    let Some(t) = &table.target else {
+        return Err(Error::Internal(
+            "regression_values called without a target column".into(),
+        ));
+    };
+    t.map_rows(table, |v| {
+        parse_feature(v).map_err(|why| format!("{why} (a regression target must be numeric)"))
+    })
 }
 
 fn data_err(path: &Path, line: u64, message: String) -> Error {
@@ -98,11 +160,33 @@ pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
 /// Reads the columns named by `spec` from the CSV file at `path`.
 pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().ok().map(|m| m.len() as usize);
+    read_csv_sized(path, std::io::BufReader::new(file), spec, size)
+}
+
+/// Reads CSV text from `input`; `path` only names it in messages (fuzzing and tests use this
+/// without a file).
+pub fn read_csv_from(
+    path: &Path,
+    input: impl std::io::Read,
+    spec: &CsvSpec<'_>,
+) -> Result<RawTable> {
+    read_csv_sized(path, input, spec, None)
+}
+
+/// `read_csv_from` with the input's size in bytes, when known, to size the buffers from the
+/// bytes per row seen so far (one allocation of about the right size instead of doublings).
+fn read_csv_sized(
+    path: &Path,
+    input: impl std::io::Read,
+    spec: &CsvSpec<'_>,
+    size_hint: Option<usize>,
+) -> Result<RawTable> {
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(::csv::Trim::All)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(input);
     let headers = reader
         .headers()
         .map_err(|e| from_csv_error(path, e))?
@@ -164,16 +248,41 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
     }
     let d = feature_idx.len();
     let mut values: Vec<f64> = Vec::new();
-    let mut target_values: Vec<String> = Vec::new();
+    let mut codes: Vec<u32> = Vec::new();
+    let mut distinct: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut lines: Vec<u64> = Vec::new();
+    let mut last_byte: u64 = 0;
     let mut record = ::csv::StringRecord::new();
     loop {
+        // Grow by whole blocks and never let a doubling Vec hold twice the data: reserve for
+        // the rows `size_hint` expects, and fail with a clear error when memory runs out.
+        if values.len() == values.capacity() {
+            // rows still to come ≈ bytes left / bytes per row so far, plus 5%
+            let rows = match (size_hint, lines.len()) {
+                (Some(size), done) if done > 0 && last_byte > 0 => {
+                    let per_row = (last_byte as usize / done).max(1);
+                    size.saturating_sub(last_byte as usize) / per_row * 21 / 20 + 1024
+                }
+                _ => 1024,
+            };
+            values
+                .try_reserve_exact(rows * d)
+                .map_err(|_| out_of_memory(path, lines.len()))?;
+            lines
+                .try_reserve_exact(rows)
+                .map_err(|_| out_of_memory(path, lines.len()))?;
+            codes
+                .try_reserve_exact(rows)
+                .map_err(|_| out_of_memory(path, lines.len()))?;
+        }
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(from_csv_error(path, e)),
         }
         let line = record.position().map_or(0, |p| p.line());
+        last_byte = record.position().map_or(last_byte, |p| p.byte());
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line
         }
@@ -213,7 +322,17 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
                     format!("column `{}`: empty target value", names[t]),
                 ));
             }
-            target_values.push(v.to_string());
+            let code = match index.get(v) {
+                Some(&c) => c,
+                None => {
+                    let c = u32::try_from(distinct.len())
+                        .map_err(|_| out_of_memory(path, lines.len()))?;
+                    index.insert(v.to_string(), c);
+                    distinct.push(v.to_string());
+                    c
+                }
+            };
+            codes.push(code);
         }
         lines.push(line);
     }
@@ -230,7 +349,11 @@ pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
         path: path.to_path_buf(),
         feature_names: feature_idx.iter().map(|&i| names[i].clone()).collect(),
         x,
-        target: target_idx.map(|t| (names[t].clone(), target_values)),
+        target: target_idx.map(|t| TargetColumn {
+            name: names[t].clone(),
+            codes,
+            distinct,
+        }),
         lines,
     })
 }
@@ -344,27 +467,20 @@ pub fn distinct_sorted(values: &[String]) -> Vec<String> {
 /// Maps raw target strings to class indices; a value that is not one of `classes` is an error
 /// naming its line.
 pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>> {
-    let Some((column, values)) = &table.target else {
+    let Some(t) = &table.target else {
         return Err(Error::Internal(
             "encode_labels called without a target column".into(),
         ));
     };
-    values
-        .iter()
-        .zip(&table.lines)
-        .map(|(v, &line)| {
-            classes.iter().position(|c| c == v).ok_or_else(|| {
-                data_err(
-                    &table.path,
-                    line,
-                    format!(
-                        "column `{column}`: `{v}` is not one of the model's classes ({})",
-                        classes.join(", ")
-                    ),
-                )
-            })
+    t.map_rows(table, |v| {
+        classes.iter().position(|c| c == v).ok_or_else(|| {
+            format!(
+                "`{}` is not one of the model's classes ({})",
+                shown_value(v),
+                classes.join(", ")
+            )
         })
-        .collect()
+    })
 }
 
 impl Dataset {
@@ -383,13 +499,14 @@ impl Dataset {
                 features,
             },
         )?;
-        let (name, values) = table
+        let t = table
             .target
             .as_ref()
             .ok_or_else(|| Error::Internal("target not read".into()))?;
-        let classes = infer_classes(path, name, values, positive)?;
+        let classes = infer_classes(path, &t.name, &t.distinct, positive)?;
         let labels = encode_labels(&table, &classes)?;
-        Dataset::new(table.feature_names, name.clone(), table.x, labels, classes)
+        let name = t.name.clone();
+        Dataset::new(table.feature_names, name, table.x, labels, classes)
     }
 
     /// Loads a regression data set: the numeric target column `target` and the feature columns.
@@ -405,24 +522,12 @@ impl Dataset {
                 features,
             },
         )?;
-        let (name, raw) = table
+        let values = regression_values(&table)?;
+        let name = table
             .target
             .as_ref()
-            .ok_or_else(|| Error::Internal("target not read".into()))?;
-        let values = raw
-            .iter()
-            .zip(&table.lines)
-            .map(|(v, &line)| {
-                parse_feature(v).map_err(|why| {
-                    data_err(
-                        path,
-                        line,
-                        format!("column `{name}`: {why} (a regression target must be numeric)"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<f64>>>()?;
-        Dataset::regression(table.feature_names, name.clone(), table.x, values)
+            .map_or_else(|| target.to_string(), |t| t.name.clone());
+        Dataset::regression(table.feature_names, name, table.x, values)
     }
 
     /// Writes the data set as CSV (features, then the target as its class label), atomically.

@@ -213,9 +213,28 @@ impl Dataset {
         *self = self.select(&order);
     }
 
+    /// Shuffles and splits in one step, (train, test) = `shuffle` then `split(train_fraction)`,
+    /// with the same result but without a full shuffled copy of the data.
+    pub fn shuffled_split(&self, rng: &mut Rng, train_fraction: f64) -> Result<(Dataset, Dataset)> {
+        let mut order: Vec<usize> = (0..self.n_samples()).collect();
+        order.shuffle(rng);
+        let n_train = self.split_point(train_fraction)?;
+        Ok((
+            self.select(&order[..n_train]),
+            self.select(&order[n_train..]),
+        ))
+    }
+
     /// Splits into (train, test): the first `round(m · train_fraction)` samples train, the rest
     /// test. `train_fraction` must be in (0, 1]; with 1 the test set is empty.
     pub fn split(&self, train_fraction: f64) -> Result<(Dataset, Dataset)> {
+        let n_train = self.split_point(train_fraction)?;
+        let all: Vec<usize> = (0..self.n_samples()).collect();
+        Ok((self.select(&all[..n_train]), self.select(&all[n_train..])))
+    }
+
+    /// How many rows go to training for `train_fraction`; an error when a side would be empty.
+    fn split_point(&self, train_fraction: f64) -> Result<usize> {
         if !(train_fraction > 0.0 && train_fraction <= 1.0) {
             return Err(Error::Config(format!(
                 "the training fraction must be in (0, 1], got {train_fraction}"
@@ -231,8 +250,7 @@ impl Dataset {
                 (1.0 - train_fraction) * 100.0
             )));
         }
-        let all: Vec<usize> = (0..m).collect();
-        Ok((self.select(&all[..n_train]), self.select(&all[n_train..])))
+        Ok(n_train)
     }
 }
 
@@ -275,6 +293,17 @@ mod tests {
         assert_eq!(test.x[[0, 0]], 5.0);
         let (train, test) = tiny().split(1.0).unwrap();
         assert_eq!((train.n_samples(), test.n_samples()), (5, 0));
+    }
+
+    #[test]
+    fn shuffled_split_equals_shuffle_then_split() {
+        let mut a = tiny();
+        a.shuffle(&mut Rng::seed_from_u64(11));
+        let expected = a.split(0.6).unwrap();
+        let got = tiny()
+            .shuffled_split(&mut Rng::seed_from_u64(11), 0.6)
+            .unwrap();
+        assert_eq!(got, expected);
     }
 
     #[test]
