@@ -1,5 +1,7 @@
 //! The `scratchnet` binary: parse, run, report errors once, exit with a documented code.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,6 +13,58 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_INTERRUPTED: u8 = 130;
 /// Exit code for a bug in scratchnet.
 const EXIT_INTERNAL: u8 = 1;
+
+/// The system allocator, except that running out of memory ends the program with one clear
+/// line and exit code 2 instead of an abort (Rust's default is "memory allocation failed" and
+/// SIGABRT).
+struct ClearOutOfMemory;
+
+fn out_of_memory() -> ! {
+    // No formatting here: nothing may allocate.
+    let _ = std::io::stderr().write_all(
+        b"error: out of memory: the data or the network does not fit in this machine's memory; \
+          use fewer rows or columns, a smaller --hidden, or --batch-size\n",
+    );
+    std::process::exit(i32::from(EXIT_BAD_INPUT))
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; only a null result is handled.
+unsafe impl GlobalAlloc for ClearOutOfMemory {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if p.is_null() {
+            out_of_memory()
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if p.is_null() {
+            out_of_memory()
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if p.is_null() {
+            out_of_memory()
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: ClearOutOfMemory = ClearOutOfMemory;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {

@@ -113,3 +113,32 @@ fn divergence_names_the_epoch_and_writes_nothing() {
         "no NaN model is ever written"
     );
 }
+
+#[test]
+fn running_out_of_memory_is_one_clear_line_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200,000 rows × 10 features: 16 MB as numbers, more than a 60 MB address-space limit
+    // leaves room for once the split and standardized copies are made.
+    let mut csv = String::from("a,b,c,d,e,f,g,h,i,j,y\n");
+    for r in 0..200_000u32 {
+        for c in 0..10u32 {
+            csv.push_str(&format!("{}.{},", (r * 7 + c * 13) % 97, r % 10));
+        }
+        csv.push_str(if r % 3 == 0 { "1\n" } else { "0\n" });
+    }
+    std::fs::write(dir.path().join("big.csv"), csv).unwrap();
+    let out = Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 60000; exec {} train big.csv --hidden 64 --epochs 2 -o m.json",
+            bin().display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: out of memory"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!dir.path().join("m.json").exists());
+}
