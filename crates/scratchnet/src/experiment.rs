@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, s};
 use serde::Serialize;
 
 use crate::data::{Dataset, Standardizer, Task};
@@ -221,11 +221,21 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
 /// statistics in `xs` (d × m): saves a copy of X when the caller has one.
 fn evaluate_scaled(model: &Model, xs: ArrayView2<f64>, data: &Dataset) -> Result<Metrics> {
     let task = model.task();
-    let cache = model.network.forward(xs);
-    let out = cache.output().to_owned();
-    check_finite_output(&out)?;
     let y = network_targets(model, data)?;
-    let loss = model.network.cost(&cache, y.view());
+    // In chunks of columns, so that big data sets never hold every layer's Z and A at once.
+    const CHUNK: usize = 1 << 16;
+    let m = xs.ncols();
+    let n_y = model.network.layers.last().map_or(1, |l| l.n_out());
+    let mut out = Array2::zeros((n_y, m));
+    let mut loss_sum = 0.0;
+    for start in (0..m).step_by(CHUNK) {
+        let end = (start + CHUNK).min(m);
+        let cache = model.network.forward(xs.slice(s![.., start..end]));
+        loss_sum += model.network.cost(&cache, y.slice(s![.., start..end])) * (end - start) as f64;
+        out.slice_mut(s![.., start..end]).assign(&cache.output());
+    }
+    check_finite_output(&out)?;
+    let loss = loss_sum / m.max(1) as f64;
     Ok(match task {
         Task::Binary => {
             let predicted = classes_of(&out);
