@@ -1,0 +1,128 @@
+//! The benchmark workloads of `bench/README.md`, timed on scratchnet's side:
+//! `cargo run --release --example workloads -- w1|w2|w3 [FIXTURE.json]`. Prints one JSON line
+//! with the seconds, the per-epoch time and the accuracy, so `bench/run.py` can compare it with
+//! the peers measured in the same run.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, Axis};
+use scratchnet::nn::{Activation, Dense, Network};
+use scratchnet::optim::OptimizerKind;
+use scratchnet::train::TrainConfig;
+use serde_json::{Value, json};
+
+fn matrix(v: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).expect("a matrix");
+    let (r, c) = (rows.len(), rows[0].len());
+    Array2::from_shape_vec((r, c), rows.into_iter().flatten().collect()).expect("rectangular")
+}
+
+fn vector(v: &Value) -> Array1<f64> {
+    Array1::from(serde_json::from_value::<Vec<f64>>(v.clone()).expect("a vector"))
+}
+
+fn tutorial_net(p: &Value) -> Network {
+    Network::new(vec![
+        Dense::new(matrix(&p["W1"]), vector(&p["b1"]), Activation::Tanh).expect("W1"),
+        Dense::new(matrix(&p["W2"]), vector(&p["b2"]), Activation::Sigmoid).expect("W2"),
+    ])
+    .expect("2-4-1")
+}
+
+fn accuracy(net: &Network, x: &Array2<f64>, y: &Array2<f64>) -> f64 {
+    let p = net.predict(x.view());
+    p.iter()
+        .zip(y.row(0))
+        .filter(|(a, b)| (**a as f64) == **b)
+        .count() as f64
+        / y.ncols() as f64
+}
+
+/// W2's data: 100,000 × 32, x_ij = sin(0.001·i·(j+1) + j), y_i = [Σ_j cos(j)·x_ij > 0].
+pub fn w2_data(m: usize) -> (Array2<f64>, Array2<f64>) {
+    let x = Array2::from_shape_fn((32, m), |(j, i)| {
+        (0.001 * i as f64 * (j as f64 + 1.0) + j as f64).sin()
+    });
+    let y = Array2::from_shape_fn((1, m), |(_, i)| {
+        let s: f64 = (0..32).map(|j| (j as f64).cos() * x[[j, i]]).sum();
+        f64::from(u8::from(s > 0.0))
+    });
+    (x, y)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).map_or("w1", String::as_str);
+    let fixture = args.get(2).cloned().unwrap_or_else(|| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/reference_2-4-1.json"
+        )
+        .to_string()
+    });
+    let f: Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).expect("fixture")).expect("json");
+    let report = match which {
+        "w1" => {
+            // 2-4-1 on the 320 standardized flower samples, 10,000 full-batch epochs, lr 1.2,
+            // loss computed every epoch.
+            let x = matrix(&f["X"]);
+            let y = vector(&f["Y"]).insert_axis(Axis(0));
+            let cfg = TrainConfig::default().epochs(10_000);
+            let start = Instant::now();
+            let fitted = cfg
+                .fit_from(
+                    tutorial_net(&f["initial"]),
+                    x.view(),
+                    y.view(),
+                    None,
+                    |_| ControlFlow::Continue(()),
+                )
+                .expect("train");
+            let s = start.elapsed().as_secs_f64();
+            json!({"workload": "w1", "seconds": s, "per_epoch_us": s / 10_000.0 * 1e6,
+                   "accuracy": accuracy(&fitted.network, &x, &y), "final_loss": fitted.history[10_000]})
+        }
+        "w2" => {
+            // 32-256-256-1 tanh, mini-batch 256, lr 0.05, 5 epochs on 100,000 samples.
+            let (x, y) = w2_data(100_000);
+            let cfg = TrainConfig {
+                hidden: vec![256, 256],
+                epochs: 5,
+                learning_rate: 0.05,
+                batch_size: Some(256),
+                optimizer: OptimizerKind::Gd,
+                init: Some(scratchnet::nn::Init::Xavier),
+                ..TrainConfig::default()
+            };
+            let start = Instant::now();
+            let fitted = cfg
+                .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+                .expect("train");
+            let s = start.elapsed().as_secs_f64();
+            json!({"workload": "w2", "seconds": s, "per_epoch_s": s / 5.0, "accuracy": accuracy(&fitted.network, &x, &y)})
+        }
+        "w3" => {
+            // probabilities for 1,000,000 × 2 samples through the trained 2-4-1 model
+            let net = tutorial_net(&f["steps"][6]);
+            let m = 1_000_000;
+            let x = Array2::from_shape_fn((2, m), |(r, i)| {
+                if r == 0 {
+                    (i as f64 * 0.001).sin() * 2.0
+                } else {
+                    (i as f64 * 0.0007).cos() * 2.0
+                }
+            });
+            let start = Instant::now();
+            let p = net.predict_proba(x.view());
+            let s = start.elapsed().as_secs_f64();
+            json!({"workload": "w3", "seconds": s, "mean_probability": p.mean().unwrap_or(f64::NAN)})
+        }
+        other => {
+            eprintln!("unknown workload `{other}`; expected w1, w2 or w3");
+            std::process::exit(2);
+        }
+    };
+    println!("{report}");
+}
