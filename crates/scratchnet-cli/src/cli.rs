@@ -22,7 +22,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole tutorial on the built-in planar flower data and print the results.
     Demo(DemoArgs),
-    /// Write a synthetic data set as CSV (header x1,x2,y).
+    /// Write a synthetic data set as CSV (header x1,x2,y; x1,y for sine).
     Generate(GenerateArgs),
     /// Train a network on a CSV file and optionally save the model.
     Train(TrainArgs),
@@ -139,7 +139,7 @@ pub struct TrainingFlags {
     /// Hidden layer sizes, comma-separated ("4", "16,8"; "" for logistic regression).
     #[arg(long, value_name = "SIZES", default_value = "4", value_parser = parse_hidden)]
     pub hidden: HiddenSizes,
-    /// Number of full-batch gradient-descent epochs (0 writes the initial weights).
+    /// Number of epochs, passes over the training rows (0 writes the initial weights).
     #[arg(long, value_name = "N", default_value = "10000", value_parser = parse_count, allow_negative_numbers = true)]
     pub epochs: usize,
     /// Learning rate α.
@@ -161,9 +161,10 @@ pub struct TrainingFlags {
         allow_negative_numbers = true
     )]
     pub test_split: f64,
-    /// Activation of the hidden layers: tanh, relu, leaky-relu, sigmoid or identity.
-    #[arg(long, value_name = "NAME", default_value = "tanh")]
-    pub activation: String,
+    /// Activation of the hidden layers: tanh, relu, leaky-relu, sigmoid or identity
+    /// [default: tanh].
+    #[arg(long, value_name = "NAME")]
+    pub activation: Option<String>,
     /// Weight initialization: small-uniform (the tutorial's U(0,1)·0.01), xavier or he.
     /// Default: small-uniform for one tanh/sigmoid hidden layer, xavier for deeper ones, he for
     /// relu and leaky-relu.
@@ -172,38 +173,34 @@ pub struct TrainingFlags {
     /// Update rule: gd (the tutorial's), momentum, nesterov or adam.
     #[arg(long, value_name = "NAME", default_value = "gd")]
     pub optimizer: String,
-    /// Momentum μ for momentum and nesterov.
+    /// Momentum μ for momentum and nesterov [default: 0.9].
     #[arg(
         long,
         value_name = "MU",
-        default_value_t = 0.9,
         allow_negative_numbers = true
     )]
-    pub momentum: f64,
-    /// Adam's first-moment decay β1.
+    pub momentum: Option<f64>,
+    /// Adam's first-moment decay β1 [default: 0.9].
     #[arg(
         long,
         value_name = "B1",
-        default_value_t = 0.9,
         allow_negative_numbers = true
     )]
-    pub beta1: f64,
-    /// Adam's second-moment decay β2.
+    pub beta1: Option<f64>,
+    /// Adam's second-moment decay β2 [default: 0.999].
     #[arg(
         long,
         value_name = "B2",
-        default_value_t = 0.999,
         allow_negative_numbers = true
     )]
-    pub beta2: f64,
-    /// Adam's ε.
+    pub beta2: Option<f64>,
+    /// Adam's ε [default: 1e-8].
     #[arg(
         long,
         value_name = "EPS",
-        default_value_t = 1e-8,
         allow_negative_numbers = true
     )]
-    pub eps: f64,
+    pub eps: Option<f64>,
     /// Samples per mini-batch, reshuffled every epoch with the seed (default: full batch).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub batch_size: Option<usize>,
@@ -221,14 +218,13 @@ pub struct TrainingFlags {
     /// Epochs between drops of the step schedule (default: a third of the epochs).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub lr_step: Option<usize>,
-    /// Factor of each drop of the step schedule.
+    /// Factor of each drop of the step schedule [default: 0.1].
     #[arg(
         long,
         value_name = "GAMMA",
-        default_value_t = 0.1,
         allow_negative_numbers = true
     )]
-    pub lr_gamma: f64,
+    pub lr_gamma: Option<f64>,
     /// Share of the training rows held out for validation (early stopping), in [0, 1).
     #[arg(
         long,
@@ -285,7 +281,8 @@ pub struct TrainArgs {
     /// The CSV file: a header line, numeric feature columns and a target column.
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
-    /// Name of the target column (two distinct values, any text).
+    /// Name of the target column: two or more classes (any text), or numbers with
+    /// --task regression.
     #[arg(long, value_name = "COLUMN", default_value = "y")]
     pub target: String,
     /// Feature columns to use, comma-separated (default: every column but the target).

@@ -30,33 +30,40 @@ use crate::table;
 
 /// The library's settings from the command line's flags.
 fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experiment> {
-    let optimizer = match flags.optimizer.parse::<OptimizerKind>()? {
-        OptimizerKind::Momentum { .. } => OptimizerKind::Momentum {
-            momentum: flags.momentum,
-        },
-        OptimizerKind::Nesterov { .. } => OptimizerKind::Nesterov {
-            momentum: flags.momentum,
-        },
-        OptimizerKind::Adam { .. } => OptimizerKind::Adam {
-            beta1: flags.beta1,
-            beta2: flags.beta2,
-            eps: flags.eps,
+    let optimizer = flags.optimizer.parse::<OptimizerKind>()?;
+    let is = |names: &[&str]| names.contains(&optimizer.name());
+    if flags.momentum.is_some() && !is(&["momentum", "nesterov"]) {
+        bail!("--momentum applies to --optimizer momentum or nesterov, not {}", optimizer.name());
+    }
+    if (flags.beta1.is_some() || flags.beta2.is_some() || flags.eps.is_some()) && !is(&["adam"]) {
+        bail!("--beta1, --beta2 and --eps apply to --optimizer adam, not {}", optimizer.name());
+    }
+    let optimizer = match optimizer {
+        OptimizerKind::Momentum { momentum } => OptimizerKind::Momentum { momentum: flags.momentum.unwrap_or(momentum) },
+        OptimizerKind::Nesterov { momentum } => OptimizerKind::Nesterov { momentum: flags.momentum.unwrap_or(momentum) },
+        OptimizerKind::Adam { beta1, beta2, eps } => OptimizerKind::Adam {
+            beta1: flags.beta1.unwrap_or(beta1),
+            beta2: flags.beta2.unwrap_or(beta2),
+            eps: flags.eps.unwrap_or(eps),
         },
         OptimizerKind::Gd => OptimizerKind::Gd,
     };
+    if flags.lr_schedule != "step" && (flags.lr_step.is_some() || flags.lr_gamma.is_some()) {
+        bail!("--lr-step and --lr-gamma apply to --lr-schedule step, not {}", flags.lr_schedule);
+    }
     let schedule = match flags.lr_schedule.as_str() {
         "constant" => Schedule::Constant,
         "cosine" => Schedule::Cosine,
         "step" => Schedule::Step {
             every: flags.lr_step.unwrap_or((flags.epochs / 3).max(1)),
-            gamma: flags.lr_gamma,
+            gamma: flags.lr_gamma.unwrap_or(0.1),
         },
         other => bail!("unknown --lr-schedule `{other}`; expected one of: constant, step, cosine"),
     };
     let exp = Experiment {
         config: TrainConfig {
             hidden: flags.hidden.0.clone(),
-            hidden_activation: flags.activation.parse::<Activation>()?,
+            hidden_activation: flags.activation.as_deref().unwrap_or("tanh").parse::<Activation>()?,
             init: flags.init.as_deref().map(str::parse::<Init>).transpose()?,
             epochs: flags.epochs,
             learning_rate: flags.lr,
@@ -371,12 +378,12 @@ fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
     s.push_str(&format!("cache         {}\n", cache.join("   ")));
     let c = &exp.config;
     let batches = match c.batch_size {
-        Some(b) if b < m => format!("mini-batches of {b}"),
+        Some(b) if b < m => format!("mini-batches of {b},"),
         _ => "full-batch".to_string(),
     };
     let optimizer = match c.optimizer {
         OptimizerKind::Gd => "gradient descent".to_string(),
-        other => other.name().to_string(),
+        other => format!("{} updates", other.name()),
     };
     let init = match &exp.init_from {
         Some(_) => "continued from --init-from".to_string(),
@@ -394,10 +401,12 @@ fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
         }
     ));
     if let (Some(first), Some(last)) = (hist.first(), hist.last()) {
-        s.push_str(&format!(
-            "loss          {first:.6} at epoch 0 → {last:.6} at epoch {}\n",
-            hist.len() - 1
-        ));
+        let end = match (out.report.best_epoch, out.report.stopped_at) {
+            (Some(best), Some(stop)) => format!("with the weights of epoch {best} (best validation loss; stopped at epoch {stop})"),
+            (Some(best), None) => format!("with the weights of epoch {best} (best validation loss)"),
+            _ => format!("at epoch {}", hist.len() - 1),
+        };
+        s.push_str(&format!("loss          {first:.6} at epoch 0 → {last:.6} {end}\n"));
     }
     s
 }
@@ -466,6 +475,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
                 args.training.hidden.0
             );
         }
+        let model_act = model.network.layers[0].activation;
+        if let Some(a) = &args.training.activation {
+            if model.network.layers.len() > 1 && a.parse::<Activation>()? != model_act {
+                bail!("--init-from {}: the model's hidden activation is {model_act}, not --activation {a}", path.display());
+            }
+        }
         exp.init_from = Some(model);
     }
     let mut header = String::new();
@@ -493,10 +508,11 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         let saved = match &args.output {
             Some(path) => {
                 out.model.save(path)?;
-                format!(
-                    "; the model after {epoch} epochs was written to {}",
-                    path.display()
-                )
+                let which = match out.model.training.best_epoch {
+                    Some(best) => format!("the best model so far (epoch {best}, lowest validation loss)"),
+                    None => format!("the model after {epoch} epochs"),
+                };
+                format!("; {which} was written to {}", path.display())
             }
             None => String::new(),
         };

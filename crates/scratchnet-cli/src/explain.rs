@@ -76,6 +76,7 @@ fn setup(args: &ExplainArgs) -> Result<Setup> {
         hidden: args.hidden.0.clone(),
         seed: args.seed,
         epochs: 0,
+        output_activation: data.task().output_activation(),
         ..TrainConfig::default()
     };
     let network = config
@@ -124,6 +125,13 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     let big_l = net.layers.len();
     let n_x = sizes[0];
     let hidden = &sizes[1..big_l];
+    let n_y = sizes[big_l];
+    let loss = net.loss();
+    let y_meaning = match loss {
+        Loss::BinaryCrossEntropy => "0 or 1 per sample",
+        Loss::CategoricalCrossEntropy => "one-hot: a 1 in the row of each sample's class",
+        Loss::MeanSquaredError => "the standardized target of each sample",
+    };
     let w = |s: &mut String, t: String| {
         let _ = writeln!(s, "{t}");
     };
@@ -137,7 +145,7 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     w(
         out,
         format!(
-            "Legend: n_x = {n_x} input features, n_h = {} hidden units, n_y = 1 output unit, m = {m} training samples.",
+            "Legend: n_x = {n_x} input features, n_h = {} hidden units, n_y = {n_y} output unit(s), m = {m} samples.",
             if hidden.is_empty() {
                 "no".to_string()
             } else {
@@ -153,7 +161,7 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     w(
         out,
         format!(
-            "   shuffle the rows with the seed, keep 80% for training: X {n_x}×{m}, Y 1×{m} (0 or 1 per sample)\n"
+            "   shuffle the rows with the seed and keep a share for training (80% by default); here X {n_x}×{m}, Y {n_y}×{m} ({y_meaning})\n"
         ),
     );
     w(out, "2. Standardize (scale)".into());
@@ -163,7 +171,7 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     w(
         out,
         format!(
-            "   n_x = rows of X = {n_x}; hidden = {hidden:?} (your choice); n_y = rows of Y = 1\n"
+            "   n_x = rows of X = {n_x}; hidden = {hidden:?} (your choice); n_y = rows of Y = {n_y}\n"
         ),
     );
     w(out, "4. Initialize parameters".into());
@@ -172,7 +180,7 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
         w(
             out,
             format!(
-                "   W{n} {}×{}  (units out × units in), small random numbers   b{n} {}×1 = 0",
+                "   W{n} {}×{}  (units out × units in), random (small-uniform, xavier or he)   b{n} {}×1 = 0",
                 layer.n_out(),
                 layer.n_in(),
                 layer.n_out()
@@ -195,7 +203,11 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
             ),
         );
         let what = if n == big_l {
-            "   probability of class 1, one per sample"
+            match loss {
+                Loss::BinaryCrossEntropy => "   probability of class 1, one per sample",
+                Loss::CategoricalCrossEntropy => "   probability of each class, one column per sample",
+                Loss::MeanSquaredError => "   the prediction (standardized), one per sample",
+            }
         } else {
             ""
         };
@@ -297,12 +309,22 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     w(out, "   At α = 1.2 training is chaotic: a 1e-15 change in one initial weight grows to O(1) differences".into());
     w(out, "   in the weights by epoch 2000. Only bit-identical seeds reproduce a run; a numpy replay of our".into());
     w(out, "   initial weights (train --epochs 0) agrees with us to 1e-9 through epoch 1000, not beyond.\n".into());
-    w(
-        out,
-        "10. Predict: class 1 where the output probability > 0.5, else class 0".into(),
-    );
-    w(out, "11. Evaluate: accuracy = (TP+TN)/m, precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R)".into());
-    w(out, "    and compare with logistic regression: the same network with no hidden layer, a straight-line boundary.".into());
+    match loss {
+        Loss::BinaryCrossEntropy => {
+            w(out, "10. Predict: class 1 where the output probability > 0.5, else class 0".into());
+            w(out, "11. Evaluate: accuracy = (TP+TN)/m, precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R)".into());
+            w(out, "    and compare with logistic regression: the same network with no hidden layer, a straight-line boundary.".into());
+        }
+        Loss::CategoricalCrossEntropy => {
+            w(out, "10. Predict: the class whose output probability is largest (each column of A sums to 1)".into());
+            w(out, "11. Evaluate: accuracy, the k×k confusion matrix, precision/recall/F1 per class and their macro and weighted means".into());
+            w(out, "    and compare with softmax regression: the same network with no hidden layer.".into());
+        }
+        Loss::MeanSquaredError => {
+            w(out, "10. Predict: the output A, mapped back to the target's units (× its training sd + its training mean)".into());
+            w(out, "11. Evaluate: RMSE, MAE and R² in the target's units, and compare with linear regression (no hidden layer).".into());
+        }
+    }
 }
 
 fn fmt_matrix(a: ArrayView2<f64>) -> String {

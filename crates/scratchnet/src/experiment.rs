@@ -206,7 +206,7 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
     let task = model.task();
     if data.task() != task || data.classes != model.classes {
         return Err(Error::Invalid(format!(
-            "data is for {:?} with classes ({}) but the model is for {:?} with classes ({})",
+            "the data is {} with classes ({}) but the model is a {} model with classes ({})",
             data.task(),
             data.classes.join(", "),
             task,
@@ -305,7 +305,7 @@ impl Experiment {
         }
         if m.task() != data.task() || m.classes != data.classes {
             return Err(Error::Config(format!(
-                "--init-from: the model predicts {:?} classes ({}) but the data has {:?} classes ({})",
+                "--init-from: the model is a {} model with classes ({}) but the data is {} with classes ({})",
                 m.task(),
                 m.classes.join(", "),
                 data.task(),
@@ -453,6 +453,9 @@ impl Experiment {
         };
         let mut model = wrap(fitted, &config);
         model.training.interrupted_at = interrupted_at;
+        if self.init_from.is_some() {
+            model.training.init = Some("continued".into());
+        }
         let baseline = wrap(base_fit, &baseline_cfg);
         let on = |m: &Model, d: &Dataset| -> Result<Option<Metrics>> {
             if d.n_samples() > 0 {

@@ -257,7 +257,7 @@ impl MulticlassReport {
 }
 
 /// The metrics of a regression model on one data set, in the target's original units.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegressionReport {
     /// The cost J (½ · mean squared error of the standardized target).
     pub loss: f64,
@@ -265,8 +265,12 @@ pub struct RegressionReport {
     pub rmse: f64,
     /// Mean absolute error.
     pub mae: f64,
-    /// Coefficient of determination: 1 − SS_res / SS_tot (0 when the target is constant).
+    /// Coefficient of determination: 1 − SS_res / SS_tot (reported as 0, with a warning, when
+    /// the target is constant).
     pub r2: f64,
+    /// Metrics that were undefined and reported as 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RegressionReport {
@@ -293,6 +297,11 @@ impl RegressionReport {
                 1.0 - ss_res / ss_tot
             } else {
                 0.0
+            },
+            warnings: if ss_tot > 0.0 {
+                Vec::new()
+            } else {
+                vec!["R² is undefined (the target is constant here); reported as 0".to_string()]
             },
         }
     }
@@ -351,7 +360,7 @@ impl Metrics {
         match self {
             Metrics::Binary(r) => &r.warnings,
             Metrics::Multiclass(r) => &r.warnings,
-            Metrics::Regression(_) => &[],
+            Metrics::Regression(r) => &r.warnings,
         }
     }
 }

@@ -46,9 +46,18 @@ pub struct TrainingInfo {
     pub learning_rate: f64,
     /// Training loss after the last epoch.
     pub final_loss: f64,
-    /// The optimizer, when not plain gradient descent.
+    /// The optimizer with its hyper-parameters, when not plain gradient descent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimizer: Option<String>,
+    /// How the weights started: `small-uniform`, `xavier`, `he`, or `continued` (--init-from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<String>,
+    /// The L2 weight decay λ, when not 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2: Option<f64>,
+    /// The learning-rate schedule, when not constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_schedule: Option<String>,
     /// Mini-batch size, when not full-batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<usize>,
@@ -130,7 +139,10 @@ impl Model {
                 learning_rate: config.learning_rate,
                 final_loss: fitted.history.last().copied().unwrap_or(f64::NAN),
                 optimizer: (config.optimizer != crate::optim::OptimizerKind::Gd)
-                    .then(|| config.optimizer.name().to_string()),
+                    .then(|| config.optimizer.describe()),
+                init: Some(config.init_for().name().to_string()),
+                l2: (config.l2 > 0.0).then_some(config.l2),
+                lr_schedule: (config.schedule != crate::optim::Schedule::Constant).then(|| config.schedule.describe()),
                 batch_size: config.batch_size,
                 best_epoch: fitted.best_epoch,
                 interrupted_at: None,
@@ -418,6 +430,9 @@ mod tests {
                 learning_rate: 1.2,
                 final_loss: 0.69,
                 optimizer: None,
+                init: None,
+                l2: None,
+                lr_schedule: None,
                 batch_size: None,
                 best_epoch: None,
                 interrupted_at: None,

@@ -68,6 +68,17 @@ impl OptimizerKind {
         }
     }
 
+    /// The name with its hyper-parameters, as the model file records it, e.g.
+    /// `adam(beta1=0.9, beta2=0.999, eps=0.00000001)`.
+    pub fn describe(self) -> String {
+        match self {
+            OptimizerKind::Gd => "gd".into(),
+            OptimizerKind::Momentum { momentum } => format!("momentum(momentum={momentum})"),
+            OptimizerKind::Nesterov { momentum } => format!("nesterov(momentum={momentum})"),
+            OptimizerKind::Adam { beta1, beta2, eps } => format!("adam(beta1={beta1}, beta2={beta2}, eps={eps:e})"),
+        }
+    }
+
     /// Checks the hyper-parameters.
     pub fn validate(self) -> Result<()> {
         let bad =
@@ -255,6 +266,14 @@ impl Schedule {
             Schedule::Cosine => {
                 alpha * 0.5 * (1.0 + (std::f64::consts::PI * e as f64 / epochs.max(1) as f64).cos())
             }
+        }
+    }
+
+    /// The schedule with its parameters, e.g. `step(every=100, gamma=0.1)`.
+    pub fn describe(self) -> String {
+        match self {
+            Schedule::Step { every, gamma } => format!("step(every={every}, gamma={gamma})"),
+            other => other.name().into(),
         }
     }
 

@@ -128,7 +128,10 @@ fn extent(series: &[(String, Vec<f64>)]) -> (f64, f64) {
 }
 
 macro_rules! draw_series_panel {
-    ($chart:expr, $epochs:expr, $series:expr) => {{
+    ($chart:expr, $epochs:expr, $series:expr) => {
+        draw_series_panel!($chart, $epochs, $series, SeriesLabelPosition::UpperRight)
+    };
+    ($chart:expr, $epochs:expr, $series:expr, $pos:expr) => {{
         for (k, (name, values)) in $series.iter().enumerate() {
             let color = class_color(k);
             $chart
@@ -147,7 +150,7 @@ macro_rules! draw_series_panel {
             .label_font(font(14))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
+            .position($pos)
             .draw()
             .map_err(pe)?;
     }};
@@ -226,6 +229,7 @@ impl Picture for HistoryPlot {
         let mut chart = ChartBuilder::on(&right)
             .caption(c.score_name.as_str(), font(16))
             .margin(12)
+            .margin_right(28)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..last, lo..1.0)
@@ -241,7 +245,7 @@ impl Picture for HistoryPlot {
             .axis_desc_style(font(14))
             .draw()
             .map_err(pe)?;
-        draw_series_panel!(chart, c.epoch, c.accuracy);
+        draw_series_panel!(chart, c.epoch, c.accuracy, SeriesLabelPosition::LowerRight);
         Ok(())
     }
 }

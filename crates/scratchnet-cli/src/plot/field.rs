@@ -364,7 +364,7 @@ pub struct HiddenPlot<'a> {
 }
 
 /// At most this many units are drawn.
-pub const MAX_UNITS_SHOWN: usize = 64;
+pub const MAX_UNITS_SHOWN: usize = 36;
 
 impl HiddenPlot<'_> {
     /// Checks that the model has a hidden layer.
@@ -419,17 +419,27 @@ impl Picture for HiddenPlot<'_> {
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
-        _format: Format,
+        format: Format,
     ) -> Result<()> {
         Self::check(self.model)?;
         let layer = &self.model.network.layers[0];
         let n = layer.n_out().min(MAX_UNITS_SHOWN);
         let cols = (n as f64).sqrt().ceil() as usize;
         let rows = n.div_ceil(cols);
-        let root = root.titled(&self.title, font(18)).map_err(pe)?;
+        let title = if layer.n_out() > n {
+            format!("{} (the first {n} of {} units)", self.title, layer.n_out())
+        } else {
+            self.title.clone()
+        };
+        let root = root.titled(&title, font(18)).map_err(pe)?;
         let areas = root.split_evenly((rows, cols));
         let plane = self.plane();
-        let (g, font_size) = (150usize, if cols > 4 { 11 } else { 14 });
+        // one grid for every panel: fine for PNG, coarse for SVG (each cell is an element there)
+        let g = match format {
+            Format::Png => 150usize,
+            Format::Svg => (120 / cols).clamp(12, 40),
+        };
+        let font_size = if cols > 4 { 11 } else { 14 };
         let inputs = grid_inputs(&plane, &self.model.standardizer.mean, g, g);
         let xs = self.model.standardizer.transform(inputs.view())?;
         let cache = layer.forward(xs.view());

@@ -543,8 +543,9 @@ impl Dataset {
         out.push_str(&self.target_name);
         out.push('\n');
         for (j, col) in self.x.columns().into_iter().enumerate() {
-            for v in col {
-                out.push_str(&v.to_string());
+            for &v in col {
+                // (−0 is written as 0)
+                out.push_str(&if v == 0.0 { "0".to_string() } else { v.to_string() });
                 out.push(',');
             }
             match self.classes.is_empty() {

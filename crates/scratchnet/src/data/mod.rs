@@ -27,6 +27,16 @@ pub enum Task {
     Regression,
 }
 
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Task::Binary => "two-class",
+            Task::Multiclass => "multiclass",
+            Task::Regression => "regression",
+        })
+    }
+}
+
 impl Task {
     /// The output activation for this task.
     pub fn output_activation(self) -> crate::nn::Activation {
