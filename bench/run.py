@@ -54,7 +54,7 @@ def main():
     have = {"numpy": "numpy" in versions(), "scikit-learn": "sklearn" in versions()}
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
           f"versions: {versions()}; OMP/OPENBLAS threads: {os.environ.get('OMP_NUM_THREADS', 'default')}; "
-          f"scratchnet: 1 thread; medians of {args.runs} runs\n")
+          f"scratchnet: ndarray+matrixmultiply (MATMUL_NUM_THREADS: {os.environ.get('MATMUL_NUM_THREADS', 'default')}); medians of {args.runs} runs\n")
     print("| workload | scratchnet | peer | peer time | ratio (peer / scratchnet) | accuracy (ours / peer) |")
     print("|---|---|---|---|---|---|")
     for w in args.workloads.split(","):
