@@ -174,32 +174,16 @@ pub struct TrainingFlags {
     #[arg(long, value_name = "NAME", default_value = "gd")]
     pub optimizer: String,
     /// Momentum μ for momentum and nesterov [default: 0.9].
-    #[arg(
-        long,
-        value_name = "MU",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "MU", allow_negative_numbers = true)]
     pub momentum: Option<f64>,
     /// Adam's first-moment decay β1 [default: 0.9].
-    #[arg(
-        long,
-        value_name = "B1",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "B1", allow_negative_numbers = true)]
     pub beta1: Option<f64>,
     /// Adam's second-moment decay β2 [default: 0.999].
-    #[arg(
-        long,
-        value_name = "B2",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "B2", allow_negative_numbers = true)]
     pub beta2: Option<f64>,
     /// Adam's ε [default: 1e-8].
-    #[arg(
-        long,
-        value_name = "EPS",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
     pub eps: Option<f64>,
     /// Samples per mini-batch, reshuffled every epoch with the seed (default: full batch).
     #[arg(long, value_name = "N", value_parser = parse_count)]
@@ -219,11 +203,7 @@ pub struct TrainingFlags {
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub lr_step: Option<usize>,
     /// Factor of each drop of the step schedule [default: 0.1].
-    #[arg(
-        long,
-        value_name = "GAMMA",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "GAMMA", allow_negative_numbers = true)]
     pub lr_gamma: Option<f64>,
     /// Share of the training rows held out for validation (early stopping), in [0, 1).
     #[arg(

@@ -33,14 +33,24 @@ fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experim
     let optimizer = flags.optimizer.parse::<OptimizerKind>()?;
     let is = |names: &[&str]| names.contains(&optimizer.name());
     if flags.momentum.is_some() && !is(&["momentum", "nesterov"]) {
-        bail!("--momentum applies to --optimizer momentum or nesterov, not {}", optimizer.name());
+        bail!(
+            "--momentum applies to --optimizer momentum or nesterov, not {}",
+            optimizer.name()
+        );
     }
     if (flags.beta1.is_some() || flags.beta2.is_some() || flags.eps.is_some()) && !is(&["adam"]) {
-        bail!("--beta1, --beta2 and --eps apply to --optimizer adam, not {}", optimizer.name());
+        bail!(
+            "--beta1, --beta2 and --eps apply to --optimizer adam, not {}",
+            optimizer.name()
+        );
     }
     let optimizer = match optimizer {
-        OptimizerKind::Momentum { momentum } => OptimizerKind::Momentum { momentum: flags.momentum.unwrap_or(momentum) },
-        OptimizerKind::Nesterov { momentum } => OptimizerKind::Nesterov { momentum: flags.momentum.unwrap_or(momentum) },
+        OptimizerKind::Momentum { momentum } => OptimizerKind::Momentum {
+            momentum: flags.momentum.unwrap_or(momentum),
+        },
+        OptimizerKind::Nesterov { momentum } => OptimizerKind::Nesterov {
+            momentum: flags.momentum.unwrap_or(momentum),
+        },
         OptimizerKind::Adam { beta1, beta2, eps } => OptimizerKind::Adam {
             beta1: flags.beta1.unwrap_or(beta1),
             beta2: flags.beta2.unwrap_or(beta2),
@@ -49,7 +59,10 @@ fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experim
         OptimizerKind::Gd => OptimizerKind::Gd,
     };
     if flags.lr_schedule != "step" && (flags.lr_step.is_some() || flags.lr_gamma.is_some()) {
-        bail!("--lr-step and --lr-gamma apply to --lr-schedule step, not {}", flags.lr_schedule);
+        bail!(
+            "--lr-step and --lr-gamma apply to --lr-schedule step, not {}",
+            flags.lr_schedule
+        );
     }
     let schedule = match flags.lr_schedule.as_str() {
         "constant" => Schedule::Constant,
@@ -63,7 +76,11 @@ fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experim
     let exp = Experiment {
         config: TrainConfig {
             hidden: flags.hidden.0.clone(),
-            hidden_activation: flags.activation.as_deref().unwrap_or("tanh").parse::<Activation>()?,
+            hidden_activation: flags
+                .activation
+                .as_deref()
+                .unwrap_or("tanh")
+                .parse::<Activation>()?,
             init: flags.init.as_deref().map(str::parse::<Init>).transpose()?,
             epochs: flags.epochs,
             learning_rate: flags.lr,
@@ -402,11 +419,17 @@ fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
     ));
     if let (Some(first), Some(last)) = (hist.first(), hist.last()) {
         let end = match (out.report.best_epoch, out.report.stopped_at) {
-            (Some(best), Some(stop)) => format!("with the weights of epoch {best} (best validation loss; stopped at epoch {stop})"),
-            (Some(best), None) => format!("with the weights of epoch {best} (best validation loss)"),
+            (Some(best), Some(stop)) => format!(
+                "with the weights of epoch {best} (best validation loss; stopped at epoch {stop})"
+            ),
+            (Some(best), None) => {
+                format!("with the weights of epoch {best} (best validation loss)")
+            }
             _ => format!("at epoch {}", hist.len() - 1),
         };
-        s.push_str(&format!("loss          {first:.6} at epoch 0 → {last:.6} {end}\n"));
+        s.push_str(&format!(
+            "loss          {first:.6} at epoch 0 → {last:.6} {end}\n"
+        ));
     }
     s
 }
@@ -478,7 +501,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         let model_act = model.network.layers[0].activation;
         if let Some(a) = &args.training.activation {
             if model.network.layers.len() > 1 && a.parse::<Activation>()? != model_act {
-                bail!("--init-from {}: the model's hidden activation is {model_act}, not --activation {a}", path.display());
+                bail!(
+                    "--init-from {}: the model's hidden activation is {model_act}, not --activation {a}",
+                    path.display()
+                );
             }
         }
         exp.init_from = Some(model);
@@ -509,7 +535,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             Some(path) => {
                 out.model.save(path)?;
                 let which = match out.model.training.best_epoch {
-                    Some(best) => format!("the best model so far (epoch {best}, lowest validation loss)"),
+                    Some(best) => {
+                        format!("the best model so far (epoch {best}, lowest validation loss)")
+                    }
                     None => format!("the model after {epoch} epochs"),
                 };
                 format!("; {which} was written to {}", path.display())

@@ -205,7 +205,9 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
         let what = if n == big_l {
             match loss {
                 Loss::BinaryCrossEntropy => "   probability of class 1, one per sample",
-                Loss::CategoricalCrossEntropy => "   probability of each class, one column per sample",
+                Loss::CategoricalCrossEntropy => {
+                    "   probability of each class, one column per sample"
+                }
                 Loss::MeanSquaredError => "   the prediction (standardized), one per sample",
             }
         } else {
@@ -311,14 +313,21 @@ pub fn steps(out: &mut String, net: &Network, m: usize, origin: &str) {
     w(out, "   initial weights (train --epochs 0) agrees with us to 1e-9 through epoch 1000, not beyond.\n".into());
     match loss {
         Loss::BinaryCrossEntropy => {
-            w(out, "10. Predict: class 1 where the output probability > 0.5, else class 0".into());
+            w(
+                out,
+                "10. Predict: class 1 where the output probability > 0.5, else class 0".into(),
+            );
             w(out, "11. Evaluate: accuracy = (TP+TN)/m, precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R)".into());
             w(out, "    and compare with logistic regression: the same network with no hidden layer, a straight-line boundary.".into());
         }
         Loss::CategoricalCrossEntropy => {
             w(out, "10. Predict: the class whose output probability is largest (each column of A sums to 1)".into());
             w(out, "11. Evaluate: accuracy, the k×k confusion matrix, precision/recall/F1 per class and their macro and weighted means".into());
-            w(out, "    and compare with softmax regression: the same network with no hidden layer.".into());
+            w(
+                out,
+                "    and compare with softmax regression: the same network with no hidden layer."
+                    .into(),
+            );
         }
         Loss::MeanSquaredError => {
             w(out, "10. Predict: the output A, mapped back to the target's units (× its training sd + its training mean)".into());

@@ -142,7 +142,8 @@ impl Model {
                     .then(|| config.optimizer.describe()),
                 init: Some(config.init_for().name().to_string()),
                 l2: (config.l2 > 0.0).then_some(config.l2),
-                lr_schedule: (config.schedule != crate::optim::Schedule::Constant).then(|| config.schedule.describe()),
+                lr_schedule: (config.schedule != crate::optim::Schedule::Constant)
+                    .then(|| config.schedule.describe()),
                 batch_size: config.batch_size,
                 best_epoch: fitted.best_epoch,
                 interrupted_at: None,

@@ -75,7 +75,9 @@ impl OptimizerKind {
             OptimizerKind::Gd => "gd".into(),
             OptimizerKind::Momentum { momentum } => format!("momentum(momentum={momentum})"),
             OptimizerKind::Nesterov { momentum } => format!("nesterov(momentum={momentum})"),
-            OptimizerKind::Adam { beta1, beta2, eps } => format!("adam(beta1={beta1}, beta2={beta2}, eps={eps:e})"),
+            OptimizerKind::Adam { beta1, beta2, eps } => {
+                format!("adam(beta1={beta1}, beta2={beta2}, eps={eps:e})")
+            }
         }
     }
 

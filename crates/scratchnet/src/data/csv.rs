@@ -545,7 +545,11 @@ impl Dataset {
         for (j, col) in self.x.columns().into_iter().enumerate() {
             for &v in col {
                 // (−0 is written as 0)
-                out.push_str(&if v == 0.0 { "0".to_string() } else { v.to_string() });
+                out.push_str(&if v == 0.0 {
+                    "0".to_string()
+                } else {
+                    v.to_string()
+                });
                 out.push(',');
             }
             match self.classes.is_empty() {
