@@ -118,11 +118,12 @@ pub struct Outcome {
     pub model: Model,
     /// The trained baseline (a network without hidden layers).
     pub baseline: Model,
-    /// The rows the network was fitted on (raw units, shuffled).
+    /// The rows the network was fitted on (shuffled), standardized as the network saw them
+    /// (with `model.standardizer`; kept standardized so that big data is never held twice).
     pub train: Dataset,
-    /// The validation rows (raw units); empty without validation.
+    /// The validation rows, standardized; empty without validation.
     pub validation: Dataset,
-    /// The test rows (raw units); empty with `test_split` 0.
+    /// The test rows, standardized; empty with `test_split` 0.
     pub test: Dataset,
     /// The network's training loss after each epoch.
     pub history: Vec<f64>,
@@ -348,14 +349,18 @@ impl Experiment {
         };
         // set.seed(69); df[sample(nrow(df)), ]; 80/20 split; then a validation share of the rest
         // (shuffling indices, then copying each split once: no full shuffled copy of the data)
-        let (train_all, test) =
-            data.shuffled_split(&mut rng(config.seed, Stream::Data), 1.0 - self.test_split)?;
-        let (train, validation) = if self.validation > 0.0 {
+        let mut data_rng = rng(config.seed, Stream::Data);
+        let (train_all, mut test) = match data {
+            // an owned data set is permuted in place and split: only the test share is copied
+            Cow::Owned(d) => d.into_shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+            Cow::Borrowed(d) => d.shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+        };
+        let (mut train, mut validation) = if self.validation > 0.0 {
             train_all.split(1.0 - self.validation)?
         } else {
-            (train_all, data.select(&[]))
+            let empty = test.select(&[]);
+            (train_all, empty)
         };
-        drop(data); // an owned data set is freed here, before the standardized copies exist
         if task != Task::Regression && train.class_counts().contains(&0) {
             return Err(Error::Invalid(format!(
                 "the training rows ({}) miss a class; use more data or another --seed",
@@ -370,17 +375,19 @@ impl Experiment {
                 (task == Task::Regression).then(|| Standardizer::fit(train.y().view())),
             ),
         };
-        let scaled = |d: &Dataset| -> Result<(Array2<f64>, Array2<f64>)> {
+        // Standardize every split in place (no second copy of X); Y is small.
+        let scaled = |d: &mut Dataset| -> Result<Array2<f64>> {
+            standardizer.transform_in_place(&mut d.x)?;
             let y = d.y();
-            let y = match &target_standardizer {
-                Some(t) => t.transform(y.view())?,
-                None => y,
-            };
-            Ok((standardizer.transform(d.x.view())?, y))
+            match &target_standardizer {
+                Some(t) => t.transform(y.view()),
+                None => Ok(y),
+            }
         };
-        let (x_train, y_train) = scaled(&train)?;
-        let (x_val, y_val) = scaled(&validation)?;
-        let (x_test, y_test) = scaled(&test)?;
+        let y_train = scaled(&mut train)?;
+        let y_val = scaled(&mut validation)?;
+        let y_test = scaled(&mut test)?;
+        let (x_train, x_val, x_test) = (&train.x, &validation.x, &test.x);
         let val = (validation.n_samples() > 0).then(|| (x_val.view(), y_val.view()));
         let has_test = test.n_samples() > 0;
 

@@ -97,10 +97,23 @@ fn test_set_is_standardized_with_training_statistics() {
         ..Experiment::default()
     };
     let out = exp.run(&data, |_| ControlFlow::Continue(())).unwrap();
-    let fitted_on_train = scratchnet::data::Standardizer::fit(out.train.x.view());
+    // the same shuffle and split by hand, in raw units
+    let (train, test) = data
+        .shuffled_split(&mut rng(69, Stream::Data), 0.8)
+        .unwrap();
+    let fitted_on_train = scratchnet::data::Standardizer::fit(train.x.view());
     assert_eq!(out.model.standardizer, fitted_on_train);
     assert_ne!(
         out.model.standardizer,
-        scratchnet::data::Standardizer::fit(out.test.x.view())
+        scratchnet::data::Standardizer::fit(test.x.view())
     );
+    // the outcome's test rows are the raw test rows scaled with the *training* statistics
+    let expected = fitted_on_train.transform(test.x.view()).unwrap();
+    assert_eq!(out.test.x, expected);
+    // and the owned path (in-place shuffle, in-place scaling) gives the same model
+    let owned = exp
+        .run_owned(data.clone(), |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(owned.model.to_json(), out.model.to_json());
+    assert_eq!(owned.test.x, out.test.x);
 }

@@ -235,6 +235,91 @@ impl Dataset {
         ))
     }
 
+    /// [`Dataset::shuffled_split`] for a data set you no longer need: when X is stored sample by
+    /// sample (as the CSV loader stores it), the samples are permuted in place and the test
+    /// rows split off, so only the test share is ever copied. Same result as `shuffled_split`.
+    pub fn into_shuffled_split(
+        self,
+        rng: &mut Rng,
+        train_fraction: f64,
+    ) -> Result<(Dataset, Dataset)> {
+        let mut order: Vec<usize> = (0..self.n_samples()).collect();
+        order.shuffle(rng);
+        let n_train = self.split_point(train_fraction)?;
+        let (d, m) = self.x.dim();
+        // X (d × m) laid out sample by sample is the transpose of a standard (m × d) array.
+        if !self.x.t().is_standard_layout() || d == 0 {
+            return Ok((
+                self.select(&order[..n_train]),
+                self.select(&order[n_train..]),
+            ));
+        }
+        let Dataset {
+            feature_names,
+            target_name,
+            x,
+            labels,
+            classes,
+            values,
+        } = self;
+        let mut buf = x.reversed_axes().into_raw_vec_and_offset().0;
+        // gather in place: sample k becomes old sample order[k], cycle by cycle
+        let mut done = vec![false; m];
+        let mut tmp = vec![0.0; d];
+        for start in 0..m {
+            if done[start] {
+                continue;
+            }
+            tmp.copy_from_slice(&buf[start * d..(start + 1) * d]);
+            let mut k = start;
+            loop {
+                done[k] = true;
+                let next = order[k];
+                if next == start {
+                    buf[k * d..(k + 1) * d].copy_from_slice(&tmp);
+                    break;
+                }
+                buf.copy_within(next * d..(next + 1) * d, k * d);
+                k = next;
+            }
+        }
+        let test_buf = buf.split_off(n_train * d);
+        buf.shrink_to_fit();
+        let permute = |v: &[usize]| -> Vec<usize> { order.iter().map(|&i| v[i]).collect() };
+        let labels = if labels.is_empty() {
+            labels
+        } else {
+            permute(&labels)
+        };
+        let values: Vec<f64> = if values.is_empty() {
+            values
+        } else {
+            order.iter().map(|&i| values[i]).collect()
+        };
+        let part = |xbuf: Vec<f64>, range: std::ops::Range<usize>| -> Result<Dataset> {
+            let x = Array2::from_shape_vec((range.len(), d), xbuf)
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .reversed_axes();
+            Ok(Dataset {
+                feature_names: feature_names.clone(),
+                target_name: target_name.clone(),
+                x,
+                labels: if labels.is_empty() {
+                    Vec::new()
+                } else {
+                    labels[range.clone()].to_vec()
+                },
+                classes: classes.clone(),
+                values: if values.is_empty() {
+                    Vec::new()
+                } else {
+                    values[range].to_vec()
+                },
+            })
+        };
+        Ok((part(buf, 0..n_train)?, part(test_buf, n_train..m)?))
+    }
+
     /// Splits into (train, test): the first `round(m · train_fraction)` samples train, the rest
     /// test. `train_fraction` must be in (0, 1]; with 1 the test set is empty.
     pub fn split(&self, train_fraction: f64) -> Result<(Dataset, Dataset)> {
@@ -314,6 +399,36 @@ mod tests {
             .shuffled_split(&mut Rng::seed_from_u64(11), 0.6)
             .unwrap();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn in_place_shuffled_split_equals_the_copying_one() {
+        // a sample-by-sample layout, as the CSV loader makes
+        let x = Array2::from_shape_fn((7, 3), |(j, i)| (j * 10 + i) as f64).reversed_axes();
+        let d = Dataset::new(
+            vec!["a".into(), "b".into(), "c".into()],
+            "y".into(),
+            x,
+            vec![0, 1, 0, 1, 1, 0, 1],
+            vec!["0".into(), "1".into()],
+        )
+        .unwrap();
+        assert!(d.x.t().is_standard_layout());
+        let expected = d.shuffled_split(&mut Rng::seed_from_u64(4), 0.6).unwrap();
+        let got = d
+            .into_shuffled_split(&mut Rng::seed_from_u64(4), 0.6)
+            .unwrap();
+        assert_eq!(got, expected);
+        // and the fallback for the other layout
+        let expected = tiny()
+            .shuffled_split(&mut Rng::seed_from_u64(4), 0.6)
+            .unwrap();
+        assert_eq!(
+            tiny()
+                .into_shuffled_split(&mut Rng::seed_from_u64(4), 0.6)
+                .unwrap(),
+            expected
+        );
     }
 
     #[test]

@@ -90,6 +90,22 @@ impl Standardizer {
         Ok(out)
     }
 
+    /// X̃ = (X − μ) / σ in place, for X (d × m): no copy of the data.
+    pub fn transform_in_place(&self, x: &mut Array2<f64>) -> Result<()> {
+        if x.nrows() != self.n_features() {
+            return Err(Error::Invalid(format!(
+                "data has {} features but the standardizer was fitted on {}",
+                x.nrows(),
+                self.n_features()
+            )));
+        }
+        for (i, mut row) in x.axis_iter_mut(Axis(0)).enumerate() {
+            let (mu, sigma) = (self.mean[i], self.std[i]);
+            row.mapv_inplace(|v| (v - mu) / sigma);
+        }
+        Ok(())
+    }
+
     /// X = X̃ · σ + μ: back to the original units, (d × m) → (d × m).
     pub fn inverse(&self, x: ArrayView2<f64>) -> Array2<f64> {
         let mut out = x.to_owned();
