@@ -9,7 +9,7 @@ use scratchnet::data::Task;
 use scratchnet::data::csv::{CsvSpec, read_csv};
 use scratchnet::experiment::CurvePoint;
 
-use super::{Format, Picture, class_color, font, pe};
+use super::{Format, Picture, class_color, font, legend, pe};
 
 /// A learning curve read from `train --history FILE.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,14 +145,7 @@ macro_rules! draw_series_panel {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
-        $chart
-            .configure_series_labels()
-            .label_font(font(14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position($pos)
-            .draw()
-            .map_err(pe)?;
+        legend(&mut $chart, $pos, 14)?;
     }};
 }
 

@@ -16,7 +16,7 @@ use scratchnet::model_file::Model;
 use scratchnet::nn::Activation;
 
 use super::scatter::{draw_points, ranges};
-use super::{Format, Picture, class_color, font, pe, tint};
+use super::{Format, Picture, class_color, font, legend, pe, tint};
 
 /// A rectangle of the input plane, in the data's original units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -338,14 +338,7 @@ impl Picture for BoundaryPlot<'_> {
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
                 });
-            chart
-                .configure_series_labels()
-                .label_font(font(13))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(pe)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         }
         Ok(())
     }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Format, Picture, font, pe};
+use super::{Format, Picture, font, legend, pe};
 use scratchnet::nn::Activation;
 
 /// Sigmoid, tanh, ReLU and leaky ReLU with their derivatives on [-5, 5], one panel each.
@@ -91,14 +91,7 @@ impl Picture for ActivationsPlot {
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], orange.stroke_width(2))
                 });
-            chart
-                .configure_series_labels()
-                .label_font(font(13))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .position(SeriesLabelPosition::UpperLeft)
-                .draw()
-                .map_err(pe)?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         }
         Ok(())
     }

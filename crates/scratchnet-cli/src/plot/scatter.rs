@@ -4,7 +4,7 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Format, Picture, class_color, font, padded, pe};
+use super::{Format, Picture, class_color, font, legend, padded, pe};
 use scratchnet::data::Dataset;
 
 /// A scatter plot of a labelled data set over two of its features.
@@ -99,14 +99,7 @@ impl Picture for DataPlot<'_> {
             .draw()
             .map_err(pe)?;
         draw_points(&mut chart, self.data, self.axes, 4)?;
-        chart
-            .configure_series_labels()
-            .label_font(font(14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(pe)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())
     }
 }
