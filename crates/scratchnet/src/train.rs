@@ -17,7 +17,7 @@ use ndarray::{ArrayView2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-use crate::nn::{Activation, Init, LayerSizes, Network};
+use crate::nn::{Activation, Gradients, Init, LayerSizes, Network, Workspace};
 use crate::optim::{OptimizerKind, Schedule};
 use crate::{Error, Result, Rng};
 
@@ -259,11 +259,20 @@ impl TrainConfig {
         let mut history = Vec::with_capacity(self.epochs.min(1 << 20) + 1);
         let mut validation_history = Vec::new();
         let mut best: Option<(f64, usize, Network)> = None;
+        let mut workspace: Option<Workspace> = None;
         let mut stopped_at = None;
         for epoch in 0..self.epochs {
             let lr = self.schedule.rate(self.learning_rate, epoch, self.epochs);
             let loss = if batch >= m {
-                self.step(&mut network, &mut optimizer, x, y, lr)
+                // full batch: every buffer allocated once, before the first epoch
+                let ws = workspace.get_or_insert_with(|| Workspace::new(&network, m));
+                network.forward_into(x, ws);
+                let loss = network.loss().cost(ws.output_z(), ws.output(), y)
+                    + l2_penalty(&network, self.l2, m);
+                network.backward_into(x, y, ws);
+                add_l2_gradient(&mut ws.grads, &network, self.l2, m);
+                optimizer.step(&mut network, &ws.grads, lr);
+                loss
             } else {
                 order.shuffle(&mut batch_rng);
                 let mut weighted = 0.0;
@@ -347,15 +356,19 @@ impl TrainConfig {
         let cache = net.forward(x);
         let loss = net.cost(&cache, y) + l2_penalty(net, self.l2, x.ncols());
         let mut grads = net.backward(&cache, y);
-        if self.l2 > 0.0 {
-            let k = self.l2 / x.ncols() as f64;
-            for (g, layer) in grads.layers.iter_mut().zip(&net.layers) {
-                // dW += (λ/m)·W
-                g.dw.scaled_add(k, &layer.w);
-            }
-        }
+        add_l2_gradient(&mut grads, net, self.l2, x.ncols());
         opt.step(net, &grads, lr);
         loss
+    }
+}
+
+/// `dW_l += (λ/m)·W_l` for every layer: the gradient of the L2 penalty.
+pub fn add_l2_gradient(grads: &mut Gradients, net: &Network, l2: f64, m: usize) {
+    if l2 > 0.0 {
+        let k = l2 / m.max(1) as f64;
+        for (g, layer) in grads.layers.iter_mut().zip(&net.layers) {
+            g.dw.scaled_add(k, &layer.w);
+        }
     }
 }
 

@@ -4,11 +4,13 @@ pub mod activation;
 pub mod dense;
 pub mod init;
 pub mod network;
+pub mod workspace;
 
 pub use activation::Activation;
 pub use dense::{Dense, DenseCache, DenseGrad};
 pub use init::Init;
 pub use network::{Cache, Gradients, LayerSizes, Network};
+pub use workspace::Workspace;
 
 /// `2-4-1` from `[2, 4, 1]`.
 pub fn describe_sizes(sizes: &[usize]) -> String {
