@@ -170,9 +170,9 @@ impl Picture for HistoryPlot {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60);
-        if self.log_y {
-            // log10 of the loss on a linear axis, labelled with the loss itself: clear ticks
-            // at any range (plotters' log axis labels only powers of ten).
+        // With --log-y: log10 of the loss on a linear axis, labelled with the loss itself
+        // (clear ticks at any range; plotters' log axis labels only powers of ten).
+        let (series, y_range, y_desc): (Vec<(String, Vec<f64>)>, _, _) = if self.log_y {
             let logged: Vec<(String, Vec<f64>)> = c
                 .loss
                 .iter()
@@ -180,39 +180,32 @@ impl Picture for HistoryPlot {
                 .collect();
             let (llo, lhi) = extent(&logged);
             let pad = ((lhi - llo) * 0.05).max(0.01);
-            let mut chart = builder
-                .build_cartesian_2d(0.0..last, (llo - pad)..(lhi + pad))
-                .map_err(pe)?;
-            chart
-                .configure_mesh()
-                .x_desc("epoch")
-                .x_labels(6)
-                .x_label_formatter(&|v| format!("{v:.0}"))
-                .light_line_style(BLACK.mix(0.03))
-                .y_desc("loss (log scale)")
-                .y_label_formatter(&|v| format!("{:.3}", 10f64.powf(*v)))
-                .label_style(font(12))
-                .axis_desc_style(font(14))
-                .draw()
-                .map_err(pe)?;
-            draw_series_panel!(chart, c.epoch, logged);
+            (logged, (llo - pad)..(lhi + pad), "loss (log scale)")
         } else {
-            let mut chart = builder
-                .build_cartesian_2d(0.0..last, 0.0..hi * 1.05)
-                .map_err(pe)?;
-            chart
-                .configure_mesh()
-                .x_desc("epoch")
-                .x_labels(6)
-                .x_label_formatter(&|v| format!("{v:.0}"))
-                .light_line_style(BLACK.mix(0.03))
-                .y_desc("loss")
-                .label_style(font(12))
-                .axis_desc_style(font(14))
-                .draw()
-                .map_err(pe)?;
-            draw_series_panel!(chart, c.epoch, c.loss);
-        }
+            (c.loss.clone(), 0.0..hi * 1.05, "loss")
+        };
+        let log_y = self.log_y;
+        let y_label = move |v: &f64| {
+            if log_y {
+                format!("{:.3}", 10f64.powf(*v))
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        let mut chart = builder.build_cartesian_2d(0.0..last, y_range).map_err(pe)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_labels(6)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(BLACK.mix(0.03))
+            .y_desc(y_desc)
+            .y_label_formatter(&y_label)
+            .label_style(font(12))
+            .axis_desc_style(font(14))
+            .draw()
+            .map_err(pe)?;
+        draw_series_panel!(chart, c.epoch, series);
         let (alo, _) = extent(&c.accuracy);
         let lo = if c.score_name == "accuracy" {
             (alo - 0.05).clamp(0.0, 0.95)
