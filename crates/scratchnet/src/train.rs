@@ -13,7 +13,7 @@
 
 use std::ops::ControlFlow;
 
-use ndarray::{ArrayView2, Axis};
+use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
@@ -260,6 +260,7 @@ impl TrainConfig {
         let mut validation_history = Vec::new();
         let mut best: Option<(f64, usize, Network)> = None;
         let mut workspace: Option<Workspace> = None;
+        let mut last_batch: Option<Workspace> = None;
         let mut stopped_at = None;
         for epoch in 0..self.epochs {
             let lr = self.schedule.rate(self.learning_rate, epoch, self.epochs);
@@ -267,8 +268,7 @@ impl TrainConfig {
                 // full batch: every buffer allocated once, before the first epoch
                 let ws = workspace.get_or_insert_with(|| Workspace::new(&network, m));
                 network.forward_into(x, ws);
-                let loss = network.loss().cost(ws.output_z(), ws.output(), y)
-                    + l2_penalty(&network, self.l2, m);
+                let loss = ws.cost(network.loss(), y) + l2_penalty(&network, self.l2, m);
                 network.backward_into(x, y, ws);
                 add_l2_gradient(&mut ws.grads, &network, self.l2, m);
                 optimizer.step(&mut network, &ws.grads, lr);
@@ -277,10 +277,20 @@ impl TrainConfig {
                 order.shuffle(&mut batch_rng);
                 let mut weighted = 0.0;
                 for chunk in order.chunks(batch) {
-                    let xb = x.select(Axis(1), chunk);
-                    let yb = y.select(Axis(1), chunk);
-                    weighted += self.step(&mut network, &mut optimizer, xb.view(), yb.view(), lr)
-                        * chunk.len() as f64;
+                    // the last batch may be smaller: it gets its own buffers, made once
+                    let ws = if chunk.len() == batch {
+                        workspace.get_or_insert_with(|| Workspace::new(&network, batch))
+                    } else {
+                        last_batch.get_or_insert_with(|| Workspace::new(&network, chunk.len()))
+                    };
+                    ws.gather(x, y, chunk);
+                    network.forward_batch(ws);
+                    let loss =
+                        ws.batch_cost(network.loss()) + l2_penalty(&network, self.l2, chunk.len());
+                    network.backward_batch(ws);
+                    add_l2_gradient(&mut ws.grads, &network, self.l2, chunk.len());
+                    optimizer.step(&mut network, &ws.grads, lr);
+                    weighted += loss * chunk.len() as f64;
                 }
                 weighted / m as f64
             };
@@ -341,24 +351,6 @@ impl TrainConfig {
     /// The cost J plus the L2 penalty (λ/2m)·Σ‖W‖² of `net` on (X, Y).
     pub fn cost(&self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
         net.cost(&net.forward(x), y) + l2_penalty(net, self.l2, x.ncols())
-    }
-
-    /// One update on one batch: forward, cost, backward, L2, optimizer. Returns the batch's
-    /// cost before the update.
-    fn step(
-        &self,
-        net: &mut Network,
-        opt: &mut crate::optim::Optimizer,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        lr: f64,
-    ) -> f64 {
-        let cache = net.forward(x);
-        let loss = net.cost(&cache, y) + l2_penalty(net, self.l2, x.ncols());
-        let mut grads = net.backward(&cache, y);
-        add_l2_gradient(&mut grads, net, self.l2, x.ncols());
-        opt.step(net, &grads, lr);
-        loss
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod dense;
 pub mod init;
+pub mod kernels;
 pub mod network;
 pub mod workspace;
 

@@ -1,30 +1,42 @@
-//! Allocation-free forward and backward passes for full-batch training: every Z, A, dZ, dA and
-//! gradient lives in a buffer allocated once, before the first epoch.
+//! Allocation-free forward and backward passes: every Z, A, dZ and gradient lives in a buffer
+//! allocated once, before the first epoch (or the first mini-batch).
 //!
 //! The arithmetic is that of [`Network::forward`] and [`Network::backward`] (the plain
-//! references, kept for readability); a test checks that both give the same numbers.
+//! references, kept for readability), run through the fast kernels of [`super::kernels`]:
+//! small layers (at most [`SMALL_WEIGHTS`] weights, e.g. the tutorial's 4×2 and 1×4) use
+//! row-wise products with no allocation at all; wider ones use matrixmultiply's GEMM. A test
+//! checks that both paths agree with the plain references.
 //!
 //! ```text
-//! forward   Z_l ← W_l·A_(l−1)   (general_mat_mul into Z_l)    Z_l += b_l    A_l ← g(Z_l)
+//! forward   Z_l ← W_l·A_(l−1)        then, fused per row:  Z_l += b_l,  A_l ← g(Z_l)
 //! backward  dZ_L ← A_L − Y
 //!           dW_l ← (1/m)·dZ_l·A_(l−1)ᵀ    db_l ← (1/m)·Σ dZ_l
-//!           dA_(l−1) ← W_lᵀ·dZ_l          dZ_(l−1) ← dA_(l−1) ⊙ g'(Z_(l−1))
+//!           dA_(l−1) ← W_lᵀ·dZ_l     then, fused per row:  dZ_(l−1) ← dA_(l−1) ⊙ g'(Z_(l−1))
 //! ```
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::activation::Activation;
+use super::kernels::{self, simd_dispatch};
 use super::{DenseGrad, Gradients, Network};
+use crate::loss::Loss;
 
-/// Buffers for one network and one batch size m: per layer Z, A and dZ (n_out × m), dA for
-/// every layer but the last, and the gradients.
+/// Layers with at most this many weights (n_out·n_in) use the row-wise kernels instead of GEMM:
+/// below it, GEMM's packing costs more than the product (and allocates).
+pub const SMALL_WEIGHTS: usize = 256;
+
+/// Buffers for one network and one batch size m: per layer Z, A and dZ (n_out × m), the
+/// input and labels of a gathered mini-batch, and the gradients.
 #[derive(Debug, Clone)]
 pub struct Workspace {
+    m: usize,
     z: Vec<Array2<f64>>,
     a: Vec<Array2<f64>>,
     dz: Vec<Array2<f64>>,
-    /// The gradients of the last `backward_into`, same layout as the parameters.
+    x: Array2<f64>,
+    y: Array2<f64>,
+    /// The gradients of the last backward pass, same layout as the parameters.
     pub grads: Gradients,
 }
 
@@ -32,10 +44,14 @@ impl Workspace {
     /// Buffers for `net` on batches of `m` samples.
     pub fn new(net: &Network, m: usize) -> Self {
         let shape = |n: usize| Array2::zeros((n, m));
+        let n_y = net.layers.last().map_or(0, |l| l.n_out());
         Workspace {
+            m,
             z: net.layers.iter().map(|l| shape(l.n_out())).collect(),
             a: net.layers.iter().map(|l| shape(l.n_out())).collect(),
             dz: net.layers.iter().map(|l| shape(l.n_out())).collect(),
+            x: shape(net.n_inputs()),
+            y: shape(n_y),
             grads: Gradients {
                 layers: net
                     .layers
@@ -49,76 +65,280 @@ impl Workspace {
         }
     }
 
-    /// The output A_L of the last `forward_into`.
+    /// The batch size m these buffers hold.
+    pub fn batch_size(&self) -> usize {
+        self.m
+    }
+
+    /// The output A_L of the last forward pass.
     pub fn output(&self) -> ArrayView2<'_, f64> {
         self.a[self.a.len() - 1].view()
     }
 
-    /// The output layer's Z_L of the last `forward_into`.
+    /// The output layer's Z_L of the last forward pass.
     pub fn output_z(&self) -> ArrayView2<'_, f64> {
         self.z[self.z.len() - 1].view()
     }
+
+    /// Copies the columns `idx` of X and Y into the workspace's own batch buffers (a
+    /// mini-batch), for [`Network::forward_batch`] and [`Network::backward_batch`].
+    /// `idx.len()` must equal the workspace's m.
+    pub fn gather(&mut self, x: ArrayView2<f64>, y: ArrayView2<f64>, idx: &[usize]) {
+        for (mut to, from) in self.x.rows_mut().into_iter().zip(x.rows()) {
+            for (t, &j) in to.iter_mut().zip(idx) {
+                *t = from[j];
+            }
+        }
+        for (mut to, from) in self.y.rows_mut().into_iter().zip(y.rows()) {
+            for (t, &j) in to.iter_mut().zip(idx) {
+                *t = from[j];
+            }
+        }
+    }
+
+    /// The cost J of the last forward pass against Y (n_y × m), with the fast kernels for the
+    /// binary cross-entropy (the plain [`Loss::cost`] for the others).
+    pub fn cost(&self, loss: Loss, y: ArrayView2<f64>) -> f64 {
+        let (z, a) = (self.output_z(), self.output());
+        match (loss, z.as_slice(), y.as_slice()) {
+            (Loss::BinaryCrossEntropy, Some(z), Some(y)) => bce_mean(z, y),
+            _ => loss.cost(z, a, y),
+        }
+    }
+
+    /// [`Workspace::cost`] against the labels of the last [`Workspace::gather`].
+    pub fn batch_cost(&self, loss: Loss) -> f64 {
+        self.cost(loss, self.y.view())
+    }
 }
 
-/// A ← g(Z) in place of A's old contents: element-wise, or per column for softmax.
-fn activate_into(act: Activation, z: &Array2<f64>, a: &mut Array2<f64>) {
-    Zip::from(&mut *a)
-        .and(z)
-        .for_each(|a, &z| *a = act.value(z));
-    if act == Activation::Softmax {
-        for mut col in a.columns_mut() {
-            let max = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            col.mapv_inplace(|v| (v - max).exp());
-            let sum = col.sum();
-            col.mapv_inplace(|v| v / sum);
+simd_dispatch! {
+    /// (1/m)·Σ of the binary cross-entropy terms of a row of logits.
+    fn bce_mean(z: &[f64], y: &[f64]) -> f64 {
+        kernels::bce_sum(z, y) / z.len().max(1) as f64
+    }
+}
+
+/// Row r of a view as a slice with the view's lifetime, when its elements are adjacent.
+fn row_of<'a>(v: ArrayView2<'a, f64>, r: usize) -> Option<&'a [f64]> {
+    v.index_axis_move(Axis(0), r).to_slice()
+}
+
+/// True when every row of `v` is contiguous (the small kernels work on row slices).
+fn rows_contiguous(v: ArrayView2<'_, f64>) -> bool {
+    v.ncols() <= 1 || v.strides()[1] == 1
+}
+
+/// Rows of an owned standard-layout (n × m) matrix as mutable slices.
+fn rows_mut(a: &mut Array2<f64>) -> std::slice::ChunksExactMut<'_, f64> {
+    let m = a.ncols().max(1);
+    a.as_slice_mut().unwrap_or_default().chunks_exact_mut(m)
+}
+
+simd_dispatch! {
+    /// One layer forward: `Z ← W·A_prev`, then `Z += b` and `A ← g(Z)` fused per row.
+    fn layer_forward(
+        w: ArrayView2<'_, f64>,
+        b: &[f64],
+        act: Activation,
+        input: ArrayView2<'_, f64>,
+        z: &mut Array2<f64>,
+        a: &mut Array2<f64>,
+    ) {
+        let (n, k) = w.dim();
+        if n * k <= SMALL_WEIGHTS && rows_contiguous(input) {
+            // Z_i· = Σ_k W_ik · A_prev,k·   (row-wise axpy: vectorizes along the samples)
+            for (i, zr) in rows_mut(z).enumerate() {
+                for kk in 0..k {
+                    if let Some(xr) = row_of(input, kk) {
+                        if kk == 0 {
+                            kernels::scale_into(zr, w[[i, kk]], xr);
+                        } else {
+                            kernels::axpy(zr, w[[i, kk]], xr);
+                        }
+                    }
+                }
+            }
+        } else {
+            general_mat_mul(1.0, &w, &input, 0.0, z);
         }
+        for ((zr, ar), &bi) in rows_mut(z).zip(rows_mut(a)).zip(b) {
+            kernels::bias_activate_row(zr, bi, ar, act);
+        }
+        if act == Activation::Softmax {
+            softmax_columns_in_place(a);
+        }
+    }
+}
+
+/// Softmax of every column of A, in place (A holds Z on entry).
+fn softmax_columns_in_place(a: &mut Array2<f64>) {
+    for mut col in a.columns_mut() {
+        let max = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        col.mapv_inplace(|v| (v - max).exp());
+        let sum = col.sum();
+        col.mapv_inplace(|v| v / sum);
+    }
+}
+
+/// The layer under the one going backward: its dZ buffer (to fill), its Z and A, and its g.
+type Below<'a> = (
+    &'a mut Array2<f64>,
+    &'a Array2<f64>,
+    &'a Array2<f64>,
+    Activation,
+);
+
+simd_dispatch! {
+    /// One layer backward, given its dZ: `dW = (1/m)·dZ·A_prevᵀ`, `db = (1/m)·Σ dZ`, and when
+    /// `below` is given (the layer under it: its dZ buffer, Z, A and g), `dZ_prev = Wᵀ·dZ ⊙
+    /// g'(Z_prev)` fused per row.
+    fn layer_backward(
+        w: ArrayView2<'_, f64>,
+        dz: ArrayView2<'_, f64>,
+        a_prev: ArrayView2<'_, f64>,
+        grad: &mut DenseGrad,
+        below: Option<Below<'_>>,
+    ) {
+        let (n, k) = w.dim();
+        let m = dz.ncols() as f64;
+        let small = n * k <= SMALL_WEIGHTS && rows_contiguous(a_prev) && rows_contiguous(dz);
+        if small {
+            // dW_ik = (1/m)·Σ_j dZ_ij·A_prev,kj   (dot products of rows)
+            for i in 0..n {
+                for kk in 0..k {
+                    if let (Some(d), Some(p)) = (row_of(dz, i), row_of(a_prev, kk)) {
+                        grad.dw[[i, kk]] = kernels::dot(d, p) / m;
+                    }
+                }
+            }
+        } else {
+            general_mat_mul(1.0, &dz, &a_prev.t(), 0.0, &mut grad.dw);
+            grad.dw.mapv_inplace(|v| v / m);
+        }
+        for (i, db) in grad.db.iter_mut().enumerate() {
+            *db = match row_of(dz, i) {
+                Some(d) => kernels::sum(d) / m,
+                None => dz.row(i).sum() / m,
+            };
+        }
+        let Some((dz_prev, z_prev, a_below, g)) = below else {
+            return;
+        };
+        if small {
+            // dA_prev,k· = Σ_i W_ik · dZ_i·   (row-wise axpy)
+            for (kk, out) in rows_mut(dz_prev).enumerate() {
+                for i in 0..n {
+                    if let Some(d) = row_of(dz, i) {
+                        if i == 0 {
+                            kernels::scale_into(out, w[[i, kk]], d);
+                        } else {
+                            kernels::axpy(out, w[[i, kk]], d);
+                        }
+                    }
+                }
+            }
+        } else {
+            general_mat_mul(1.0, &w.t(), &dz, 0.0, dz_prev);
+        }
+        let m_cols = a_below.ncols().max(1);
+        let zs = z_prev.as_slice().unwrap_or_default().chunks_exact(m_cols);
+        let as_ = a_below.as_slice().unwrap_or_default().chunks_exact(m_cols);
+        for ((d, zr), ar) in rows_mut(dz_prev).zip(zs).zip(as_) {
+            kernels::times_derivative_row(d, zr, ar, g);
+        }
+    }
+}
+
+/// Forward through every layer into the Z and A buffers.
+fn forward_layers(
+    net: &Network,
+    x: ArrayView2<'_, f64>,
+    z: &mut [Array2<f64>],
+    a: &mut [Array2<f64>],
+) {
+    for (l, layer) in net.layers.iter().enumerate() {
+        let (done, rest) = a.split_at_mut(l);
+        let input = if l == 0 { x } else { done[l - 1].view() };
+        let b = layer.b.as_slice().unwrap_or_default();
+        layer_forward(
+            layer.w.view(),
+            b,
+            layer.activation,
+            input,
+            &mut z[l],
+            &mut rest[0],
+        );
+    }
+}
+
+/// Backward through every layer, from `dZ_L = A_L − Y`, into the gradients.
+fn backward_layers(
+    net: &Network,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView2<'_, f64>,
+    z: &[Array2<f64>],
+    a: &[Array2<f64>],
+    dz: &mut [Array2<f64>],
+    grads: &mut Gradients,
+) {
+    let n = net.layers.len();
+    // dZ_L = A_L − Y
+    ndarray::Zip::from(&mut dz[n - 1])
+        .and(&a[n - 1])
+        .and(y)
+        .for_each(|d, &a, &y| *d = a - y);
+    for l in (0..n).rev() {
+        let a_prev = if l == 0 { x } else { a[l - 1].view() };
+        let (below, here) = dz.split_at_mut(l);
+        let under = if l > 0 {
+            Some((
+                &mut below[l - 1],
+                &z[l - 1],
+                &a[l - 1],
+                net.layers[l - 1].activation,
+            ))
+        } else {
+            None
+        };
+        layer_backward(
+            net.layers[l].w.view(),
+            here[0].view(),
+            a_prev,
+            &mut grads.layers[l],
+            under,
+        );
     }
 }
 
 impl Network {
     /// [`Network::forward`] into `ws`, allocating nothing. X is (n_x × m) with the m of `ws`.
     pub fn forward_into(&self, x: ArrayView2<f64>, ws: &mut Workspace) {
-        for (l, layer) in self.layers.iter().enumerate() {
-            let (done, rest) = ws.a.split_at_mut(l);
-            let input = if l == 0 { x } else { done[l - 1].view() };
-            let z = &mut ws.z[l];
-            // Z = W·A_prev, then + b on every column
-            general_mat_mul(1.0, &layer.w, &input, 0.0, z);
-            *z += &layer.b.view().insert_axis(Axis(1));
-            activate_into(layer.activation, z, &mut rest[0]);
-        }
+        forward_layers(self, x, &mut ws.z, &mut ws.a);
     }
 
     /// [`Network::backward`] into `ws.grads`, allocating nothing; needs the `forward_into` of
     /// the same X just before.
     pub fn backward_into(&self, x: ArrayView2<f64>, y: ArrayView2<f64>, ws: &mut Workspace) {
-        let n = self.layers.len();
-        let m = x.ncols() as f64;
-        // dZ_L = A_L − Y
-        Zip::from(&mut ws.dz[n - 1])
-            .and(&ws.a[n - 1])
-            .and(y)
-            .for_each(|d, &a, &y| *d = a - y);
-        for l in (0..n).rev() {
-            let a_prev = if l == 0 { x } else { ws.a[l - 1].view() };
-            let g = &mut ws.grads.layers[l];
-            // dW = (1/m)·dZ·A_prevᵀ ;  db = (1/m)·Σ_columns dZ
-            general_mat_mul(1.0, &ws.dz[l], &a_prev.t(), 0.0, &mut g.dw);
-            g.dw.mapv_inplace(|v| v / m);
-            for (b, row) in g.db.iter_mut().zip(ws.dz[l].rows()) {
-                *b = row.sum() / m;
-            }
-            if l > 0 {
-                // dA_prev = Wᵀ·dZ into dZ_(l−1), then ⊙ g'(Z_(l−1)) in place
-                let (below, here) = ws.dz.split_at_mut(l);
-                general_mat_mul(1.0, &self.layers[l].w.t(), &here[0], 0.0, &mut below[l - 1]);
-                let act = self.layers[l - 1].activation;
-                Zip::from(&mut below[l - 1])
-                    .and(&ws.z[l - 1])
-                    .and(&ws.a[l - 1])
-                    .for_each(|d, &z, &a| *d *= act.derivative(z, a));
-            }
-        }
+        backward_layers(self, x, y, &ws.z, &ws.a, &mut ws.dz, &mut ws.grads);
+    }
+
+    /// [`Network::forward_into`] on the mini-batch of the last [`Workspace::gather`].
+    pub fn forward_batch(&self, ws: &mut Workspace) {
+        forward_layers(self, ws.x.view(), &mut ws.z, &mut ws.a);
+    }
+
+    /// [`Network::backward_into`] on the mini-batch of the last [`Workspace::gather`].
+    pub fn backward_batch(&self, ws: &mut Workspace) {
+        backward_layers(
+            self,
+            ws.x.view(),
+            ws.y.view(),
+            &ws.z,
+            &ws.a,
+            &mut ws.dz,
+            &mut ws.grads,
+        );
     }
 }
 
@@ -128,41 +348,105 @@ mod tests {
     use crate::nn::{Init, LayerSizes};
     use rand::{RngExt, SeedableRng};
 
-    #[test]
-    fn workspace_passes_agree_with_the_plain_ones() {
+    fn check(hidden: Vec<usize>, m: usize, transposed_input: bool) {
         let mut rng = crate::Rng::seed_from_u64(8);
         for (output, n_y) in [
             (Activation::Sigmoid, 1),
             (Activation::Softmax, 3),
             (Activation::Identity, 1),
         ] {
-            let sizes = LayerSizes {
-                n_x: 3,
-                n_h: vec![5, 4],
-                n_y,
-            };
-            let net =
-                Network::init(&sizes, Activation::Tanh, output, Init::Xavier, &mut rng).unwrap();
-            let x = Array2::from_shape_fn((3, 9), |_| rng.random_range(-2.0..2.0));
-            let y =
-                Array2::from_shape_fn((n_y, 9), |(i, j)| f64::from(u8::from((i + j) % n_y == 0)));
-            let cache = net.forward(x.view());
-            let grads = net.backward(&cache, y.view());
-            let mut ws = Workspace::new(&net, 9);
-            net.forward_into(x.view(), &mut ws);
-            net.backward_into(x.view(), y.view(), &mut ws);
-            for (c, a) in cache.output().iter().zip(ws.output().iter()) {
-                assert!((c - a).abs() <= 1e-15 * c.abs().max(1.0));
-            }
-            for (g, h) in grads.layers.iter().zip(&ws.grads.layers) {
-                for (p, q) in
-                    g.dw.iter()
-                        .chain(g.db.iter())
-                        .zip(h.dw.iter().chain(h.db.iter()))
-                {
-                    assert!((p - q).abs() <= 1e-14 * p.abs().max(1e-3), "{p} vs {q}");
+            for act in crate::nn::activation::ALL_ACTIVATIONS {
+                let sizes = LayerSizes {
+                    n_x: 3,
+                    n_h: hidden.clone(),
+                    n_y,
+                };
+                let net = Network::init(&sizes, act, output, Init::Xavier, &mut rng).unwrap();
+                let x = if transposed_input {
+                    Array2::from_shape_fn((m, 3), |_| rng.random_range(-2.0..2.0)).reversed_axes()
+                } else {
+                    Array2::from_shape_fn((3, m), |_| rng.random_range(-2.0..2.0))
+                };
+                let y = Array2::from_shape_fn((n_y, m), |(i, j)| {
+                    f64::from(u8::from((i + j) % n_y == 0))
+                });
+                let cache = net.forward(x.view());
+                let grads = net.backward(&cache, y.view());
+                let mut ws = Workspace::new(&net, m);
+                net.forward_into(x.view(), &mut ws);
+                net.backward_into(x.view(), y.view(), &mut ws);
+                for (c, a) in cache.output().iter().zip(ws.output().iter()) {
+                    assert!((c - a).abs() <= 1e-14 * c.abs().max(1.0), "{c} vs {a}");
+                }
+                let plain = net.cost(&cache, y.view());
+                let fast = ws.cost(net.loss(), y.view());
+                assert!((plain - fast).abs() <= 1e-14 * plain.abs().max(1.0));
+                for (g, h) in grads.layers.iter().zip(&ws.grads.layers) {
+                    for (p, q) in
+                        g.dw.iter()
+                            .chain(g.db.iter())
+                            .zip(h.dw.iter().chain(h.db.iter()))
+                    {
+                        assert!((p - q).abs() <= 1e-13 * p.abs().max(1e-3), "{p} vs {q}");
+                    }
+                }
+                // a gathered mini-batch of every column, in order, gives the same numbers
+                let idx: Vec<usize> = (0..m).collect();
+                let mut wb = Workspace::new(&net, m);
+                wb.gather(x.view(), y.view(), &idx);
+                net.forward_batch(&mut wb);
+                net.backward_batch(&mut wb);
+                if transposed_input {
+                    // the gathered copy has contiguous rows: small kernels, other rounding
+                    assert!(
+                        (wb.batch_cost(net.loss()) - fast).abs() <= 1e-14 * fast.abs().max(1.0)
+                    );
+                } else {
+                    assert_eq!(wb.grads, ws.grads);
+                    assert_eq!(wb.batch_cost(net.loss()), fast);
                 }
             }
         }
+    }
+
+    #[test]
+    fn small_kernels_agree_with_the_plain_passes() {
+        check(vec![5, 4], 9, false);
+        check(vec![4], 320, false);
+    }
+
+    #[test]
+    fn gemm_path_agrees_with_the_plain_passes() {
+        // 3-100-90 has layers of 300 and 9,000 weights: GEMM for those, small for the output
+        check(vec![100, 90], 37, false);
+    }
+
+    #[test]
+    fn training_is_bit_identical_on_every_instruction_set() {
+        use crate::train::{Stream, TrainConfig, rng};
+        use std::sync::atomic::Ordering;
+        let data = crate::data::synth::flower(400, &mut rng(1, Stream::Data)).unwrap();
+        let (x, y) = (data.x.view(), data.y());
+        let run = |batch| {
+            let cfg = TrainConfig {
+                batch_size: batch,
+                ..TrainConfig::default().epochs(300)
+            };
+            cfg.fit(x, y.view(), |_| std::ops::ControlFlow::Continue(()))
+                .unwrap()
+        };
+        for batch in [None, Some(64)] {
+            let fast = run(batch);
+            super::kernels::BASELINE_ONLY.store(true, Ordering::Relaxed);
+            let baseline = run(batch);
+            super::kernels::BASELINE_ONLY.store(false, Ordering::Relaxed);
+            assert_eq!(fast.network, baseline.network);
+            assert_eq!(fast.history, baseline.history);
+        }
+    }
+
+    #[test]
+    fn inputs_with_strided_rows_take_the_general_path() {
+        check(vec![5], 11, true);
     }
 }
