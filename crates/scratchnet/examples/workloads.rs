@@ -61,6 +61,13 @@ fn main() {
         )
         .to_string()
     });
+    // SCRATCHNET_THREADS=N: like the CLI's --threads N (default: every core)
+    if let Some(n) = std::env::var("SCRATCHNET_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        scratchnet::parallel::set_threads(n);
+    }
     let f: Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).expect("fixture")).expect("json");
     let report = match which {

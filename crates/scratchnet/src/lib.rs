@@ -53,6 +53,7 @@ pub mod metrics;
 pub mod model_file;
 pub mod nn;
 pub mod optim;
+pub mod parallel;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -17,7 +17,7 @@ use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-use crate::nn::{Activation, Gradients, Init, LayerSizes, Network, Workspace};
+use crate::nn::{Activation, Gradients, Init, LayerSizes, Network, Split};
 use crate::optim::{OptimizerKind, Schedule};
 use crate::{Error, Result, Rng};
 
@@ -259,38 +259,34 @@ impl TrainConfig {
         let mut history = Vec::with_capacity(self.epochs.min(1 << 20) + 1);
         let mut validation_history = Vec::new();
         let mut best: Option<(f64, usize, Network)> = None;
-        let mut workspace: Option<Workspace> = None;
-        let mut last_batch: Option<Workspace> = None;
+        let mut workspace: Option<Split> = None;
+        let mut last_batch: Option<Split> = None;
         let mut stopped_at = None;
         for epoch in 0..self.epochs {
             let lr = self.schedule.rate(self.learning_rate, epoch, self.epochs);
             let loss = if batch >= m {
                 // full batch: every buffer allocated once, before the first epoch
-                let ws = workspace.get_or_insert_with(|| Workspace::new(&network, m));
-                network.forward_into(x, ws);
-                let loss = ws.cost(network.loss(), y) + l2_penalty(&network, self.l2, m);
-                network.backward_into(x, y, ws);
-                add_l2_gradient(&mut ws.grads, &network, self.l2, m);
-                optimizer.step(&mut network, &ws.grads, lr);
+                let sp = workspace.get_or_insert_with(|| Split::new(&network, m));
+                let loss = sp.step(&network, x, y, None) + l2_penalty(&network, self.l2, m);
+                add_l2_gradient(sp.grads_mut(), &network, self.l2, m);
+                optimizer.step(&mut network, sp.grads(), lr);
                 loss
             } else {
                 order.shuffle(&mut batch_rng);
                 let mut weighted = 0.0;
                 for chunk in order.chunks(batch) {
                     // the last batch may be smaller: it gets its own buffers, made once
-                    let ws = if chunk.len() == batch {
-                        workspace.get_or_insert_with(|| Workspace::new(&network, batch))
+                    let sp = if chunk.len() == batch {
+                        workspace.get_or_insert_with(|| Split::new(&network, batch))
                     } else {
-                        last_batch.get_or_insert_with(|| Workspace::new(&network, chunk.len()))
+                        last_batch.get_or_insert_with(|| Split::new(&network, chunk.len()))
                     };
-                    ws.gather(x, y, chunk);
-                    network.forward_batch(ws);
+                    let n = chunk.len();
                     let loss =
-                        ws.batch_cost(network.loss()) + l2_penalty(&network, self.l2, chunk.len());
-                    network.backward_batch(ws);
-                    add_l2_gradient(&mut ws.grads, &network, self.l2, chunk.len());
-                    optimizer.step(&mut network, &ws.grads, lr);
-                    weighted += loss * chunk.len() as f64;
+                        sp.step(&network, x, y, Some(chunk)) + l2_penalty(&network, self.l2, n);
+                    add_l2_gradient(sp.grads_mut(), &network, self.l2, n);
+                    optimizer.step(&mut network, sp.grads(), lr);
+                    weighted += loss * n as f64;
                 }
                 weighted / m as f64
             };

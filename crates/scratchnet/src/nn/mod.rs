@@ -11,7 +11,7 @@ pub use activation::Activation;
 pub use dense::{Dense, DenseCache, DenseGrad};
 pub use init::Init;
 pub use network::{Cache, Gradients, LayerSizes, Network};
-pub use workspace::Workspace;
+pub use workspace::{Split, Workspace};
 
 /// `2-4-1` from `[2, 4, 1]`.
 pub fn describe_sizes(sizes: &[usize]) -> String {

@@ -15,11 +15,11 @@
 //! dW1 = (1/m)·dZ1·Xᵀ    (4×m)·(m×2) → 4×2           db1 = (1/m)·Σ dZ1   4×1
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
-use super::{Activation, Dense, DenseCache, DenseGrad, Init};
+use super::{Activation, Dense, DenseCache, DenseGrad, Init, Workspace};
 use crate::loss::{self, Loss};
-use crate::{Error, Result, Rng};
+use crate::{Error, Result, Rng, parallel};
 
 /// Layer sizes read from the data (the tutorial's `getLayerSize`): n_x from the rows of X,
 /// n_y from the rows of Y, the hidden sizes chosen by the user.
@@ -230,13 +230,54 @@ impl Network {
 
     /// The network's output A_L for inputs X (n_x × m): for a sigmoid output, the probability
     /// of the positive class, one per sample (m).
+    ///
+    /// Runs the fast kernels of [`super::Workspace`] on chunks of columns, in parallel over
+    /// [`crate::parallel::threads`] when there is enough work; every column is computed the
+    /// same way whatever the thread count. [`Network::forward`] is the plain reference.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        let mut a: Option<Array2<f64>> = None;
-        for layer in &self.layers {
-            let input = a.as_ref().map_or(x, |a| a.view());
-            a = Some(layer.forward(input).a);
+        let m = x.ncols();
+        let n_y = self.layers.last().map_or(x.nrows(), Dense::n_out);
+        let mut out = Array2::zeros((n_y, m));
+        if m == 0 {
+            return out;
         }
-        a.unwrap_or_else(|| x.to_owned())
+        let widest = self.sizes().into_iter().max().unwrap_or(1).max(1);
+        let chunk = ((1 << 16) / widest).clamp(256, 4096).min(m);
+        let threads =
+            parallel::threads_for(m.saturating_mul(self.n_parameters()), m.div_ceil(chunk));
+        let per = m.div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let mut jobs = x
+                .axis_chunks_iter(Axis(1), per)
+                .zip(out.axis_chunks_iter_mut(Axis(1), per));
+            let first = jobs.next();
+            for (xs, os) in jobs {
+                s.spawn(move || self.predict_chunks(xs, os, chunk));
+            }
+            if let Some((xs, os)) = first {
+                self.predict_chunks(xs, os, chunk);
+            }
+        });
+        out
+    }
+
+    /// `out ← A_L(X)`, `chunk` columns at a time through one forward-only workspace.
+    fn predict_chunks(&self, x: ArrayView2<f64>, mut out: ArrayViewMut2<f64>, chunk: usize) {
+        let chunk = chunk.min(x.ncols()).max(1);
+        let mut full = Workspace::forward_only(self, chunk);
+        let mut tail: Option<Workspace> = None;
+        for (xc, mut oc) in x
+            .axis_chunks_iter(Axis(1), chunk)
+            .zip(out.axis_chunks_iter_mut(Axis(1), chunk))
+        {
+            let ws = if xc.ncols() == chunk {
+                &mut full
+            } else {
+                tail.get_or_insert_with(|| Workspace::forward_only(self, xc.ncols()))
+            };
+            self.forward_into(xc, ws);
+            oc.assign(&ws.output());
+        }
     }
 
     /// Class predictions (m): with one output, 1 where A_L > 0.5, else 0 (the tutorial's

@@ -15,12 +15,15 @@
 //! ```
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use std::ops::Range;
+
+use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
 use super::activation::Activation;
 use super::kernels::{self, simd_dispatch};
 use super::{DenseGrad, Gradients, Network};
 use crate::loss::Loss;
+use crate::parallel;
 
 /// Layers with at most this many weights (n_out·n_in) use the row-wise kernels instead of GEMM:
 /// below it, GEMM's packing costs more than the product (and allocates).
@@ -62,6 +65,21 @@ impl Workspace {
                     })
                     .collect(),
             },
+        }
+    }
+
+    /// Buffers for forward passes only (Z and A): no dZ, batch or gradient buffers, so
+    /// backward passes must never see it. For prediction.
+    pub(crate) fn forward_only(net: &Network, m: usize) -> Self {
+        let shape = |n: usize| Array2::zeros((n, m));
+        Workspace {
+            m,
+            z: net.layers.iter().map(|l| shape(l.n_out())).collect(),
+            a: net.layers.iter().map(|l| shape(l.n_out())).collect(),
+            dz: Vec::new(),
+            x: Array2::zeros((0, 0)),
+            y: Array2::zeros((0, 0)),
+            grads: Gradients { layers: Vec::new() },
         }
     }
 
@@ -342,6 +360,134 @@ impl Network {
     }
 }
 
+/// One batch split by columns over threads: a [`Workspace`] per thread (a contiguous range of
+/// the batch's samples each) and the gradients they sum to, `∇ = Σ_t (m_t/m)·∇_t` in thread
+/// order. With one thread (every small batch, see [`crate::parallel`]) it is exactly the plain
+/// workspace.
+#[derive(Debug)]
+pub struct Split {
+    m: usize,
+    parts: Vec<Workspace>,
+    ranges: Vec<Range<usize>>,
+    sum: Gradients,
+}
+
+impl Split {
+    /// Buffers for `net` on batches of `m` samples, over as many threads as pay
+    /// ([`crate::parallel::threads_for`]).
+    pub fn new(net: &Network, m: usize) -> Self {
+        let threads = parallel::threads_for(m.saturating_mul(net.n_parameters()), m);
+        let ranges = parallel::ranges(m, threads);
+        let parts: Vec<Workspace> = ranges
+            .iter()
+            .map(|r| Workspace::new(net, r.len()))
+            .collect();
+        let sum = parts
+            .first()
+            .map_or(Gradients { layers: vec![] }, |p| p.grads.clone());
+        Split {
+            m,
+            parts,
+            ranges,
+            sum,
+        }
+    }
+
+    /// How many threads share each batch.
+    pub fn threads(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The gradients of the last [`Split::step`].
+    pub fn grads(&self) -> &Gradients {
+        match self.parts.as_slice() {
+            [one] => &one.grads,
+            _ => &self.sum,
+        }
+    }
+
+    /// The gradients of the last [`Split::step`], to add a penalty's gradient to.
+    pub fn grads_mut(&mut self) -> &mut Gradients {
+        match self.parts.as_mut_slice() {
+            [one] => &mut one.grads,
+            _ => &mut self.sum,
+        }
+    }
+
+    /// Forward, cost and backward on the columns `idx` of (X, Y) (a mini-batch of m samples)
+    /// or, with `None`, on all m columns. Returns the cost J; the gradients are in
+    /// [`Split::grads`].
+    pub fn step(
+        &mut self,
+        net: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        idx: Option<&[usize]>,
+    ) -> f64 {
+        if let ([ws], [r]) = (self.parts.as_mut_slice(), self.ranges.as_slice()) {
+            return run_part(net, x, y, idx, r.clone(), ws);
+        }
+        let costs: Vec<f64> = std::thread::scope(|s| {
+            let mut parts = self.parts.iter_mut().zip(&self.ranges);
+            let first = parts.next();
+            let handles: Vec<_> = parts
+                .map(|(ws, r)| s.spawn(move || run_part(net, x, y, idx, r.clone(), ws)))
+                .collect();
+            let mut costs: Vec<f64> = first
+                .map(|(ws, r)| run_part(net, x, y, idx, r.clone(), ws))
+                .into_iter()
+                .collect();
+            // a worker can only panic on a bug; its part then counts as a diverged (NaN) cost
+            costs.extend(handles.into_iter().map(|h| h.join().unwrap_or(f64::NAN)));
+            costs
+        });
+        let m = self.m as f64;
+        let mut cost = 0.0;
+        for (p, (ws, r)) in self.parts.iter().zip(&self.ranges).enumerate() {
+            let share = r.len() as f64 / m;
+            cost += share * costs[p];
+            for (sum, g) in self.sum.layers.iter_mut().zip(&ws.grads.layers) {
+                if p == 0 {
+                    sum.dw.zip_mut_with(&g.dw, |s, &v| *s = share * v);
+                    sum.db.zip_mut_with(&g.db, |s, &v| *s = share * v);
+                } else {
+                    sum.dw.scaled_add(share, &g.dw);
+                    sum.db.scaled_add(share, &g.db);
+                }
+            }
+        }
+        cost
+    }
+}
+
+/// One thread's part of [`Split::step`]: forward, cost, backward on the columns `r` of the
+/// batch.
+fn run_part(
+    net: &Network,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    idx: Option<&[usize]>,
+    r: Range<usize>,
+    ws: &mut Workspace,
+) -> f64 {
+    match idx {
+        Some(idx) => {
+            ws.gather(x, y, &idx[r]);
+            net.forward_batch(ws);
+            let cost = ws.batch_cost(net.loss());
+            net.backward_batch(ws);
+            cost
+        }
+        None => {
+            let (xs, ys) = (x.slice(s![.., r.clone()]), y.slice(s![.., r]));
+            net.forward_into(xs, ws);
+            let cost = ws.cost(net.loss(), ys);
+            net.backward_into(xs, ys, ws);
+            cost
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +588,51 @@ mod tests {
             super::kernels::BASELINE_ONLY.store(false, Ordering::Relaxed);
             assert_eq!(fast.network, baseline.network);
             assert_eq!(fast.history, baseline.history);
+        }
+    }
+
+    #[test]
+    fn a_batch_split_over_threads_sums_to_the_whole() {
+        let mut rng = crate::Rng::seed_from_u64(9);
+        let sizes = LayerSizes {
+            n_x: 3,
+            n_h: vec![300],
+            n_y: 1,
+        };
+        let net = Network::init(
+            &sizes,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Init::Xavier,
+            &mut rng,
+        )
+        .unwrap();
+        let m = 4001;
+        let x = Array2::from_shape_fn((3, m), |_| rng.random_range(-2.0..2.0));
+        let y = Array2::from_shape_fn((1, m), |(_, j)| f64::from(u8::from(j % 3 == 0)));
+        let cache = net.forward(x.view());
+        let plain = net.backward(&cache, y.view());
+        let plain_cost = net.cost(&cache, y.view());
+        crate::parallel::set_threads(3);
+        let mut split = Split::new(&net, m);
+        assert!(
+            split.threads() > 1,
+            "4001 × 1501 multiply-adds should split"
+        );
+        let cost = split.step(&net, x.view(), y.view(), None);
+        let idx: Vec<usize> = (0..m).rev().collect();
+        let cost_rev = split.step(&net, x.view(), y.view(), Some(&idx));
+        crate::parallel::set_threads(0);
+        assert!((cost - plain_cost).abs() < 1e-13);
+        assert!((cost_rev - plain_cost).abs() < 1e-13);
+        for (g, h) in plain.layers.iter().zip(&split.grads().layers) {
+            for (p, q) in
+                g.dw.iter()
+                    .chain(g.db.iter())
+                    .zip(h.dw.iter().chain(h.db.iter()))
+            {
+                assert!((p - q).abs() <= 1e-13 * p.abs().max(1e-3), "{p} vs {q}");
+            }
         }
     }
 
