@@ -15,6 +15,10 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// Threads for training and prediction [default: every core]. Only batches with enough
+    /// work are split (never the tutorial's); the same N gives bit-identical results.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 /// The subcommands.

@@ -71,6 +71,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    if let Some(n) = cli.threads {
+        scratchnet::parallel::set_threads(n.into());
+    }
     let result = match &cli.command {
         cli::Command::Demo(a) => commands::demo(a),
         cli::Command::Generate(a) => commands::generate(a),

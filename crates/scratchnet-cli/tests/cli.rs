@@ -795,3 +795,54 @@ fn invalid_mlp_combinations_get_one_line_and_exit_code_2() {
         "--positive applies to classification",
     );
 }
+
+#[test]
+fn threads_same_count_gives_identical_models_and_zero_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("spiral.csv");
+    scratchnet()
+        .args([
+            "generate",
+            "spiral",
+            "--samples",
+            "3000",
+            "--seed",
+            "3",
+            "-o",
+        ])
+        .arg(&data)
+        .assert()
+        .success();
+    // 2-300-300-3 on batches of 1000: enough work per batch to split over threads
+    let run = |threads: &str, name: &str| {
+        let p = dir.path().join(name);
+        scratchnet()
+            .arg("train")
+            .arg(&data)
+            .args([
+                "--hidden",
+                "300,300",
+                "--activation",
+                "relu",
+                "--epochs",
+                "3",
+            ])
+            .args(["--batch-size", "1000", "--lr", "0.05", "--threads", threads])
+            .arg("-o")
+            .arg(&p)
+            .assert()
+            .success();
+        std::fs::read(p).unwrap()
+    };
+    assert_eq!(run("2", "a.json"), run("2", "b.json"));
+    assert_eq!(run("1", "c.json"), run("1", "d.json"));
+    let out = scratchnet()
+        .arg("train")
+        .arg(&data)
+        .args(["--threads", "0"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("--threads"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -126,6 +126,23 @@ fn main() {
             let s = start.elapsed().as_secs_f64();
             json!({"workload": "w3", "seconds": s, "mean_probability": p.mean().unwrap_or(f64::NAN)})
         }
+        "gemm" => {
+            // the GEMM peak W2 runs against: C = A·B at W2's layer size (256×256 times 256
+            // columns), one thread, f64 and f32, in GFLOP/s (2·n³ flops per product)
+            fn peak<T: ndarray::LinalgScalar>(n: usize, one: T) -> f64 {
+                let a = Array2::from_elem((n, n), one);
+                let b = Array2::from_elem((n, n), one);
+                let mut c = Array2::from_elem((n, n), one);
+                let reps = 200;
+                let start = Instant::now();
+                for _ in 0..reps {
+                    ndarray::linalg::general_mat_mul(one, &a, &b, one, &mut c);
+                }
+                2.0 * (n * n * n * reps) as f64 / start.elapsed().as_secs_f64() / 1e9
+            }
+            json!({"workload": "gemm", "n": 256, "f64_gflops": peak(256, 1.0f64),
+                   "f32_gflops": peak(256, 1.0f32), "seconds": 0.0})
+        }
         other => {
             eprintln!("unknown workload `{other}`; expected w1, w2 or w3");
             std::process::exit(2);

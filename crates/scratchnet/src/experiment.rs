@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::{Array2, ArrayView2, s};
+use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
 use crate::data::{Dataset, Standardizer, Task};
@@ -138,9 +138,7 @@ pub struct Outcome {
 /// Loss and score (accuracy, or R² for regression) of `net` on standardized X (n_x × m) and
 /// Y (n_y × m, standardized for regression).
 pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (f64, f64) {
-    let cache = net.forward(x);
-    let loss = net.cost(&cache, y);
-    let out = cache.output().to_owned();
+    let (out, loss) = net.output_and_cost(x, y);
     let score = match net
         .layers
         .last()
@@ -223,20 +221,9 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
 fn evaluate_scaled(model: &Model, xs: ArrayView2<f64>, data: &Dataset) -> Result<Metrics> {
     let task = model.task();
     let y = network_targets(model, data)?;
-    // In chunks of columns, so that big data sets never hold every layer's Z and A at once.
-    const CHUNK: usize = 1 << 16;
-    let m = xs.ncols();
-    let n_y = model.network.layers.last().map_or(1, |l| l.n_out());
-    let mut out = Array2::zeros((n_y, m));
-    let mut loss_sum = 0.0;
-    for start in (0..m).step_by(CHUNK) {
-        let end = (start + CHUNK).min(m);
-        let cache = model.network.forward(xs.slice(s![.., start..end]));
-        loss_sum += model.network.cost(&cache, y.slice(s![.., start..end])) * (end - start) as f64;
-        out.slice_mut(s![.., start..end]).assign(&cache.output());
-    }
+    // chunked (big data sets never hold every layer's Z and A at once) and threaded
+    let (out, loss) = model.network.output_and_cost(xs, y.view());
     check_finite_output(&out)?;
-    let loss = loss_sum / m.max(1) as f64;
     Ok(match task {
         Task::Binary => {
             let predicted = classes_of(&out);

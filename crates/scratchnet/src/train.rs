@@ -346,7 +346,7 @@ impl TrainConfig {
 
     /// The cost J plus the L2 penalty (λ/2m)·Σ‖W‖² of `net` on (X, Y).
     pub fn cost(&self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
-        net.cost(&net.forward(x), y) + l2_penalty(net, self.l2, x.ncols())
+        net.output_and_cost(x, y).1 + l2_penalty(net, self.l2, x.ncols())
     }
 }
 

@@ -15,7 +15,7 @@
 //! dW1 = (1/m)·dZ1·Xᵀ    (4×m)·(m×2) → 4×2           db1 = (1/m)·Σ dZ1   4×1
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, s};
 
 use super::{Activation, Dense, DenseCache, DenseGrad, Init, Workspace};
 use crate::loss::{self, Loss};
@@ -235,40 +235,71 @@ impl Network {
     /// [`crate::parallel::threads`] when there is enough work; every column is computed the
     /// same way whatever the thread count. [`Network::forward`] is the plain reference.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        self.run_chunked(x, None).0
+    }
+
+    /// The output A_L (as [`Network::predict_proba`]) and the cost J on (X, Y), in one pass
+    /// through the fast kernels.
+    pub fn output_and_cost(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (Array2<f64>, f64) {
+        self.run_chunked(x, Some(y))
+    }
+
+    /// Forward passes over chunks of columns, in parallel when there is enough work; with Y,
+    /// also J = Σ_chunks (m_chunk/m)·J_chunk, summed in a fixed order.
+    fn run_chunked(&self, x: ArrayView2<f64>, y: Option<ArrayView2<f64>>) -> (Array2<f64>, f64) {
         let m = x.ncols();
         let n_y = self.layers.last().map_or(x.nrows(), Dense::n_out);
         let mut out = Array2::zeros((n_y, m));
         if m == 0 {
-            return out;
+            return (out, 0.0);
         }
         let widest = self.sizes().into_iter().max().unwrap_or(1).max(1);
         let chunk = ((1 << 16) / widest).clamp(256, 4096).min(m);
         let threads =
             parallel::threads_for(m.saturating_mul(self.n_parameters()), m.div_ceil(chunk));
         let per = m.div_ceil(threads).max(1);
-        std::thread::scope(|s| {
+        let sums: Vec<f64> = std::thread::scope(|sc| {
             let mut jobs = x
                 .axis_chunks_iter(Axis(1), per)
-                .zip(out.axis_chunks_iter_mut(Axis(1), per));
+                .zip(out.axis_chunks_iter_mut(Axis(1), per))
+                .enumerate()
+                .map(|(i, (xs, os))| {
+                    let ys = y.map(|y| y.slice_move(s![.., i * per..i * per + xs.ncols()]));
+                    (xs, ys, os)
+                });
             let first = jobs.next();
-            for (xs, os) in jobs {
-                s.spawn(move || self.predict_chunks(xs, os, chunk));
-            }
-            if let Some((xs, os)) = first {
-                self.predict_chunks(xs, os, chunk);
-            }
+            let handles: Vec<_> = jobs
+                .map(|(xs, ys, os)| sc.spawn(move || self.forward_chunks(xs, ys, os, chunk)))
+                .collect();
+            let mut sums: Vec<f64> = first
+                .map(|(xs, ys, os)| self.forward_chunks(xs, ys, os, chunk))
+                .into_iter()
+                .collect();
+            // a worker can only panic on a bug; its share then makes the cost NaN
+            sums.extend(handles.into_iter().map(|h| h.join().unwrap_or(f64::NAN)));
+            sums
         });
-        out
+        let cost = sums.iter().sum::<f64>() / m as f64;
+        (out, cost)
     }
 
-    /// `out ← A_L(X)`, `chunk` columns at a time through one forward-only workspace.
-    fn predict_chunks(&self, x: ArrayView2<f64>, mut out: ArrayViewMut2<f64>, chunk: usize) {
+    /// `out ← A_L(X)`, `chunk` columns at a time through one forward-only workspace; returns
+    /// Σ_chunks m_chunk·J_chunk when Y is given (else 0).
+    fn forward_chunks(
+        &self,
+        x: ArrayView2<f64>,
+        y: Option<ArrayView2<f64>>,
+        mut out: ArrayViewMut2<f64>,
+        chunk: usize,
+    ) -> f64 {
         let chunk = chunk.min(x.ncols()).max(1);
         let mut full = Workspace::forward_only(self, chunk);
         let mut tail: Option<Workspace> = None;
-        for (xc, mut oc) in x
+        let mut sum = 0.0;
+        for (c, (xc, mut oc)) in x
             .axis_chunks_iter(Axis(1), chunk)
             .zip(out.axis_chunks_iter_mut(Axis(1), chunk))
+            .enumerate()
         {
             let ws = if xc.ncols() == chunk {
                 &mut full
@@ -276,8 +307,13 @@ impl Network {
                 tail.get_or_insert_with(|| Workspace::forward_only(self, xc.ncols()))
             };
             self.forward_into(xc, ws);
+            if let Some(y) = y {
+                let yc = y.slice(s![.., c * chunk..c * chunk + xc.ncols()]);
+                sum += ws.cost(self.loss, yc) * xc.ncols() as f64;
+            }
             oc.assign(&ws.output());
         }
+        sum
     }
 
     /// Class predictions (m): with one output, 1 where A_L > 0.5, else 0 (the tutorial's
