@@ -90,6 +90,7 @@ fn experiment(flags: &TrainingFlags, log_every: Option<usize>) -> Result<Experim
             l2: flags.l2,
             schedule,
             patience: flags.patience,
+            precision: flags.precision.as_deref().unwrap_or("f64").parse()?,
             ..TrainConfig::default()
         },
         test_split: flags.test_split,
@@ -397,6 +398,10 @@ fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
     let batches = match c.batch_size {
         Some(b) if b < m => format!("mini-batches of {b},"),
         _ => "full-batch".to_string(),
+    };
+    let batches = match c.precision {
+        scratchnet::train::Precision::F64 => batches,
+        p => format!("{batches} {}", p.name()),
     };
     let optimizer = match c.optimizer {
         OptimizerKind::Gd => "gradient descent".to_string(),

@@ -846,3 +846,28 @@ fn threads_same_count_gives_identical_models_and_zero_is_refused() {
     assert!(err.contains("--threads"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn precision_f32_trains_records_itself_and_other_types_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let v = json_stdout(
+        scratchnet()
+            .arg("train")
+            .arg(reference_flower())
+            .args(["--precision", "f32", "--epochs", "3000", "--json", "-o"])
+            .arg(&model),
+    );
+    let acc = v["train"]["accuracy"].as_f64().unwrap();
+    assert!(acc > 0.85, "f32 training accuracy {acc}");
+    let m: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(m["training"]["precision"], "f32");
+    let out = scratchnet()
+        .arg("train")
+        .arg(reference_flower())
+        .args(["--precision", "f16"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("f16") && err.trim().lines().count() == 1, "{err}");
+}

@@ -91,8 +91,9 @@ fn main() {
             json!({"workload": "w1", "seconds": s, "per_epoch_us": s / 10_000.0 * 1e6,
                    "accuracy": accuracy(&fitted.network, &x, &y), "final_loss": fitted.history[10_000]})
         }
-        "w2" => {
-            // 32-256-256-1 tanh, mini-batch 256, lr 0.05, 5 epochs on 100,000 samples.
+        "w2" | "w2-f32" => {
+            // 32-256-256-1 tanh, mini-batch 256, lr 0.05, 5 epochs on 100,000 samples
+            // (w2-f32: the same with --precision f32).
             let (x, y) = w2_data(100_000);
             let cfg = TrainConfig {
                 hidden: vec![256, 256],
@@ -101,6 +102,11 @@ fn main() {
                 batch_size: Some(256),
                 optimizer: OptimizerKind::Gd,
                 init: Some(scratchnet::nn::Init::Xavier),
+                precision: if which == "w2-f32" {
+                    scratchnet::train::Precision::F32
+                } else {
+                    scratchnet::train::Precision::F64
+                },
                 ..TrainConfig::default()
             };
             let start = Instant::now();
@@ -108,7 +114,7 @@ fn main() {
                 .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
                 .expect("train");
             let s = start.elapsed().as_secs_f64();
-            json!({"workload": "w2", "seconds": s, "per_epoch_s": s / 5.0, "accuracy": accuracy(&fitted.network, &x, &y)})
+            json!({"workload": which, "seconds": s, "per_epoch_s": s / 5.0, "accuracy": accuracy(&fitted.network, &x, &y)})
         }
         "w3" => {
             // probabilities for 1,000,000 × 2 samples through the trained 2-4-1 model

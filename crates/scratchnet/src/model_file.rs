@@ -67,6 +67,9 @@ pub struct TrainingInfo {
     /// The epoch at which training was interrupted (Ctrl-C), when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted_at: Option<usize>,
+    /// `f32` when training computed in f32 (`--precision f32`); absent for f64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
 }
 
 /// A trained model: the network plus what it needs to read raw data and write labels.
@@ -147,6 +150,8 @@ impl Model {
                 batch_size: config.batch_size,
                 best_epoch: fitted.best_epoch,
                 interrupted_at: None,
+                precision: (config.precision != crate::train::Precision::F64)
+                    .then(|| config.precision.name().to_string()),
             },
         }
     }
@@ -437,6 +442,7 @@ mod tests {
                 batch_size: None,
                 best_epoch: None,
                 interrupted_at: None,
+                precision: None,
             },
         }
     }

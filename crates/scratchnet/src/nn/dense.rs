@@ -41,13 +41,14 @@ pub struct DenseCache {
 }
 
 /// The gradient of the cost with respect to one layer's parameters: same shapes as
-/// [`Dense::w`] and [`Dense::b`], so an update reads `w -= lr · dw`.
+/// [`Dense::w`] and [`Dense::b`], so an update reads `w -= lr · dw`. (`T` is f32 only inside
+/// the `--precision f32` training path.)
 #[derive(Debug, Clone, PartialEq)]
-pub struct DenseGrad {
+pub struct DenseGrad<T = f64> {
     /// dW = ∂J/∂W, (n_out × n_in).
-    pub dw: Array2<f64>,
+    pub dw: Array2<T>,
     /// db = ∂J/∂b, (n_out).
-    pub db: Array1<f64>,
+    pub db: Array1<T>,
 }
 
 /// `Z = W·A_prev + b`: the linear step of forward propagation (tutorial equations (1) and (3)).

@@ -184,14 +184,78 @@ pub fn bce_term(z: f64, y: f64) -> f64 {
     zp - z * y + log1p_unit(exp_neg(-z.abs()))
 }
 
-/// Σ_j f(a_j, b_j) (as `acc ← f(acc, a_j, b_j)`) over two rows (the shorter length), with 8 partial sums combined in a fixed
-/// tree: the order never depends on the instruction set, and the compiler keeps the 8 sums in
-/// vector registers.
+/// A floating-point type the fast kernels run on: f64 everywhere, f32 inside the
+/// `--precision f32` training path. The transcendental functions of f32 are computed in f64
+/// (convert, compute, round once), so f32 results are correctly rounded to within an ulp.
+pub trait Real:
+    ndarray::LinalgScalar + PartialOrd + Send + Sync + std::fmt::Debug + 'static
+{
+    /// The value as this type (rounded to nearest for f32).
+    fn of(v: f64) -> Self;
+    /// The value as f64 (exact).
+    fn f64(self) -> f64;
+    /// `self·a + b` with one rounding.
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    /// [`tanh`] in this type.
+    fn tanh(self) -> Self;
+    /// [`sigmoid`] in this type.
+    fn sigmoid(self) -> Self;
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn of(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        tanh(self)
+    }
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        sigmoid(self)
+    }
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn of(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f32::mul_add(self, a, b)
+    }
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        tanh(f64::from(self)) as f32
+    }
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        sigmoid(f64::from(self)) as f32
+    }
+}
+
+/// Σ_j f(a_j, b_j) (as `acc ← f(acc, a_j, b_j)`) over two rows (the shorter length), with 8
+/// partial sums combined in a fixed tree: the order never depends on the instruction set, and
+/// the compiler keeps the 8 sums in vector registers.
 #[inline(always)]
-fn sum8(a: &[f64], b: &[f64], f: impl Fn(f64, f64, f64) -> f64) -> f64 {
+fn sum8<T: Copy, S: Real>(a: &[T], b: &[T], f: impl Fn(S, T, T) -> S) -> S {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 8];
+    let mut acc = [S::zero(); 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
@@ -207,50 +271,51 @@ fn sum8(a: &[f64], b: &[f64], f: impl Fn(f64, f64, f64) -> f64) -> f64 {
 
 /// Σ_j a_j·b_j over two rows of equal length, in the fixed order of `sum8`.
 #[inline(always)]
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    sum8(a, b, |acc, x, y| x.mul_add(y, acc))
+pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    sum8(a, b, |acc: T, x, y| x.mul_add(y, acc))
 }
 
 /// Σ_j a_j over a row, in the fixed order of `sum8`.
 #[inline(always)]
-pub fn sum(a: &[f64]) -> f64 {
-    sum8(a, a, |acc, x, _| acc + x)
+pub fn sum<T: Real>(a: &[T]) -> T {
+    sum8(a, a, |acc: T, x, _| acc + x)
 }
 
 /// `row ← row + b`, then `out ← g(row)`: the bias and the activation in one pass over a row of
 /// Z (element-wise activations only; softmax is per column and done by the caller).
 #[inline(always)]
-pub fn bias_activate_row(z: &mut [f64], b: f64, out: &mut [f64], act: Activation) {
+pub fn bias_activate_row<T: Real>(z: &mut [T], b: T, out: &mut [T], act: Activation) {
     let n = z.len().min(out.len());
     let (z, out) = (&mut z[..n], &mut out[..n]);
+    let slope = T::of(LEAKY_SLOPE);
     match act {
         Activation::Tanh => {
             for (z, a) in z.iter_mut().zip(out.iter_mut()) {
-                *z += b;
-                *a = tanh(*z);
+                *z = *z + b;
+                *a = z.tanh();
             }
         }
         Activation::Sigmoid => {
             for (z, a) in z.iter_mut().zip(out.iter_mut()) {
-                *z += b;
-                *a = sigmoid(*z);
+                *z = *z + b;
+                *a = z.sigmoid();
             }
         }
         Activation::Relu => {
             for (z, a) in z.iter_mut().zip(out.iter_mut()) {
-                *z += b;
-                *a = if *z > 0.0 { *z } else { 0.0 };
+                *z = *z + b;
+                *a = if *z > T::zero() { *z } else { T::zero() };
             }
         }
         Activation::LeakyRelu => {
             for (z, a) in z.iter_mut().zip(out.iter_mut()) {
-                *z += b;
-                *a = if *z > 0.0 { *z } else { LEAKY_SLOPE * *z };
+                *z = *z + b;
+                *a = if *z > T::zero() { *z } else { slope * *z };
             }
         }
         Activation::Identity | Activation::Softmax => {
             for (z, a) in z.iter_mut().zip(out.iter_mut()) {
-                *z += b;
+                *z = *z + b;
                 *a = *z;
             }
         }
@@ -259,28 +324,29 @@ pub fn bias_activate_row(z: &mut [f64], b: f64, out: &mut [f64], act: Activation
 
 /// `d ← d ⊙ g'(z)` along a row, with a = g(z) (tanh: 1 − a², σ: a(1 − a)).
 #[inline(always)]
-pub fn times_derivative_row(d: &mut [f64], z: &[f64], a: &[f64], act: Activation) {
+pub fn times_derivative_row<T: Real>(d: &mut [T], z: &[T], a: &[T], act: Activation) {
     let n = d.len().min(z.len()).min(a.len());
     let (d, z, a) = (&mut d[..n], &z[..n], &a[..n]);
+    let slope = T::of(LEAKY_SLOPE);
     match act {
         Activation::Tanh => {
             for (d, a) in d.iter_mut().zip(a) {
-                *d *= 1.0 - a * a;
+                *d = *d * (T::one() - *a * *a);
             }
         }
         Activation::Sigmoid | Activation::Softmax => {
             for (d, a) in d.iter_mut().zip(a) {
-                *d *= a * (1.0 - a);
+                *d = *d * (*a * (T::one() - *a));
             }
         }
         Activation::Relu => {
             for (d, z) in d.iter_mut().zip(z) {
-                *d = if *z > 0.0 { *d } else { 0.0 };
+                *d = if *z > T::zero() { *d } else { T::zero() };
             }
         }
         Activation::LeakyRelu => {
             for (d, z) in d.iter_mut().zip(z) {
-                *d = if *z > 0.0 { *d } else { LEAKY_SLOPE * *d };
+                *d = if *z > T::zero() { *d } else { slope * *d };
             }
         }
         Activation::Identity => {}
@@ -289,7 +355,7 @@ pub fn times_derivative_row(d: &mut [f64], z: &[f64], a: &[f64], act: Activation
 
 /// `out += w·x` along a row (axpy): the inner step of the small products.
 #[inline(always)]
-pub fn axpy(out: &mut [f64], w: f64, x: &[f64]) {
+pub fn axpy<T: Real>(out: &mut [T], w: T, x: &[T]) {
     let n = out.len().min(x.len());
     for (o, x) in out[..n].iter_mut().zip(&x[..n]) {
         *o = w.mul_add(*x, *o);
@@ -298,17 +364,19 @@ pub fn axpy(out: &mut [f64], w: f64, x: &[f64]) {
 
 /// `out ← w·x` along a row: the first term of the small products.
 #[inline(always)]
-pub fn scale_into(out: &mut [f64], w: f64, x: &[f64]) {
+pub fn scale_into<T: Real>(out: &mut [T], w: T, x: &[T]) {
     let n = out.len().min(x.len());
     for (o, x) in out[..n].iter_mut().zip(&x[..n]) {
-        *o = w * x;
+        *o = w * *x;
     }
 }
 
-/// The sum of [`bce_term`] over a row of logits and labels.
+/// The sum of [`bce_term`] over a row of logits and labels, in f64.
 #[inline(always)]
-pub fn bce_sum(z: &[f64], y: &[f64]) -> f64 {
-    sum8(z, y, |acc, z, y| acc + bce_term(z, y))
+pub fn bce_sum<T: Real>(z: &[T], y: &[T]) -> f64 {
+    sum8(z, y, |acc: f64, z: T, y: T| {
+        acc + bce_term(z.f64(), y.f64())
+    })
 }
 
 simd_dispatch! {
@@ -428,11 +496,17 @@ mod tests {
     #[test]
     fn sums_and_products_agree_with_ndarray() {
         let mut rng = crate::Rng::seed_from_u64(5);
-        for n in [0, 1, 7, 8, 9, 31, 320, 1001] {
+        for n in [0usize, 1, 7, 8, 9, 31, 320, 1001] {
             let a: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             let b: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             let reference = ndarray::Array1::from(a.clone()).dot(&ndarray::Array1::from(b.clone()));
             assert!((dot(&a, &b) - reference).abs() <= 1e-14 * (n as f64).max(1.0));
+            let (a32, b32): (Vec<f32>, Vec<f32>) = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f32, *y as f32))
+                .unzip();
+            assert!((f64::from(dot(&a32, &b32)) - reference).abs() <= 1e-5 * (n as f64).max(1.0));
             let s: f64 = a.iter().sum();
             assert!((sum(&a) - s).abs() <= 1e-14 * (n as f64).max(1.0));
         }

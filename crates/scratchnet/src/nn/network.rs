@@ -75,9 +75,9 @@ impl Cache<'_> {
 /// Gradients with the same layout as the parameters: `layers[l].dw` has the shape of
 /// `network.layers[l].w`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Gradients {
+pub struct Gradients<T = f64> {
     /// One gradient per layer, first layer first.
-    pub layers: Vec<DenseGrad>,
+    pub layers: Vec<DenseGrad<T>>,
 }
 
 /// A feed-forward network. The tutorial's 2-4-1 network is two layers: (W1, b1, tanh) and

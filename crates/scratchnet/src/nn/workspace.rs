@@ -7,6 +7,10 @@
 //! row-wise products with no allocation at all; wider ones use matrixmultiply's GEMM. A test
 //! checks that both paths agree with the plain references.
 //!
+//! The buffers are generic over the number type `T` ([`Real`]): f64, or f32 for
+//! `--precision f32` training, where a [`Split`] keeps an f32 copy of the parameters, refreshed
+//! from the f64 network before every step, and hands the optimizer f64 gradients.
+//!
 //! ```text
 //! forward   Z_l ← W_l·A_(l−1)        then, fused per row:  Z_l += b_l,  A_l ← g(Z_l)
 //! backward  dZ_L ← A_L − Y
@@ -14,13 +18,13 @@
 //!           dA_(l−1) ← W_lᵀ·dZ_l     then, fused per row:  dZ_(l−1) ← dA_(l−1) ⊙ g'(Z_(l−1))
 //! ```
 
-use ndarray::linalg::general_mat_mul;
 use std::ops::Range;
 
+use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
 use super::activation::Activation;
-use super::kernels::{self, simd_dispatch};
+use super::kernels::{self, Real, simd_dispatch};
 use super::{DenseGrad, Gradients, Network};
 use crate::loss::Loss;
 use crate::parallel;
@@ -32,20 +36,27 @@ pub const SMALL_WEIGHTS: usize = 256;
 /// Buffers for one network and one batch size m: per layer Z, A and dZ (n_out × m), the
 /// input and labels of a gathered mini-batch, and the gradients.
 #[derive(Debug, Clone)]
-pub struct Workspace {
+pub struct Workspace<T = f64> {
     m: usize,
-    z: Vec<Array2<f64>>,
-    a: Vec<Array2<f64>>,
-    dz: Vec<Array2<f64>>,
-    x: Array2<f64>,
-    y: Array2<f64>,
+    z: Vec<Array2<T>>,
+    a: Vec<Array2<T>>,
+    dz: Vec<Array2<T>>,
+    x: Array2<T>,
+    y: Array2<T>,
     /// The gradients of the last backward pass, same layout as the parameters.
-    pub grads: Gradients,
+    pub grads: Gradients<T>,
 }
 
 impl Workspace {
     /// Buffers for `net` on batches of `m` samples.
     pub fn new(net: &Network, m: usize) -> Self {
+        Self::for_network(net, m)
+    }
+}
+
+impl<T: Kernels> Workspace<T> {
+    /// Buffers of type `T` for `net` on batches of `m` samples.
+    pub fn for_network(net: &Network, m: usize) -> Self {
         let shape = |n: usize| Array2::zeros((n, m));
         let n_y = net.layers.last().map_or(0, |l| l.n_out());
         Workspace {
@@ -89,38 +100,50 @@ impl Workspace {
     }
 
     /// The output A_L of the last forward pass.
-    pub fn output(&self) -> ArrayView2<'_, f64> {
+    pub fn output(&self) -> ArrayView2<'_, T> {
         self.a[self.a.len() - 1].view()
     }
 
     /// The output layer's Z_L of the last forward pass.
-    pub fn output_z(&self) -> ArrayView2<'_, f64> {
+    pub fn output_z(&self) -> ArrayView2<'_, T> {
         self.z[self.z.len() - 1].view()
     }
 
     /// Copies the columns `idx` of X and Y into the workspace's own batch buffers (a
-    /// mini-batch), for [`Network::forward_batch`] and [`Network::backward_batch`].
-    /// `idx.len()` must equal the workspace's m.
+    /// mini-batch, converted to `T`), for [`Network::forward_batch`] and
+    /// [`Network::backward_batch`]. `idx.len()` must equal the workspace's m.
     pub fn gather(&mut self, x: ArrayView2<f64>, y: ArrayView2<f64>, idx: &[usize]) {
         for (mut to, from) in self.x.rows_mut().into_iter().zip(x.rows()) {
             for (t, &j) in to.iter_mut().zip(idx) {
-                *t = from[j];
+                *t = T::of(from[j]);
             }
         }
         for (mut to, from) in self.y.rows_mut().into_iter().zip(y.rows()) {
             for (t, &j) in to.iter_mut().zip(idx) {
-                *t = from[j];
+                *t = T::of(from[j]);
             }
         }
     }
 
+    /// Copies the columns `r` of X and Y (converted to `T`) into the batch buffers.
+    pub fn load_columns(&mut self, x: ArrayView2<f64>, y: ArrayView2<f64>, r: Range<usize>) {
+        self.x
+            .zip_mut_with(&x.slice(s![.., r.clone()]), |t, &v| *t = T::of(v));
+        self.y
+            .zip_mut_with(&y.slice(s![.., r]), |t, &v| *t = T::of(v));
+    }
+
     /// The cost J of the last forward pass against Y (n_y × m), with the fast kernels for the
-    /// binary cross-entropy (the plain [`Loss::cost`] for the others).
-    pub fn cost(&self, loss: Loss, y: ArrayView2<f64>) -> f64 {
+    /// binary cross-entropy (the plain [`Loss::cost`], in f64, for the others).
+    pub fn cost(&self, loss: Loss, y: ArrayView2<T>) -> f64 {
         let (z, a) = (self.output_z(), self.output());
         match (loss, z.as_slice(), y.as_slice()) {
             (Loss::BinaryCrossEntropy, Some(z), Some(y)) => bce_mean(z, y),
-            _ => loss.cost(z, a, y),
+            _ => loss.cost(
+                z.mapv(T::f64).view(),
+                a.mapv(T::f64).view(),
+                y.mapv(T::f64).view(),
+            ),
         }
     }
 
@@ -130,177 +153,339 @@ impl Workspace {
     }
 }
 
-simd_dispatch! {
-    /// (1/m)·Σ of the binary cross-entropy terms of a row of logits.
-    fn bce_mean(z: &[f64], y: &[f64]) -> f64 {
-        kernels::bce_sum(z, y) / z.len().max(1) as f64
+/// The kernels a number type runs: each compiled for AVX-512, AVX2 and the baseline (see
+/// `simd_dispatch`), in f64 and f32.
+pub trait Kernels: Real + Native {
+    /// One layer forward (see `layer_forward_body`).
+    fn layer_forward(
+        w: ArrayView2<'_, Self>,
+        b: &[Self],
+        act: Activation,
+        input: ArrayView2<'_, Self>,
+        z: &mut Array2<Self>,
+        a: &mut Array2<Self>,
+    );
+    /// One layer backward (see `layer_backward_body`).
+    fn layer_backward(
+        w: ArrayView2<'_, Self>,
+        dz: ArrayView2<'_, Self>,
+        a_prev: ArrayView2<'_, Self>,
+        grad: &mut DenseGrad<Self>,
+        below: Option<Below<'_, Self>>,
+    );
+    /// (1/m)·Σ of the binary cross-entropy terms of a row of logits, in f64.
+    fn bce_mean(z: &[Self], y: &[Self]) -> f64;
+}
+
+/// What f64 has natively and other types must copy or convert.
+pub trait Native: Sized {
+    /// The network itself as the parameter source, when it has this type (f64).
+    fn network_params(net: &Network) -> Option<&dyn Params<Self>>;
+    /// These gradients as f64 gradients, when they are (f64).
+    fn as_f64(g: &mut Gradients<Self>) -> Option<&mut Gradients>;
+    /// An f64 view as a view of this type, when it is (f64).
+    fn cast_view(x: ArrayView2<'_, f64>) -> Option<ArrayView2<'_, Self>>;
+}
+
+impl Native for f64 {
+    fn network_params(net: &Network) -> Option<&dyn Params<f64>> {
+        Some(net)
+    }
+    fn as_f64(g: &mut Gradients) -> Option<&mut Gradients> {
+        Some(g)
+    }
+    fn cast_view(x: ArrayView2<'_, f64>) -> Option<ArrayView2<'_, f64>> {
+        Some(x)
     }
 }
 
+impl Native for f32 {
+    fn network_params(_: &Network) -> Option<&dyn Params<f32>> {
+        None
+    }
+    fn as_f64(_: &mut Gradients<f32>) -> Option<&mut Gradients> {
+        None
+    }
+    fn cast_view(_: ArrayView2<'_, f64>) -> Option<ArrayView2<'_, f32>> {
+        None
+    }
+}
+
+macro_rules! kernels_for {
+    ($t:ty, $fwd:ident, $bwd:ident, $bce:ident) => {
+        simd_dispatch! {
+            fn $fwd(
+                w: ArrayView2<'_, $t>,
+                b: &[$t],
+                act: Activation,
+                input: ArrayView2<'_, $t>,
+                z: &mut Array2<$t>,
+                a: &mut Array2<$t>,
+            ) {
+                layer_forward_body(w, b, act, input, z, a)
+            }
+        }
+        simd_dispatch! {
+            fn $bwd(
+                w: ArrayView2<'_, $t>,
+                dz: ArrayView2<'_, $t>,
+                a_prev: ArrayView2<'_, $t>,
+                grad: &mut DenseGrad<$t>,
+                below: Option<Below<'_, $t>>,
+            ) {
+                layer_backward_body(w, dz, a_prev, grad, below)
+            }
+        }
+        simd_dispatch! {
+            fn $bce(z: &[$t], y: &[$t]) -> f64 {
+                kernels::bce_sum(z, y) / z.len().max(1) as f64
+            }
+        }
+        impl Kernels for $t {
+            fn layer_forward(
+                w: ArrayView2<'_, Self>,
+                b: &[Self],
+                act: Activation,
+                input: ArrayView2<'_, Self>,
+                z: &mut Array2<Self>,
+                a: &mut Array2<Self>,
+            ) {
+                $fwd(w, b, act, input, z, a)
+            }
+            fn layer_backward(
+                w: ArrayView2<'_, Self>,
+                dz: ArrayView2<'_, Self>,
+                a_prev: ArrayView2<'_, Self>,
+                grad: &mut DenseGrad<Self>,
+                below: Option<Below<'_, Self>>,
+            ) {
+                $bwd(w, dz, a_prev, grad, below)
+            }
+            fn bce_mean(z: &[Self], y: &[Self]) -> f64 {
+                $bce(z, y)
+            }
+        }
+    };
+}
+
+kernels_for!(f64, layer_forward_f64, layer_backward_f64, bce_mean_f64);
+kernels_for!(f32, layer_forward_f32, layer_backward_f32, bce_mean_f32);
+
+fn bce_mean<T: Kernels>(z: &[T], y: &[T]) -> f64 {
+    T::bce_mean(z, y)
+}
+
 /// Row r of a view as a slice with the view's lifetime, when its elements are adjacent.
-fn row_of<'a>(v: ArrayView2<'a, f64>, r: usize) -> Option<&'a [f64]> {
+fn row_of<T>(v: ArrayView2<'_, T>, r: usize) -> Option<&'_ [T]> {
     v.index_axis_move(Axis(0), r).to_slice()
 }
 
 /// True when every row of `v` is contiguous (the small kernels work on row slices).
-fn rows_contiguous(v: ArrayView2<'_, f64>) -> bool {
+fn rows_contiguous<T>(v: ArrayView2<'_, T>) -> bool {
     v.ncols() <= 1 || v.strides()[1] == 1
 }
 
 /// Rows of an owned standard-layout (n × m) matrix as mutable slices.
-fn rows_mut(a: &mut Array2<f64>) -> std::slice::ChunksExactMut<'_, f64> {
+fn rows_mut<T>(a: &mut Array2<T>) -> std::slice::ChunksExactMut<'_, T> {
     let m = a.ncols().max(1);
     a.as_slice_mut().unwrap_or_default().chunks_exact_mut(m)
 }
 
-simd_dispatch! {
-    /// One layer forward: `Z ← W·A_prev`, then `Z += b` and `A ← g(Z)` fused per row.
-    fn layer_forward(
-        w: ArrayView2<'_, f64>,
-        b: &[f64],
-        act: Activation,
-        input: ArrayView2<'_, f64>,
-        z: &mut Array2<f64>,
-        a: &mut Array2<f64>,
-    ) {
-        let (n, k) = w.dim();
-        if n * k <= SMALL_WEIGHTS && rows_contiguous(input) {
-            // Z_i· = Σ_k W_ik · A_prev,k·   (row-wise axpy: vectorizes along the samples)
-            for (i, zr) in rows_mut(z).enumerate() {
-                for kk in 0..k {
-                    if let Some(xr) = row_of(input, kk) {
-                        if kk == 0 {
-                            kernels::scale_into(zr, w[[i, kk]], xr);
-                        } else {
-                            kernels::axpy(zr, w[[i, kk]], xr);
-                        }
+/// One layer forward: `Z ← W·A_prev`, then `Z += b` and `A ← g(Z)` fused per row.
+#[inline(always)]
+fn layer_forward_body<T: Real>(
+    w: ArrayView2<'_, T>,
+    b: &[T],
+    act: Activation,
+    input: ArrayView2<'_, T>,
+    z: &mut Array2<T>,
+    a: &mut Array2<T>,
+) {
+    let (n, k) = w.dim();
+    if n * k <= SMALL_WEIGHTS && rows_contiguous(input) {
+        // Z_i· = Σ_k W_ik · A_prev,k·   (row-wise axpy: vectorizes along the samples)
+        for (i, zr) in rows_mut(z).enumerate() {
+            for kk in 0..k {
+                if let Some(xr) = row_of(input, kk) {
+                    if kk == 0 {
+                        kernels::scale_into(zr, w[[i, kk]], xr);
+                    } else {
+                        kernels::axpy(zr, w[[i, kk]], xr);
                     }
                 }
             }
-        } else {
-            general_mat_mul(1.0, &w, &input, 0.0, z);
         }
-        for ((zr, ar), &bi) in rows_mut(z).zip(rows_mut(a)).zip(b) {
-            kernels::bias_activate_row(zr, bi, ar, act);
-        }
-        if act == Activation::Softmax {
-            softmax_columns_in_place(a);
-        }
+    } else {
+        general_mat_mul(T::one(), &w, &input, T::zero(), z);
+    }
+    for ((zr, ar), &bi) in rows_mut(z).zip(rows_mut(a)).zip(b) {
+        kernels::bias_activate_row(zr, bi, ar, act);
+    }
+    if act == Activation::Softmax {
+        softmax_columns_in_place(a);
     }
 }
 
-/// Softmax of every column of A, in place (A holds Z on entry).
-fn softmax_columns_in_place(a: &mut Array2<f64>) {
+/// Softmax of every column of A, in place (A holds Z on entry), computed in f64.
+fn softmax_columns_in_place<T: Real>(a: &mut Array2<T>) {
     for mut col in a.columns_mut() {
-        let max = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        col.mapv_inplace(|v| (v - max).exp());
-        let sum = col.sum();
-        col.mapv_inplace(|v| v / sum);
+        let max = col
+            .iter()
+            .map(|v| v.f64())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = col.iter().map(|v| (v.f64() - max).exp()).sum();
+        col.mapv_inplace(|v| T::of((v.f64() - max).exp() / sum));
     }
 }
 
 /// The layer under the one going backward: its dZ buffer (to fill), its Z and A, and its g.
-type Below<'a> = (
-    &'a mut Array2<f64>,
-    &'a Array2<f64>,
-    &'a Array2<f64>,
-    Activation,
-);
+pub type Below<'a, T> = (&'a mut Array2<T>, &'a Array2<T>, &'a Array2<T>, Activation);
 
-simd_dispatch! {
-    /// One layer backward, given its dZ: `dW = (1/m)·dZ·A_prevᵀ`, `db = (1/m)·Σ dZ`, and when
-    /// `below` is given (the layer under it: its dZ buffer, Z, A and g), `dZ_prev = Wᵀ·dZ ⊙
-    /// g'(Z_prev)` fused per row.
-    fn layer_backward(
-        w: ArrayView2<'_, f64>,
-        dz: ArrayView2<'_, f64>,
-        a_prev: ArrayView2<'_, f64>,
-        grad: &mut DenseGrad,
-        below: Option<Below<'_>>,
-    ) {
-        let (n, k) = w.dim();
-        let m = dz.ncols() as f64;
-        let small = n * k <= SMALL_WEIGHTS && rows_contiguous(a_prev) && rows_contiguous(dz);
-        if small {
-            // dW_ik = (1/m)·Σ_j dZ_ij·A_prev,kj   (dot products of rows)
-            for i in 0..n {
-                for kk in 0..k {
-                    if let (Some(d), Some(p)) = (row_of(dz, i), row_of(a_prev, kk)) {
-                        grad.dw[[i, kk]] = kernels::dot(d, p) / m;
-                    }
+/// One layer backward, given its dZ: `dW = (1/m)·dZ·A_prevᵀ`, `db = (1/m)·Σ dZ`, and when
+/// `below` is given (the layer under it: its dZ buffer, Z, A and g), `dZ_prev = Wᵀ·dZ ⊙
+/// g'(Z_prev)` fused per row.
+#[inline(always)]
+fn layer_backward_body<T: Real>(
+    w: ArrayView2<'_, T>,
+    dz: ArrayView2<'_, T>,
+    a_prev: ArrayView2<'_, T>,
+    grad: &mut DenseGrad<T>,
+    below: Option<Below<'_, T>>,
+) {
+    let (n, k) = w.dim();
+    let m = T::of(dz.ncols() as f64);
+    let small = n * k <= SMALL_WEIGHTS && rows_contiguous(a_prev) && rows_contiguous(dz);
+    if small {
+        // dW_ik = (1/m)·Σ_j dZ_ij·A_prev,kj   (dot products of rows)
+        for i in 0..n {
+            for kk in 0..k {
+                if let (Some(d), Some(p)) = (row_of(dz, i), row_of(a_prev, kk)) {
+                    grad.dw[[i, kk]] = kernels::dot(d, p) / m;
                 }
             }
-        } else {
-            general_mat_mul(1.0, &dz, &a_prev.t(), 0.0, &mut grad.dw);
-            grad.dw.mapv_inplace(|v| v / m);
         }
-        for (i, db) in grad.db.iter_mut().enumerate() {
-            *db = match row_of(dz, i) {
-                Some(d) => kernels::sum(d) / m,
-                None => dz.row(i).sum() / m,
-            };
-        }
-        let Some((dz_prev, z_prev, a_below, g)) = below else {
-            return;
+    } else {
+        general_mat_mul(T::one(), &dz, &a_prev.t(), T::zero(), &mut grad.dw);
+        grad.dw.mapv_inplace(|v| v / m);
+    }
+    for (i, db) in grad.db.iter_mut().enumerate() {
+        *db = match row_of(dz, i) {
+            Some(d) => kernels::sum(d) / m,
+            None => dz.row(i).sum() / m,
         };
-        if small {
-            // dA_prev,k· = Σ_i W_ik · dZ_i·   (row-wise axpy)
-            for (kk, out) in rows_mut(dz_prev).enumerate() {
-                for i in 0..n {
-                    if let Some(d) = row_of(dz, i) {
-                        if i == 0 {
-                            kernels::scale_into(out, w[[i, kk]], d);
-                        } else {
-                            kernels::axpy(out, w[[i, kk]], d);
-                        }
+    }
+    let Some((dz_prev, z_prev, a_below, g)) = below else {
+        return;
+    };
+    if small {
+        // dA_prev,k· = Σ_i W_ik · dZ_i·   (row-wise axpy)
+        for (kk, out) in rows_mut(dz_prev).enumerate() {
+            for i in 0..n {
+                if let Some(d) = row_of(dz, i) {
+                    if i == 0 {
+                        kernels::scale_into(out, w[[i, kk]], d);
+                    } else {
+                        kernels::axpy(out, w[[i, kk]], d);
                     }
                 }
             }
-        } else {
-            general_mat_mul(1.0, &w.t(), &dz, 0.0, dz_prev);
         }
-        let m_cols = a_below.ncols().max(1);
-        let zs = z_prev.as_slice().unwrap_or_default().chunks_exact(m_cols);
-        let as_ = a_below.as_slice().unwrap_or_default().chunks_exact(m_cols);
-        for ((d, zr), ar) in rows_mut(dz_prev).zip(zs).zip(as_) {
-            kernels::times_derivative_row(d, zr, ar, g);
+    } else {
+        general_mat_mul(T::one(), &w.t(), &dz, T::zero(), dz_prev);
+    }
+    let m_cols = a_below.ncols().max(1);
+    let zs = z_prev.as_slice().unwrap_or_default().chunks_exact(m_cols);
+    let as_ = a_below.as_slice().unwrap_or_default().chunks_exact(m_cols);
+    for ((d, zr), ar) in rows_mut(dz_prev).zip(zs).zip(as_) {
+        kernels::times_derivative_row(d, zr, ar, g);
+    }
+}
+
+/// Where the layers' parameters come from: the f64 network itself, or an f32 copy of it.
+pub trait Params<T>: Sync {
+    /// Number of layers.
+    fn n_layers(&self) -> usize;
+    /// Layer l's W (n_out × n_in), b (n_out) and activation.
+    fn layer(&self, l: usize) -> (ArrayView2<'_, T>, &[T], Activation);
+}
+
+impl Params<f64> for Network {
+    fn n_layers(&self) -> usize {
+        self.layers.len()
+    }
+    fn layer(&self, l: usize) -> (ArrayView2<'_, f64>, &[f64], Activation) {
+        let layer = &self.layers[l];
+        (
+            layer.w.view(),
+            layer.b.as_slice().unwrap_or_default(),
+            layer.activation,
+        )
+    }
+}
+
+/// A copy of a network's parameters in another number type (f32 for `--precision f32`).
+#[derive(Debug, Clone)]
+pub struct ParamCopy<T> {
+    layers: Vec<(Array2<T>, Array1<T>, Activation)>,
+}
+
+impl<T: Real> ParamCopy<T> {
+    /// The parameters of `net`, converted to `T`.
+    pub fn of(net: &Network) -> Self {
+        ParamCopy {
+            layers: net
+                .layers
+                .iter()
+                .map(|l| (l.w.mapv(T::of), l.b.mapv(T::of), l.activation))
+                .collect(),
         }
+    }
+
+    /// Refreshes the copy from `net` (same shapes), allocating nothing.
+    pub fn load(&mut self, net: &Network) {
+        for ((w, b, _), l) in self.layers.iter_mut().zip(&net.layers) {
+            w.zip_mut_with(&l.w, |t, &v| *t = T::of(v));
+            b.zip_mut_with(&l.b, |t, &v| *t = T::of(v));
+        }
+    }
+}
+
+impl<T: Real> Params<T> for ParamCopy<T> {
+    fn n_layers(&self) -> usize {
+        self.layers.len()
+    }
+    fn layer(&self, l: usize) -> (ArrayView2<'_, T>, &[T], Activation) {
+        let (w, b, act) = &self.layers[l];
+        (w.view(), b.as_slice().unwrap_or_default(), *act)
     }
 }
 
 /// Forward through every layer into the Z and A buffers.
-fn forward_layers(
-    net: &Network,
-    x: ArrayView2<'_, f64>,
-    z: &mut [Array2<f64>],
-    a: &mut [Array2<f64>],
+fn forward_layers<T: Kernels>(
+    params: &dyn Params<T>,
+    x: ArrayView2<'_, T>,
+    z: &mut [Array2<T>],
+    a: &mut [Array2<T>],
 ) {
-    for (l, layer) in net.layers.iter().enumerate() {
+    for l in 0..params.n_layers() {
+        let (w, b, act) = params.layer(l);
         let (done, rest) = a.split_at_mut(l);
         let input = if l == 0 { x } else { done[l - 1].view() };
-        let b = layer.b.as_slice().unwrap_or_default();
-        layer_forward(
-            layer.w.view(),
-            b,
-            layer.activation,
-            input,
-            &mut z[l],
-            &mut rest[0],
-        );
+        T::layer_forward(w, b, act, input, &mut z[l], &mut rest[0]);
     }
 }
 
 /// Backward through every layer, from `dZ_L = A_L − Y`, into the gradients.
-fn backward_layers(
-    net: &Network,
-    x: ArrayView2<'_, f64>,
-    y: ArrayView2<'_, f64>,
-    z: &[Array2<f64>],
-    a: &[Array2<f64>],
-    dz: &mut [Array2<f64>],
-    grads: &mut Gradients,
+fn backward_layers<T: Kernels>(
+    params: &dyn Params<T>,
+    x: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+    z: &[Array2<T>],
+    a: &[Array2<T>],
+    dz: &mut [Array2<T>],
+    grads: &mut Gradients<T>,
 ) {
-    let n = net.layers.len();
+    let n = params.n_layers();
     // dZ_L = A_L − Y
     ndarray::Zip::from(&mut dz[n - 1])
         .and(&a[n - 1])
@@ -314,13 +499,13 @@ fn backward_layers(
                 &mut below[l - 1],
                 &z[l - 1],
                 &a[l - 1],
-                net.layers[l - 1].activation,
+                params.layer(l - 1).2,
             ))
         } else {
             None
         };
-        layer_backward(
-            net.layers[l].w.view(),
+        T::layer_backward(
+            params.layer(l).0,
             here[0].view(),
             a_prev,
             &mut grads.layers[l],
@@ -362,34 +547,44 @@ impl Network {
 
 /// One batch split by columns over threads: a [`Workspace`] per thread (a contiguous range of
 /// the batch's samples each) and the gradients they sum to, `∇ = Σ_t (m_t/m)·∇_t` in thread
-/// order. With one thread (every small batch, see [`crate::parallel`]) it is exactly the plain
-/// workspace.
+/// order, in f64. With one thread (every small batch, see [`crate::parallel`]) and f64 it is
+/// exactly the plain workspace. With `T = f32` it computes in f32 from a copy of the
+/// parameters refreshed before every step.
 #[derive(Debug)]
-pub struct Split {
+pub struct Split<T = f64> {
     m: usize,
-    parts: Vec<Workspace>,
+    parts: Vec<Workspace<T>>,
     ranges: Vec<Range<usize>>,
     sum: Gradients,
+    copy: Option<ParamCopy<T>>,
 }
 
 impl Split {
-    /// Buffers for `net` on batches of `m` samples, over as many threads as pay
+    /// f64 buffers for `net` on batches of `m` samples, over as many threads as pay
     /// ([`crate::parallel::threads_for`]).
     pub fn new(net: &Network, m: usize) -> Self {
+        Split::for_network(net, m)
+    }
+}
+
+impl<T: Kernels> Split<T> {
+    /// Buffers of type `T` for `net` on batches of `m` samples, over as many threads as pay.
+    pub fn for_network(net: &Network, m: usize) -> Self {
         let threads = parallel::threads_for(m.saturating_mul(net.n_parameters()), m);
         let ranges = parallel::ranges(m, threads);
-        let parts: Vec<Workspace> = ranges
+        let parts: Vec<Workspace<T>> = ranges
             .iter()
-            .map(|r| Workspace::new(net, r.len()))
+            .map(|r| Workspace::for_network(net, r.len()))
             .collect();
-        let sum = parts
-            .first()
-            .map_or(Gradients { layers: vec![] }, |p| p.grads.clone());
+        let sum = Workspace::<f64>::for_network(net, 0).grads;
+        let copy = (std::any::TypeId::of::<T>() != std::any::TypeId::of::<f64>())
+            .then(|| ParamCopy::of(net));
         Split {
             m,
             parts,
             ranges,
             sum,
+            copy,
         }
     }
 
@@ -398,20 +593,14 @@ impl Split {
         self.parts.len()
     }
 
-    /// The gradients of the last [`Split::step`].
+    /// The f64 gradients of the last [`Split::step`].
     pub fn grads(&self) -> &Gradients {
-        match self.parts.as_slice() {
-            [one] => &one.grads,
-            _ => &self.sum,
-        }
+        &self.sum
     }
 
-    /// The gradients of the last [`Split::step`], to add a penalty's gradient to.
+    /// The f64 gradients of the last [`Split::step`], to add a penalty's gradient to.
     pub fn grads_mut(&mut self) -> &mut Gradients {
-        match self.parts.as_mut_slice() {
-            [one] => &mut one.grads,
-            _ => &mut self.sum,
-        }
+        &mut self.sum
     }
 
     /// Forward, cost and backward on the columns `idx` of (X, Y) (a mini-batch of m samples)
@@ -424,17 +613,32 @@ impl Split {
         y: ArrayView2<f64>,
         idx: Option<&[usize]>,
     ) -> f64 {
-        if let ([ws], [r]) = (self.parts.as_mut_slice(), self.ranges.as_slice()) {
-            return run_part(net, x, y, idx, r.clone(), ws);
+        if let Some(copy) = &mut self.copy {
+            copy.load(net);
         }
+        let params: &dyn Params<T> = match (&self.copy, T::network_params(net)) {
+            (Some(copy), _) => copy,
+            (None, Some(native)) => native,
+            (None, None) => return f64::NAN, // unreachable: a copy exists for every non-f64 T
+        };
+        if let ([ws], [r]) = (self.parts.as_mut_slice(), self.ranges.as_slice()) {
+            let cost = run_part(params, net.loss(), x, y, idx, r.clone(), ws);
+            match T::as_f64(&mut ws.grads) {
+                // one f64 part: its gradients are the result; swap instead of copying
+                Some(g) => std::mem::swap(g, &mut self.sum),
+                None => convert_into(&ws.grads, &mut self.sum),
+            }
+            return cost;
+        }
+        let loss = net.loss();
         let costs: Vec<f64> = std::thread::scope(|s| {
             let mut parts = self.parts.iter_mut().zip(&self.ranges);
             let first = parts.next();
             let handles: Vec<_> = parts
-                .map(|(ws, r)| s.spawn(move || run_part(net, x, y, idx, r.clone(), ws)))
+                .map(|(ws, r)| s.spawn(move || run_part(params, loss, x, y, idx, r.clone(), ws)))
                 .collect();
             let mut costs: Vec<f64> = first
-                .map(|(ws, r)| run_part(net, x, y, idx, r.clone(), ws))
+                .map(|(ws, r)| run_part(params, loss, x, y, idx, r.clone(), ws))
                 .into_iter()
                 .collect();
             // a worker can only panic on a bug; its part then counts as a diverged (NaN) cost
@@ -448,11 +652,13 @@ impl Split {
             cost += share * costs[p];
             for (sum, g) in self.sum.layers.iter_mut().zip(&ws.grads.layers) {
                 if p == 0 {
-                    sum.dw.zip_mut_with(&g.dw, |s, &v| *s = share * v);
-                    sum.db.zip_mut_with(&g.db, |s, &v| *s = share * v);
+                    sum.dw.zip_mut_with(&g.dw, |s, &v| *s = share * v.f64());
+                    sum.db.zip_mut_with(&g.db, |s, &v| *s = share * v.f64());
                 } else {
-                    sum.dw.scaled_add(share, &g.dw);
-                    sum.db.scaled_add(share, &g.db);
+                    sum.dw
+                        .zip_mut_with(&g.dw, |s, &v| *s = share.mul_add(v.f64(), *s));
+                    sum.db
+                        .zip_mut_with(&g.db, |s, &v| *s = share.mul_add(v.f64(), *s));
                 }
             }
         }
@@ -460,32 +666,42 @@ impl Split {
     }
 }
 
+/// `to ← from` converted to f64, same shapes.
+fn convert_into<T: Real>(from: &Gradients<T>, to: &mut Gradients) {
+    for (t, f) in to.layers.iter_mut().zip(&from.layers) {
+        t.dw.zip_mut_with(&f.dw, |t, &v| *t = v.f64());
+        t.db.zip_mut_with(&f.db, |t, &v| *t = v.f64());
+    }
+}
+
 /// One thread's part of [`Split::step`]: forward, cost, backward on the columns `r` of the
-/// batch.
-fn run_part(
-    net: &Network,
+/// batch (`idx[r]` of X and Y for a mini-batch), in `T`.
+#[allow(clippy::too_many_arguments)]
+fn run_part<T: Kernels>(
+    params: &dyn Params<T>,
+    loss: Loss,
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
     idx: Option<&[usize]>,
     r: Range<usize>,
-    ws: &mut Workspace,
+    ws: &mut Workspace<T>,
 ) -> f64 {
-    match idx {
-        Some(idx) => {
+    let (xs, ys) = match (idx, T::cast_view(x), T::cast_view(y)) {
+        // the full batch in f64: the columns r of X and Y themselves, no copy
+        (None, Some(x), Some(y)) => (x.slice_move(s![.., r.clone()]), y.slice_move(s![.., r])),
+        (Some(idx), _, _) => {
             ws.gather(x, y, &idx[r]);
-            net.forward_batch(ws);
-            let cost = ws.batch_cost(net.loss());
-            net.backward_batch(ws);
-            cost
+            (ws.x.view(), ws.y.view())
         }
-        None => {
-            let (xs, ys) = (x.slice(s![.., r.clone()]), y.slice(s![.., r]));
-            net.forward_into(xs, ws);
-            let cost = ws.cost(net.loss(), ys);
-            net.backward_into(xs, ys, ws);
-            cost
+        (None, _, _) => {
+            ws.load_columns(x, y, r);
+            (ws.x.view(), ws.y.view())
         }
-    }
+    };
+    forward_layers(params, xs, &mut ws.z, &mut ws.a);
+    let cost = ws.cost(loss, ys);
+    backward_layers(params, xs, ys, &ws.z, &ws.a, &mut ws.dz, &mut ws.grads);
+    cost
 }
 
 #[cfg(test)]
@@ -632,6 +848,47 @@ mod tests {
                     .zip(h.dw.iter().chain(h.db.iter()))
             {
                 assert!((p - q).abs() <= 1e-13 * p.abs().max(1e-3), "{p} vs {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn f32_split_agrees_with_the_f64_reference_to_single_precision() {
+        let mut rng = crate::Rng::seed_from_u64(10);
+        for hidden in [vec![4], vec![40, 30]] {
+            let sizes = LayerSizes {
+                n_x: 3,
+                n_h: hidden,
+                n_y: 1,
+            };
+            let net = Network::init(
+                &sizes,
+                Activation::Tanh,
+                Activation::Sigmoid,
+                Init::Xavier,
+                &mut rng,
+            )
+            .unwrap();
+            let m = 300;
+            let x = Array2::from_shape_fn((3, m), |_| rng.random_range(-2.0..2.0));
+            let y = Array2::from_shape_fn((1, m), |(_, j)| f64::from(u8::from(j % 3 == 0)));
+            let cache = net.forward(x.view());
+            let plain = net.backward(&cache, y.view());
+            let plain_cost = net.cost(&cache, y.view());
+            let idx: Vec<usize> = (0..m).collect();
+            for batch in [None, Some(idx.as_slice())] {
+                let mut split: Split<f32> = Split::for_network(&net, m);
+                let cost = split.step(&net, x.view(), y.view(), batch);
+                assert!((cost - plain_cost).abs() < 1e-6, "{cost} vs {plain_cost}");
+                for (g, h) in plain.layers.iter().zip(&split.grads().layers) {
+                    for (p, q) in
+                        g.dw.iter()
+                            .chain(g.db.iter())
+                            .zip(h.dw.iter().chain(h.db.iter()))
+                    {
+                        assert!((p - q).abs() <= 1e-5 * p.abs().max(1e-2), "{p} vs {q}");
+                    }
+                }
             }
         }
     }
