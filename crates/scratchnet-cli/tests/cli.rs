@@ -869,5 +869,8 @@ fn precision_f32_trains_records_itself_and_other_types_are_refused() {
         .assert()
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(err.contains("f16") && err.trim().lines().count() == 1, "{err}");
+    assert!(
+        err.contains("f16") && err.trim().lines().count() == 1,
+        "{err}"
+    );
 }

@@ -51,6 +51,31 @@ pub fn w2_data(m: usize) -> (Array2<f64>, Array2<f64>) {
     (x, y)
 }
 
+/// Seconds per full-batch epoch of a 2-h-1 network on m samples: as many epochs as fit in
+/// about 0.3 s (at least 3), after one warm-up epoch.
+fn per_epoch(m: usize, h: usize) -> f64 {
+    let x = Array2::from_shape_fn((2, m), |(r, i)| ((i * (r + 3)) as f64 * 0.001).sin() * 2.0);
+    let y = Array2::from_shape_fn((1, m), |(_, i)| {
+        f64::from(u8::from(x[[0, i]] * x[[1, i]] > 0.0))
+    });
+    let time = |epochs: usize| {
+        let cfg = TrainConfig {
+            hidden: vec![h],
+            epochs,
+            learning_rate: 0.5,
+            init: Some(scratchnet::nn::Init::Xavier),
+            ..TrainConfig::default()
+        };
+        let start = Instant::now();
+        cfg.fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+            .expect("train");
+        start.elapsed().as_secs_f64()
+    };
+    let one = time(1);
+    let epochs = ((0.3 / one) as usize).clamp(3, 100_000);
+    (time(epochs + 1) - one) / epochs as f64
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("w1", String::as_str);
@@ -131,6 +156,25 @@ fn main() {
             let p = net.predict_proba(x.view());
             let s = start.elapsed().as_secs_f64();
             json!({"workload": "w3", "seconds": s, "mean_probability": p.mean().unwrap_or(f64::NAN)})
+        }
+        "scaling" => {
+            // time per full-batch epoch (forward, loss, backward, update) of 2-H-1 tanh/sigmoid
+            // networks: H = 4 as the samples grow, m = 10,000 as the width grows. One JSON line
+            // per point (bench/scaling.py collects them).
+            let mut points = Vec::new();
+            for m in [1_000, 3_162, 10_000, 31_623, 100_000, 316_228, 1_000_000] {
+                points.push(("samples", m, per_epoch(m, 4)));
+            }
+            for h in [4, 16, 64, 256, 1024] {
+                points.push(("width", h, per_epoch(10_000, h)));
+            }
+            for (sweep, size, s) in &points {
+                println!(
+                    "{}",
+                    json!({"sweep": sweep, "size": size, "seconds_per_epoch": s})
+                );
+            }
+            json!({"workload": "scaling", "seconds": points.iter().map(|p| p.2).sum::<f64>()})
         }
         "gemm" => {
             // the GEMM peak W2 runs against: C = A·B at W2's layer size (256×256 times 256

@@ -9,6 +9,7 @@
 pub mod curves;
 pub mod field;
 pub mod functions;
+pub mod scaling;
 pub mod scatter;
 
 use std::path::Path;

@@ -33,6 +33,16 @@ use crate::parallel;
 /// below it, GEMM's packing costs more than the product (and allocates).
 pub const SMALL_WEIGHTS: usize = 256;
 
+/// Layers whose input or output has at most this many units also use the row-wise kernels
+/// (e.g. the 1024×2 first layer or the 1×1024 output of a wide 2-1024-1 network): a product
+/// with such a thin side is a few passes over rows, which GEMM does no faster.
+pub const THIN_SIDE: usize = 4;
+
+/// True when the row-wise kernels do layer (n_out × n_in).
+fn small_layer(n: usize, k: usize) -> bool {
+    n * k <= SMALL_WEIGHTS || n.min(k) <= THIN_SIDE
+}
+
 /// Buffers for one network and one batch size m: per layer Z, A and dZ (n_out × m), the
 /// input and labels of a gathered mini-batch, and the gradients.
 #[derive(Debug, Clone)]
@@ -302,7 +312,7 @@ fn layer_forward_body<T: Real>(
     a: &mut Array2<T>,
 ) {
     let (n, k) = w.dim();
-    if n * k <= SMALL_WEIGHTS && rows_contiguous(input) {
+    if small_layer(n, k) && rows_contiguous(input) {
         // Z_i· = Σ_k W_ik · A_prev,k·   (row-wise axpy: vectorizes along the samples)
         for (i, zr) in rows_mut(z).enumerate() {
             for kk in 0..k {
@@ -354,7 +364,7 @@ fn layer_backward_body<T: Real>(
 ) {
     let (n, k) = w.dim();
     let m = T::of(dz.ncols() as f64);
-    let small = n * k <= SMALL_WEIGHTS && rows_contiguous(a_prev) && rows_contiguous(dz);
+    let small = small_layer(n, k) && rows_contiguous(a_prev) && rows_contiguous(dz);
     if small {
         // dW_ik = (1/m)·Σ_j dZ_ij·A_prev,kj   (dot products of rows)
         for i in 0..n {
