@@ -335,6 +335,16 @@ impl TrainConfig {
         }
         let m = x.ncols();
         let batch = self.batch_size.unwrap_or(m).min(m);
+        // Full batch on X whose rows are not contiguous (a CSV's samples × features, seen
+        // transposed): one row-major copy, so the small layers' row kernels can run, as long
+        // as it is at most 128 MB (bigger data keeps GEMM, which reads any layout).
+        let x_rows;
+        let x = if batch >= m && x.ncols() > 1 && x.strides()[1] != 1 && x.len() <= 1 << 24 {
+            x_rows = x.as_standard_layout().into_owned();
+            x_rows.view()
+        } else {
+            x
+        };
         let mut order: Vec<usize> = (0..m).collect();
         let mut batch_rng = rng(self.seed, Stream::Batches);
         let mut optimizer = self.optimizer.build();

@@ -48,6 +48,8 @@ fn small_layer(n: usize, k: usize) -> bool {
 #[derive(Debug, Clone)]
 pub struct Workspace<T = f64> {
     m: usize,
+    n_x: usize,
+    n_y: usize,
     z: Vec<Array2<T>>,
     a: Vec<Array2<T>>,
     dz: Vec<Array2<T>>,
@@ -71,11 +73,14 @@ impl<T: Kernels> Workspace<T> {
         let n_y = net.layers.last().map_or(0, |l| l.n_out());
         Workspace {
             m,
+            n_x: net.n_inputs(),
+            n_y,
             z: net.layers.iter().map(|l| shape(l.n_out())).collect(),
             a: net.layers.iter().map(|l| shape(l.n_out())).collect(),
             dz: net.layers.iter().map(|l| shape(l.n_out())).collect(),
-            x: shape(net.n_inputs()),
-            y: shape(n_y),
+            // the batch buffers are made on first use: full-batch f64 training never needs them
+            x: Array2::zeros((0, 0)),
+            y: Array2::zeros((0, 0)),
             grads: Gradients {
                 layers: net
                     .layers
@@ -95,6 +100,8 @@ impl<T: Kernels> Workspace<T> {
         let shape = |n: usize| Array2::zeros((n, m));
         Workspace {
             m,
+            n_x: 0,
+            n_y: 0,
             z: net.layers.iter().map(|l| shape(l.n_out())).collect(),
             a: net.layers.iter().map(|l| shape(l.n_out())).collect(),
             dz: Vec::new(),
@@ -123,6 +130,7 @@ impl<T: Kernels> Workspace<T> {
     /// mini-batch, converted to `T`), for [`Network::forward_batch`] and
     /// [`Network::backward_batch`]. `idx.len()` must equal the workspace's m.
     pub fn gather(&mut self, x: ArrayView2<f64>, y: ArrayView2<f64>, idx: &[usize]) {
+        self.batch_buffers();
         for (mut to, from) in self.x.rows_mut().into_iter().zip(x.rows()) {
             for (t, &j) in to.iter_mut().zip(idx) {
                 *t = T::of(from[j]);
@@ -135,8 +143,19 @@ impl<T: Kernels> Workspace<T> {
         }
     }
 
+    /// Makes the batch buffers X (n_x × m) and Y (n_y × m) on first use.
+    fn batch_buffers(&mut self) {
+        if self.x.dim() != (self.n_x, self.m) {
+            self.x = Array2::zeros((self.n_x, self.m));
+        }
+        if self.y.dim() != (self.n_y, self.m) {
+            self.y = Array2::zeros((self.n_y, self.m));
+        }
+    }
+
     /// Copies the columns `r` of X and Y (converted to `T`) into the batch buffers.
     pub fn load_columns(&mut self, x: ArrayView2<f64>, y: ArrayView2<f64>, r: Range<usize>) {
+        self.batch_buffers();
         self.x
             .zip_mut_with(&x.slice(s![.., r.clone()]), |t, &v| *t = T::of(v));
         self.y
