@@ -7,15 +7,19 @@
 //! multiply-adds per thread, e.g. the tutorial's whole epoch) never split, so the tutorial's
 //! numbers do not depend on the machine.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static THREADS: AtomicUsize = AtomicUsize::new(0);
+static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
 
 /// A thread must get at least this many multiply-adds (samples × parameters) of a batch, or
 /// starting it costs more than it saves.
 pub const MIN_WORK_PER_THREAD: usize = 2_000_000;
 
-/// Use `n` threads from now on (0: all cores).
+/// Use `n` threads (0: all cores). Call it before the first training or prediction: the worker
+/// threads are started once, at first use, and then kept (a thread started per mini-batch
+/// begins cold and made W2 no faster than one thread).
 pub fn set_threads(n: usize) {
     THREADS.store(n, Ordering::Relaxed);
 }
@@ -25,6 +29,32 @@ pub fn threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
+    }
+}
+
+/// The persistent worker threads (rayon), started at first use with [`threads`] threads;
+/// `None` if the system refused to start them (then everything runs on the calling thread).
+pub(crate) fn pool() -> Option<&'static rayon::ThreadPool> {
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads())
+            .thread_name(|i| format!("scratchnet-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// `f(i, item)` for every item, on the worker threads, results in the items' order (so sums
+/// over them have a fixed order whichever thread ran what).
+pub(crate) fn map_ordered<I: Send, R: Send>(
+    items: Vec<I>,
+    f: impl Fn(I) -> R + Sync + Send,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    match pool() {
+        Some(pool) if items.len() > 1 => pool.install(|| items.into_par_iter().map(&f).collect()),
+        _ => items.into_iter().map(f).collect(),
     }
 }
 

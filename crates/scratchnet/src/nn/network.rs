@@ -258,27 +258,17 @@ impl Network {
         let threads =
             parallel::threads_for(m.saturating_mul(self.n_parameters()), m.div_ceil(chunk));
         let per = m.div_ceil(threads).max(1);
-        let sums: Vec<f64> = std::thread::scope(|sc| {
-            let mut jobs = x
-                .axis_chunks_iter(Axis(1), per)
-                .zip(out.axis_chunks_iter_mut(Axis(1), per))
-                .enumerate()
-                .map(|(i, (xs, os))| {
-                    let ys = y.map(|y| y.slice_move(s![.., i * per..i * per + xs.ncols()]));
-                    (xs, ys, os)
-                });
-            let first = jobs.next();
-            let handles: Vec<_> = jobs
-                .map(|(xs, ys, os)| sc.spawn(move || self.forward_chunks(xs, ys, os, chunk)))
-                .collect();
-            let mut sums: Vec<f64> = first
-                .map(|(xs, ys, os)| self.forward_chunks(xs, ys, os, chunk))
-                .into_iter()
-                .collect();
-            // a worker can only panic on a bug; its share then makes the cost NaN
-            sums.extend(handles.into_iter().map(|h| h.join().unwrap_or(f64::NAN)));
-            sums
-        });
+        let jobs: Vec<_> = x
+            .axis_chunks_iter(Axis(1), per)
+            .zip(out.axis_chunks_iter_mut(Axis(1), per))
+            .enumerate()
+            .map(|(i, (xs, os))| {
+                let ys = y.map(|y| y.slice_move(s![.., i * per..i * per + xs.ncols()]));
+                (xs, ys, os)
+            })
+            .collect();
+        let sums =
+            parallel::map_ordered(jobs, |(xs, ys, os)| self.forward_chunks(xs, ys, os, chunk));
         let cost = sums.iter().sum::<f64>() / m as f64;
         (out, cost)
     }

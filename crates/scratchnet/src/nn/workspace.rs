@@ -660,19 +660,9 @@ impl<T: Kernels> Split<T> {
             return cost;
         }
         let loss = net.loss();
-        let costs: Vec<f64> = std::thread::scope(|s| {
-            let mut parts = self.parts.iter_mut().zip(&self.ranges);
-            let first = parts.next();
-            let handles: Vec<_> = parts
-                .map(|(ws, r)| s.spawn(move || run_part(params, loss, x, y, idx, r.clone(), ws)))
-                .collect();
-            let mut costs: Vec<f64> = first
-                .map(|(ws, r)| run_part(params, loss, x, y, idx, r.clone(), ws))
-                .into_iter()
-                .collect();
-            // a worker can only panic on a bug; its part then counts as a diverged (NaN) cost
-            costs.extend(handles.into_iter().map(|h| h.join().unwrap_or(f64::NAN)));
-            costs
+        let jobs: Vec<_> = self.parts.iter_mut().zip(&self.ranges).collect();
+        let costs = parallel::map_ordered(jobs, |(ws, r)| {
+            run_part(params, loss, x, y, idx, r.clone(), ws)
         });
         let m = self.m as f64;
         let mut cost = 0.0;
