@@ -254,7 +254,7 @@ impl Network {
             return (out, 0.0);
         }
         let widest = self.sizes().into_iter().max().unwrap_or(1).max(1);
-        let chunk = ((1 << 16) / widest).clamp(256, 4096).min(m);
+        let chunk = ((1 << 14) / widest).clamp(256, 1024).min(m);
         let threads =
             parallel::threads_for(m.saturating_mul(self.n_parameters()), m.div_ceil(chunk));
         let per = m.div_ceil(threads).max(1);
