@@ -9,12 +9,14 @@
 //! Why: `f64::tanh` and `f64::exp` call the C library one number at a time (≈10 ns each); the
 //! tutorial's epoch has 1,280 tanh and 640 exp/log, which made them the whole cost of W1. The
 //! functions here are branch-free polynomials, so the compiler turns a loop over a row into
-//! SIMD code (8 lanes with AVX-512, 4 with AVX2, chosen at run time).
+//! SIMD code: 4 lanes of f64 with AVX2 or AVX-512, chosen at run time (LLVM keeps 256-bit
+//! vectors in the AVX-512 build too; a hand-written 512-bit tanh was no faster on the machine
+//! we measured, see bench/README.md).
 //!
 //! Reproducibility: every multiply-add is written as an explicit fused one (`mul_add`, one
 //! rounding) and every sum has a fixed order (8 partial sums, combined in a fixed tree), so the
-//! results are bit-identical whichever instruction set runs them: AVX-512 (8 lanes), AVX2
-//! (4 lanes), both chosen at run time, or the baseline build. (The baseline build computes
+//! results are bit-identical whichever instruction set runs them: AVX-512, AVX2 (both chosen
+//! at run time) or the baseline build. (The baseline build computes
 //! `mul_add` in software where the CPU lacks FMA, as x86-64 CPUs before 2013 do: correct, but
 //! slow.)
 //!
