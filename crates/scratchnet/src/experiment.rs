@@ -451,9 +451,11 @@ impl Experiment {
             model.training.init = Some("continued".into());
         }
         let baseline = wrap(base_fit, &baseline_cfg);
+        // the validation rows are already standardized (in place, above): evaluate them as
+        // they are, like train and test (standardizing them again gave wrong metrics)
         let on = |m: &Model, d: &Dataset| -> Result<Option<Metrics>> {
             if d.n_samples() > 0 {
-                evaluate(m, d).map(Some)
+                evaluate_scaled(m, d.x.view(), d).map(Some)
             } else {
                 Ok(None)
             }

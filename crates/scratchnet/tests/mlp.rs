@@ -149,7 +149,19 @@ fn early_stopping_restores_the_best_weights() {
     // the kept network is the one of the best epoch, not the last one
     assert_eq!(out.model.network, seen[best - 1]);
     assert_ne!(out.model.network, seen[stopped - 1]);
-    assert!(out.report.validation.is_some());
+    // the reported validation metrics are those of the model on the validation rows, scaled
+    // once with the training statistics (they used to be scaled twice)
+    let Some(Metrics::Binary(v)) = &out.report.validation else {
+        panic!("binary validation metrics expected");
+    };
+    let (loss, accuracy) = scratchnet::experiment::loss_and_score(
+        &out.model.network,
+        out.validation.x.view(),
+        out.validation.y().view(),
+    );
+    assert!((v.loss - loss).abs() < 1e-12, "{} vs {loss}", v.loss);
+    assert!((v.accuracy - accuracy).abs() < 1e-12);
+    assert!(v.accuracy > 0.7, "validation accuracy {}", v.accuracy);
 }
 
 #[test]
