@@ -23,7 +23,14 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(ROOT, "crates/scratchnet/tests/fixtures/reference_2-4-1.json")
-OURS = os.path.join(ROOT, "target/release/examples/workloads")
+def target_dir():
+    """Cargo's target directory (honours CARGO_TARGET_DIR and cargo config)."""
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["target_directory"]
+
+
+OURS = os.path.join(target_dir(), "release/examples/workloads")
 PEERS = os.path.join(ROOT, "bench/peers")
 # multiply-adds per sample of 32-256-256-1: forward 32·256 + 256·256 + 256, dW the same, dA of
 # the two upper layers 256·256 + 256; 2 flops each, 100,000 samples

@@ -6,6 +6,7 @@ module into bench/scaling.png.
 
     python3 bench/scaling.py
 """
+import argparse
 import csv
 import json
 import os
@@ -20,9 +21,18 @@ def lines(cmd):
     return [json.loads(l) for l in out.splitlines() if l.startswith("{") and "sweep" in l]
 
 
+def target_dir():
+    """Cargo's target directory (honours CARGO_TARGET_DIR and cargo config)."""
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["target_directory"]
+
+
 def main():
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "workloads"], cwd=ROOT, check=True)
-    rows = [dict(r, implementation="scratchnet") for r in lines([os.path.join(ROOT, "target/release/examples/workloads"), "scaling"])]
+    ours = os.path.join(target_dir(), "release/examples/workloads")
+    rows = [dict(r, implementation="scratchnet") for r in lines([ours, "scaling"])]
     try:
         rows += [dict(r, implementation="numpy") for r in lines([sys.executable, os.path.join(ROOT, "bench/peers/numpy_scaling.py")])]
     except (subprocess.CalledProcessError, FileNotFoundError) as e:

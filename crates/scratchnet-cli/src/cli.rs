@@ -15,9 +15,9 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
-    /// Threads for training and prediction [default: every core]. Only batches with enough
+    /// Threads for training, eval and predict [default: every core]. Only batches with enough
     /// work are split (never the tutorial's); the same N gives bit-identical results.
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 }
 
@@ -192,8 +192,9 @@ pub struct TrainingFlags {
     /// Samples per mini-batch, reshuffled every epoch with the seed (default: full batch).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub batch_size: Option<usize>,
-    /// Number type of the forward and backward passes: f64, or f32 (about twice as fast on
-    /// wide layers; weights, updates and the saved model stay f64) [default: f64].
+    /// Number type of the forward and backward passes of the network and its baseline: f64, or
+    /// f32 (about 1.5× faster on wide layers; weights, updates and the saved model stay f64)
+    /// [default: f64].
     #[arg(long, value_name = "TYPE", value_parser = ["f64", "f32"])]
     pub precision: Option<String>,
     /// L2 weight decay λ (adds λ/2m·Σ‖W‖² to the cost).

@@ -72,6 +72,12 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     if let Some(n) = cli.threads {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        if usize::from(n) > cores {
+            eprintln!(
+                "warning: --threads {n} is more than the {cores} cores here; extra threads only wait"
+            );
+        }
         scratchnet::parallel::set_threads(n.into());
     }
     let result = match &cli.command {

@@ -85,6 +85,9 @@ pub struct ExperimentReport {
     /// The epoch at which training stopped early, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_at: Option<usize>,
+    /// `f32` when training computed in f32 (`--precision f32`); absent for f64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
     /// Metrics on the training set.
     pub train: Metrics,
     /// Metrics on the validation set, when there is one.
@@ -467,6 +470,7 @@ impl Experiment {
             seconds,
             best_epoch,
             stopped_at,
+            precision: model.training.precision.clone(),
             train: evaluate_scaled(&model, x_train.view(), &train)?,
             validation: on(&model, &validation)?,
             test: if has_test {
