@@ -504,13 +504,14 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             );
         }
         let model_act = model.network.layers[0].activation;
-        if let Some(a) = &args.training.activation {
-            if model.network.layers.len() > 1 && a.parse::<Activation>()? != model_act {
-                bail!(
-                    "--init-from {}: the model's hidden activation is {model_act}, not --activation {a}",
-                    path.display()
-                );
-            }
+        if let Some(a) = &args.training.activation
+            && model.network.layers.len() > 1
+            && a.parse::<Activation>()? != model_act
+        {
+            bail!(
+                "--init-from {}: the model's hidden activation is {model_act}, not --activation {a}",
+                path.display()
+            );
         }
         exp.init_from = Some(model);
     }

@@ -131,10 +131,10 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 
 /// Prints the error on one line and picks the exit code.
 fn report(e: &anyhow::Error) -> ExitCode {
-    if let Some(io) = e.downcast_ref::<std::io::Error>() {
-        if io.kind() == std::io::ErrorKind::BrokenPipe {
-            return ExitCode::SUCCESS;
-        }
+    if let Some(io) = e.downcast_ref::<std::io::Error>()
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::SUCCESS;
     }
     if e.downcast_ref::<scratchnet_cli::progress::Interrupted>()
         .is_some()

@@ -165,13 +165,13 @@ pub fn plane_axes(m: &Model, features: Option<&[String]>) -> Result<(usize, usiz
 /// A labelled data set with any number of classes, for the scatter plot: the two features
 /// (`--features a,b`, default the first two non-target columns) and the target.
 fn load_any_classes(path: &Path, target: &str, features: Option<&[String]>) -> Result<Dataset> {
-    if let Some(f) = features {
-        if f.len() != 2 {
-            bail!(
-                "--features needs exactly two names for the plot, got {}",
-                f.len()
-            );
-        }
+    if let Some(f) = features
+        && f.len() != 2
+    {
+        bail!(
+            "--features needs exactly two names for the plot, got {}",
+            f.len()
+        );
     }
     let table = read_csv(
         path,

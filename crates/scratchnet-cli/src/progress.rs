@@ -37,7 +37,7 @@ impl Progress {
 
     /// The callback to hand to training.
     pub fn on_epoch(&self, info: EpochInfo) -> ControlFlow<()> {
-        if info.epoch % self.step == 0 || info.epoch == info.epochs {
+        if info.epoch.is_multiple_of(self.step) || info.epoch == info.epochs {
             self.bar.set_position(info.epoch as u64);
             self.bar.set_message(format!("loss {:.5}", info.loss));
         }

@@ -408,10 +408,10 @@ impl Experiment {
             record(&network, 0);
         }
         let fitted = config.fit_from(network, x_train.view(), y_train.view(), val, |info| {
-            if let Some(k) = self.log_every {
-                if info.epoch % k.max(1) == 0 || info.epoch == info.epochs {
-                    record(info.network, info.epoch);
-                }
+            if let Some(k) = self.log_every
+                && (info.epoch % k.max(1) == 0 || info.epoch == info.epochs)
+            {
+                record(info.network, info.epoch);
             }
             if self.cancelled() {
                 return ControlFlow::Break(());

@@ -277,12 +277,12 @@ impl TrainConfig {
         if self.patience == Some(0) {
             return Err(Error::Config("--patience must be at least 1".into()));
         }
-        if let Schedule::Step { every, gamma } = self.schedule {
-            if every == 0 || !(gamma > 0.0 && gamma <= 1.0) {
-                return Err(Error::Config(format!(
-                    "step schedule needs --lr-step ≥ 1 and 0 < --lr-gamma ≤ 1, got {every} and {gamma}"
-                )));
-            }
+        if let Schedule::Step { every, gamma } = self.schedule
+            && (every == 0 || !(gamma > 0.0 && gamma <= 1.0))
+        {
+            return Err(Error::Config(format!(
+                "step schedule needs --lr-step ≥ 1 and 0 < --lr-gamma ≤ 1, got {every} and {gamma}"
+            )));
         }
         self.optimizer.validate()
     }
@@ -397,10 +397,10 @@ impl TrainConfig {
                 validation_history.push(v);
                 if best.as_ref().is_none_or(|b| v < b.0) {
                     best = Some((v, epoch + 1, network.clone()));
-                } else if let (Some(p), Some(b)) = (self.patience, &best) {
-                    if epoch + 1 - b.1 >= p {
-                        stopped_at = Some(epoch + 1);
-                    }
+                } else if let (Some(p), Some(b)) = (self.patience, &best)
+                    && epoch + 1 - b.1 >= p
+                {
+                    stopped_at = Some(epoch + 1);
                 }
             }
             let stop = on_epoch(EpochInfo {

@@ -212,13 +212,13 @@ fn read_csv_sized(
         Some(t) => Some(find(t, "target")?),
         None => None,
     };
-    if let Some(fs) = spec.features {
-        if let Some(dup) = fs.iter().enumerate().find(|(i, f)| fs[..*i].contains(f)) {
-            return Err(Error::Config(format!(
-                "feature `{}` is listed twice",
-                dup.1
-            )));
-        }
+    if let Some(fs) = spec.features
+        && let Some(dup) = fs.iter().enumerate().find(|(i, f)| fs[..*i].contains(f))
+    {
+        return Err(Error::Config(format!(
+            "feature `{}` is listed twice",
+            dup.1
+        )));
     }
     let feature_idx: Vec<usize> = match spec.features {
         Some(fs) => fs
@@ -235,16 +235,16 @@ fn read_csv_sized(
             format!("no feature columns besides the target; the columns are: {column_list}"),
         ));
     }
-    if let Some(t) = target_idx {
-        if feature_idx.contains(&t) {
-            return Err(file_err(
-                path,
-                format!(
-                    "column `{}` cannot be both a feature and the target",
-                    names[t]
-                ),
-            ));
-        }
+    if let Some(t) = target_idx
+        && feature_idx.contains(&t)
+    {
+        return Err(file_err(
+            path,
+            format!(
+                "column `{}` cannot be both a feature and the target",
+                names[t]
+            ),
+        ));
     }
     let d = feature_idx.len();
     let mut values: Vec<f64> = Vec::new();
