@@ -167,7 +167,7 @@ impl<T: Kernels> Workspace<T> {
     pub fn cost(&self, loss: Loss, y: ArrayView2<T>) -> f64 {
         let (z, a) = (self.output_z(), self.output());
         match (loss, z.as_slice(), y.as_slice()) {
-            (Loss::BinaryCrossEntropy, Some(z), Some(y)) => bce_mean(z, y),
+            (Loss::BinaryCrossEntropy, Some(z), Some(y)) => T::bce_mean(z, y),
             _ => loss.cost(
                 z.mapv(T::f64).view(),
                 a.mapv(T::f64).view(),
@@ -299,10 +299,6 @@ macro_rules! kernels_for {
 
 kernels_for!(f64, layer_forward_f64, layer_backward_f64, bce_mean_f64);
 kernels_for!(f32, layer_forward_f32, layer_backward_f32, bce_mean_f32);
-
-fn bce_mean<T: Kernels>(z: &[T], y: &[T]) -> f64 {
-    T::bce_mean(z, y)
-}
 
 /// Row r of a view as a slice with the view's lifetime, when its elements are adjacent.
 fn row_of<T>(v: ArrayView2<'_, T>, r: usize) -> Option<&'_ [T]> {
@@ -606,8 +602,7 @@ impl<T: Kernels> Split<T> {
             .map(|r| Workspace::for_network(net, r.len()))
             .collect();
         let sum = Workspace::<f64>::for_network(net, 0).grads;
-        let copy = (std::any::TypeId::of::<T>() != std::any::TypeId::of::<f64>())
-            .then(|| ParamCopy::of(net));
+        let copy = T::network_params(net).is_none().then(|| ParamCopy::of(net));
         Split {
             m,
             parts,
@@ -729,6 +724,20 @@ mod tests {
     use crate::nn::{Init, LayerSizes};
     use rand::{RngExt, SeedableRng};
 
+    /// Every dW and db of `b` within `rel`·max(|a|, `floor`) of `a`'s.
+    fn assert_grads_close<T: Real>(a: &Gradients, b: &Gradients<T>, rel: f64, floor: f64) {
+        for (g, h) in a.layers.iter().zip(&b.layers) {
+            let (ga, hb) = (
+                g.dw.iter().chain(g.db.iter()),
+                h.dw.iter().chain(h.db.iter()),
+            );
+            for (p, q) in ga.zip(hb) {
+                let q = q.f64();
+                assert!((p - q).abs() <= rel * p.abs().max(floor), "{p} vs {q}");
+            }
+        }
+    }
+
     fn check(hidden: Vec<usize>, m: usize, transposed_input: bool) {
         let mut rng = crate::Rng::seed_from_u64(8);
         for (output, n_y) in [
@@ -762,15 +771,7 @@ mod tests {
                 let plain = net.cost(&cache, y.view());
                 let fast = ws.cost(net.loss(), y.view());
                 assert!((plain - fast).abs() <= 1e-14 * plain.abs().max(1.0));
-                for (g, h) in grads.layers.iter().zip(&ws.grads.layers) {
-                    for (p, q) in
-                        g.dw.iter()
-                            .chain(g.db.iter())
-                            .zip(h.dw.iter().chain(h.db.iter()))
-                    {
-                        assert!((p - q).abs() <= 1e-13 * p.abs().max(1e-3), "{p} vs {q}");
-                    }
-                }
+                assert_grads_close(&grads, &ws.grads, 1e-13, 1e-3);
                 // a gathered mini-batch of every column, in order, gives the same numbers
                 let idx: Vec<usize> = (0..m).collect();
                 let mut wb = Workspace::new(&net, m);
@@ -860,15 +861,7 @@ mod tests {
         crate::parallel::set_threads(0);
         assert!((cost - plain_cost).abs() < 1e-13);
         assert!((cost_rev - plain_cost).abs() < 1e-13);
-        for (g, h) in plain.layers.iter().zip(&split.grads().layers) {
-            for (p, q) in
-                g.dw.iter()
-                    .chain(g.db.iter())
-                    .zip(h.dw.iter().chain(h.db.iter()))
-            {
-                assert!((p - q).abs() <= 1e-13 * p.abs().max(1e-3), "{p} vs {q}");
-            }
-        }
+        assert_grads_close(&plain, split.grads(), 1e-13, 1e-3);
     }
 
     #[test]
@@ -899,15 +892,7 @@ mod tests {
                 let mut split: Split<f32> = Split::for_network(&net, m);
                 let cost = split.step(&net, x.view(), y.view(), batch);
                 assert!((cost - plain_cost).abs() < 1e-6, "{cost} vs {plain_cost}");
-                for (g, h) in plain.layers.iter().zip(&split.grads().layers) {
-                    for (p, q) in
-                        g.dw.iter()
-                            .chain(g.db.iter())
-                            .zip(h.dw.iter().chain(h.db.iter()))
-                    {
-                        assert!((p - q).abs() <= 1e-5 * p.abs().max(1e-2), "{p} vs {q}");
-                    }
-                }
+                assert_grads_close(&plain, split.grads(), 1e-5, 1e-2);
             }
         }
     }
