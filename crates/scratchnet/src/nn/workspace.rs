@@ -327,7 +327,21 @@ fn layer_forward_body<T: Real>(
     a: &mut Array2<T>,
 ) {
     let (n, k) = w.dim();
-    if small_layer(n, k) && rows_contiguous(input) {
+    let small = small_layer(n, k) && rows_contiguous(input);
+    if small && act != Activation::Softmax {
+        // up to 4 inputs: Z_i· = Σ_k W_ik · A_prev,k· + b_i and A_i· = g(Z_i·) in one pass
+        let done = match k {
+            1 => affine_rows::<T, 1>(w, b, act, input, z, a),
+            2 => affine_rows::<T, 2>(w, b, act, input, z, a),
+            3 => affine_rows::<T, 3>(w, b, act, input, z, a),
+            4 => affine_rows::<T, 4>(w, b, act, input, z, a),
+            _ => false,
+        };
+        if done {
+            return;
+        }
+    }
+    if small {
         // Z_i· = Σ_k W_ik · A_prev,k·   (row-wise axpy: vectorizes along the samples)
         for (i, zr) in rows_mut(z).enumerate() {
             for kk in 0..k {
@@ -349,6 +363,60 @@ fn layer_forward_body<T: Real>(
     if act == Activation::Softmax {
         softmax_columns_in_place(a);
     }
+}
+
+/// The K input rows of a layer as slices (None unless all are contiguous).
+#[inline(always)]
+fn rows_of<T, const K: usize>(v: ArrayView2<'_, T>) -> Option<[&'_ [T]; K]> {
+    let rows: [Option<&[T]>; K] = std::array::from_fn(|k| row_of(v, k));
+    rows.iter()
+        .all(Option::is_some)
+        .then(|| rows.map(Option::unwrap_or_default))
+}
+
+/// The forward step of a small layer with K inputs, one pass per unit
+/// ([`kernels::affine_activate_row`]); false (nothing done) if a row is not contiguous.
+#[inline(always)]
+fn affine_rows<T: Real, const K: usize>(
+    w: ArrayView2<'_, T>,
+    b: &[T],
+    act: Activation,
+    input: ArrayView2<'_, T>,
+    z: &mut Array2<T>,
+    a: &mut Array2<T>,
+) -> bool {
+    let Some(x) = rows_of::<T, K>(input) else {
+        return false;
+    };
+    for (i, ((zr, ar), &bi)) in rows_mut(z).zip(rows_mut(a)).zip(b).enumerate() {
+        let wi = std::array::from_fn(|k| w[[i, k]]);
+        kernels::affine_activate_row(zr, ar, wi, x, bi, act);
+    }
+    true
+}
+
+/// The backward step into the layer below from a small layer with K units, one pass per unit
+/// below ([`kernels::back_derivative_row`]); false (nothing done) if a row is not contiguous.
+#[inline(always)]
+fn back_rows<T: Real, const K: usize>(
+    w: ArrayView2<'_, T>,
+    dz: ArrayView2<'_, T>,
+    dz_prev: &mut Array2<T>,
+    z_prev: &Array2<T>,
+    a_below: &Array2<T>,
+    g: Activation,
+) -> bool {
+    let Some(d) = rows_of::<T, K>(dz) else {
+        return false;
+    };
+    let m_cols = a_below.ncols().max(1);
+    let zs = z_prev.as_slice().unwrap_or_default().chunks_exact(m_cols);
+    let as_ = a_below.as_slice().unwrap_or_default().chunks_exact(m_cols);
+    for (kk, ((out, zr), ar)) in rows_mut(dz_prev).zip(zs).zip(as_).enumerate() {
+        let wk = std::array::from_fn(|i| w[[i, kk]]);
+        kernels::back_derivative_row(out, wk, d, zr, ar, g);
+    }
+    true
 }
 
 /// Softmax of every column of A, in place (A holds Z on entry), computed in f64.
@@ -402,6 +470,19 @@ fn layer_backward_body<T: Real>(
     let Some((dz_prev, z_prev, a_below, g)) = below else {
         return;
     };
+    if small {
+        // up to 4 units: dZ_prev,k· = (Σ_i W_ik · dZ_i·) ⊙ g'(Z_prev,k·) in one pass
+        let done = match n {
+            1 => back_rows::<T, 1>(w, dz, &mut *dz_prev, z_prev, a_below, g),
+            2 => back_rows::<T, 2>(w, dz, &mut *dz_prev, z_prev, a_below, g),
+            3 => back_rows::<T, 3>(w, dz, &mut *dz_prev, z_prev, a_below, g),
+            4 => back_rows::<T, 4>(w, dz, &mut *dz_prev, z_prev, a_below, g),
+            _ => false,
+        };
+        if done {
+            return;
+        }
+    }
     if small {
         // dA_prev,k· = Σ_i W_ik · dZ_i·   (row-wise axpy)
         for (kk, out) in rows_mut(dz_prev).enumerate() {
