@@ -272,6 +272,40 @@ fn sum8<T: Copy, S: Real>(a: &[T], b: &[T], f: impl Fn(S, T, T) -> S) -> S {
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
+/// `([Σ_j d_j·p_k,j for each k], Σ_j d_j)`: K dot products of one row with K others and the
+/// row's sum, in one pass. Each is bit for bit [`dot`] / [`sum`] (the same 8 partial sums in
+/// the same order), but the K + 1 sums advance together, so the pass runs at the speed of the
+/// multiply-adds instead of waiting on one chain of additions (the small layers' gradients of
+/// the tutorial's backward pass were 17 such chains, 0.6 µs of its 0.9).
+#[inline(always)]
+pub fn dots_and_sum<T: Real, const K: usize>(d: &[T], p: [&[T]; K]) -> ([T; K], T) {
+    let (p, n) = cut(p, d.len());
+    let d = &d[..n];
+    let mut acc = [[T::zero(); 8]; K];
+    let mut acc_s = [T::zero(); 8];
+    let full = n / 8 * 8;
+    for (c, dc) in d[..full].chunks_exact(8).enumerate() {
+        let j0 = c * 8;
+        for k in 0..K {
+            let pk = &p[k][j0..j0 + 8];
+            for l in 0..8 {
+                acc[k][l] = dc[l].mul_add(pk[l], acc[k][l]);
+            }
+        }
+        for l in 0..8 {
+            acc_s[l] = acc_s[l] + dc[l];
+        }
+    }
+    for (l, j) in (full..n).enumerate() {
+        for k in 0..K {
+            acc[k][l] = d[j].mul_add(p[k][j], acc[k][l]);
+        }
+        acc_s[l] = acc_s[l] + d[j];
+    }
+    let tree = |a: [T; 8]| ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    (acc.map(tree), tree(acc_s))
+}
+
 /// Σ_j a_j·b_j over two rows of equal length, in the fixed order of `sum8`.
 #[inline(always)]
 pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
@@ -502,9 +536,29 @@ pub fn scale_into<T: Real>(out: &mut [T], w: T, x: &[T]) {
 /// The sum of [`bce_term`] over a row of logits and labels, in f64.
 #[inline(always)]
 pub fn bce_sum<T: Real>(z: &[T], y: &[T]) -> f64 {
-    sum8(z, y, |acc: f64, z: T, y: T| {
-        acc + bce_term(z.f64(), y.f64())
-    })
+    // The terms of 32 samples are computed before they are added (in `sum8`'s order): four
+    // vectors of independent work at a time, instead of one long chain (exp, log, division)
+    // per vector that the next must wait behind (0.6 → 0.3 µs for the tutorial's 320).
+    let n = z.len().min(y.len());
+    let (z, y) = (&z[..n], &y[..n]);
+    let mut acc = [0.0; 8];
+    let (zc, yc) = (z.chunks_exact(32), y.chunks_exact(32));
+    let (zr, yr) = (zc.remainder(), yc.remainder());
+    for (zc, yc) in zc.zip(yc) {
+        let mut t = [0.0; 32];
+        for j in 0..32 {
+            t[j] = bce_term(zc[j].f64(), yc[j].f64());
+        }
+        for q in 0..4 {
+            for l in 0..8 {
+                acc[l] += t[8 * q + l];
+            }
+        }
+    }
+    for (j, (z, y)) in zr.iter().zip(yr).enumerate() {
+        acc[j % 8] += bce_term(z.f64(), y.f64());
+    }
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
 simd_dispatch! {
@@ -701,6 +755,45 @@ mod tests {
         // and by hand, the first element: Σ_k w_k·x_k[0] + b
         let by_hand: f64 = (0..K).map(|k| w[k] * x[k][0]).sum::<f64>() + b;
         assert!((z[0] - by_hand).abs() <= 1e-14, "{} vs {by_hand}", z[0]);
+    }
+
+    fn dots_match<const K: usize>(n: usize) {
+        let mut rng = crate::Rng::seed_from_u64(n as u64);
+        let rows: Vec<Vec<f64>> = (0..=K)
+            .map(|_| (0..n).map(|_| rng.random_range(-1.0..1.0)).collect())
+            .collect();
+        let d = rows[0].as_slice();
+        let p: [&[f64]; K] = std::array::from_fn(|k| rows[k + 1].as_slice());
+        let (dots, s) = dots_and_sum(d, p);
+        for k in 0..K {
+            assert_eq!(dots[k], dot(d, p[k]), "K = {K}, n = {n}, k = {k}");
+            let naive: f64 = d.iter().zip(p[k]).map(|(a, b)| a * b).sum();
+            assert!((dots[k] - naive).abs() <= 1e-14 * (n as f64).max(1.0));
+        }
+        assert_eq!(s, sum(d), "K = {K}, n = {n}");
+    }
+
+    #[test]
+    fn dots_in_one_pass_give_the_bits_of_one_at_a_time() {
+        for n in [0, 1, 7, 8, 9, 33, 320, 1001] {
+            dots_match::<1>(n);
+            dots_match::<2>(n);
+            dots_match::<3>(n);
+            dots_match::<4>(n);
+        }
+        // by hand: [1, 2, 3]·[4, 5, 6] = 32, [1, 2, 3]·[1, 0, −1] = −2, Σ = 6
+        let (dots, s) = dots_and_sum(&[1.0, 2.0, 3.0], [&[4.0, 5.0, 6.0], &[1.0, 0.0, -1.0]]);
+        assert_eq!((dots, s), ([32.0, -2.0], 6.0));
+    }
+
+    #[test]
+    fn the_chunked_cross_entropy_sum_keeps_the_order_of_sum8() {
+        for n in [0usize, 5, 31, 32, 33, 320, 1000] {
+            let z: Vec<f64> = (0..n).map(|j| (j as f64 * 0.37).sin() * 6.0).collect();
+            let y: Vec<f64> = (0..n).map(|j| (j % 3 == 0) as u8 as f64).collect();
+            let eight = sum8(&z, &y, |acc: f64, z: f64, y: f64| acc + bce_term(z, y));
+            assert_eq!(bce_sum(&z, &y), eight, "n = {n}");
+        }
     }
 
     #[test]

@@ -426,6 +426,25 @@ fn affine_rows<T: Real, const K: usize>(
     true
 }
 
+/// `dW_i,k0+q ← (1/m)·d·A_prev,k0+qᵀ` for q < K ([`kernels::dots_and_sum`]); returns Σ d.
+/// The rows of `a_prev` are contiguous (checked by the caller).
+#[inline(always)]
+fn dots_into<T: Real, const K: usize>(
+    d: &[T],
+    a_prev: ArrayView2<'_, T>,
+    k0: usize,
+    dw: &mut Array2<T>,
+    i: usize,
+    m: T,
+) -> T {
+    let p = std::array::from_fn(|q| row_of(a_prev, k0 + q).unwrap_or_default());
+    let (dots, sum) = kernels::dots_and_sum::<T, K>(d, p);
+    for (q, v) in dots.into_iter().enumerate() {
+        dw[[i, k0 + q]] = v / m;
+    }
+    sum
+}
+
 /// The backward step into the layer below from a small layer with K units, one pass per unit
 /// below ([`kernels::back_derivative_row`]); false (nothing done) if a row is not contiguous.
 #[inline(always)]
@@ -480,23 +499,31 @@ fn layer_backward_body<T: Real>(
     let m = T::of(dz.ncols() as f64);
     let small = small_layer(n, k) && rows_contiguous(a_prev) && rows_contiguous(dz);
     if small {
-        // dW_ik = (1/m)·Σ_j dZ_ij·A_prev,kj   (dot products of rows)
+        // dW_ik = (1/m)·Σ_j dZ_ij·A_prev,kj  and  db_i = (1/m)·Σ_j dZ_ij: dot products of
+        // rows, four A_prev rows (and the sum) per pass over a row of dZ
         for i in 0..n {
-            for kk in 0..k {
-                if let (Some(d), Some(p)) = (row_of(dz, i), row_of(a_prev, kk)) {
-                    grad.dw[[i, kk]] = kernels::dot(d, p) / m;
+            let d = row_of(dz, i).unwrap_or_default();
+            for k0 in (0..k).step_by(4) {
+                let sum = match k - k0 {
+                    1 => dots_into::<T, 1>(d, a_prev, k0, &mut grad.dw, i, m),
+                    2 => dots_into::<T, 2>(d, a_prev, k0, &mut grad.dw, i, m),
+                    3 => dots_into::<T, 3>(d, a_prev, k0, &mut grad.dw, i, m),
+                    _ => dots_into::<T, 4>(d, a_prev, k0, &mut grad.dw, i, m),
+                };
+                if k0 == 0 {
+                    grad.db[i] = sum / m;
                 }
             }
         }
     } else {
         general_mat_mul(T::one(), &dz, &a_prev.t(), T::zero(), &mut grad.dw);
         grad.dw.mapv_inplace(|v| v / m);
-    }
-    for (i, db) in grad.db.iter_mut().enumerate() {
-        *db = match row_of(dz, i) {
-            Some(d) => kernels::sum(d) / m,
-            None => dz.row(i).sum() / m,
-        };
+        for (i, db) in grad.db.iter_mut().enumerate() {
+            *db = match row_of(dz, i) {
+                Some(d) => kernels::sum(d) / m,
+                None => dz.row(i).sum() / m,
+            };
+        }
     }
     let Some((dz_prev, z_prev, a_below, g)) = below else {
         return;
