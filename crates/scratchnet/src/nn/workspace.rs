@@ -651,10 +651,17 @@ fn backward_layers<T: Kernels>(
 ) {
     let n = params.n_layers();
     // dZ_L = A_L − Y
-    ndarray::Zip::from(&mut dz[n - 1])
-        .and(&a[n - 1])
-        .and(y)
-        .for_each(|d, &a, &y| *d = a - y);
+    match (dz[n - 1].as_slice_mut(), a[n - 1].as_slice(), y.as_slice()) {
+        (Some(d), Some(a), Some(y)) => {
+            for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
+                *d = a - y;
+            }
+        }
+        _ => ndarray::Zip::from(&mut dz[n - 1])
+            .and(&a[n - 1])
+            .and(y)
+            .for_each(|d, &a, &y| *d = a - y),
+    }
     for l in (0..n).rev() {
         let a_prev = if l == 0 { x } else { a[l - 1].view() };
         let (below, here) = dz.split_at_mut(l);
