@@ -356,6 +356,25 @@ mod tests {
     }
 
     #[test]
+    fn gradient_descent_update_by_hand_in_any_memory_order() {
+        use ndarray::ShapeBuilder;
+        // θ − 0.5·dθ: [[1 − 1, 2 − 0.5], [3 + 1, 4]] in row-major and column-major storage
+        let d = array![[2.0, 1.0], [-2.0, 0.0]];
+        let expected = array![[0.0, 1.5], [4.0, 4.0]];
+        let mut rows = array![[1.0, 2.0], [3.0, 4.0]];
+        gradient_descent_update(&mut rows, &d, 0.5);
+        assert_eq!(rows, expected);
+        let mut cols = ndarray::Array2::zeros((2, 2).f());
+        cols.assign(&array![[1.0, 2.0], [3.0, 4.0]]);
+        assert!(
+            cols.as_slice().is_none(),
+            "column-major takes the general path"
+        );
+        gradient_descent_update(&mut cols, &d, 0.5);
+        assert_eq!(cols, expected);
+    }
+
+    #[test]
     fn momentum_first_steps_by_hand() {
         // v1 = −0.05, w = 0.95; v2 = 0.9·(−0.05) − 0.05 = −0.095, w = 0.855;
         // v3 = −0.0855 − 0.05 = −0.1355, w = 0.7195
