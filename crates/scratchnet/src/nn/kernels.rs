@@ -9,9 +9,10 @@
 //! Why: `f64::tanh` and `f64::exp` call the C library one number at a time (≈10 ns each); the
 //! tutorial's epoch has 1,280 tanh and 640 exp/log, which made them the whole cost of W1. The
 //! functions here are branch-free polynomials, so the compiler turns a loop over a row into
-//! SIMD code: 4 lanes of f64 with AVX2 or AVX-512, chosen at run time (LLVM keeps 256-bit
-//! vectors in the AVX-512 build too; a hand-written 512-bit tanh was no faster on the machine
-//! we measured, see bench/README.md).
+//! SIMD code: 4 lanes of f64 with AVX2, 8 with AVX-512, chosen at run time. The loops must be
+//! loops over slices: the compiler's loop vectorizer handles them well, while fixed-size
+//! arrays of lanes go to its SLP vectorizer, which made a fused 8-sample step 4× slower (see
+//! bench/README.md). tanh is then bound by its division (`vdivpd`) and its FMAs together.
 //!
 //! Reproducibility: every multiply-add is written as an explicit fused one (`mul_add`, one
 //! rounding) and every sum has a fixed order (8 partial sums, combined in a fixed tree), so the
