@@ -26,7 +26,9 @@ pub fn gradient_descent_update<D: Dimension>(
     d_theta: &Array<f64, D>,
     learning_rate: f64,
 ) {
-    if let (Some(t), Some(d)) = (theta.as_slice_mut(), d_theta.as_slice()) {
+    if theta.shape() != d_theta.shape() {
+        // the shapes must agree: Zip's panic names them (a caller's bug, never user input)
+    } else if let (Some(t), Some(d)) = (theta.as_slice_mut(), d_theta.as_slice()) {
         // the common case, contiguous arrays: a plain loop (Zip's setup costs more than the
         // tutorial's 17 updates)
         for (t, &d) in t.iter_mut().zip(d) {

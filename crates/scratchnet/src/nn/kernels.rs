@@ -723,6 +723,11 @@ mod tests {
         assert_eq!(fast_s, base_s);
     }
 
+    /// The bit patterns of a row (so that −0.0 and 0.0 differ).
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
     /// The one-pass kernels against the passes they replace, bit for bit, for K inputs.
     fn one_pass_matches_the_passes<const K: usize>(act: Activation) {
         let mut rng = crate::Rng::seed_from_u64(K as u64);
@@ -742,7 +747,8 @@ mod tests {
         bias_activate_row(&mut z_ref, b, &mut a_ref, act);
         let (mut z, mut a) = (vec![0.0; n], vec![0.0; n]);
         affine_activate_row(&mut z, &mut a, w, x, b, act);
-        assert_eq!((&z, &a), (&z_ref, &a_ref), "forward, {act}, K = {K}");
+        assert_eq!(bits(&z), bits(&z_ref), "forward Z, {act}, K = {K}");
+        assert_eq!(bits(&a), bits(&a_ref), "forward A, {act}, K = {K}");
         // backward: D = Σ_k w_k·dz_k, then D ⊙ g'(Z)
         let mut d_ref = vec![0.0; n];
         scale_into(&mut d_ref, w[0], x[0]);
@@ -752,7 +758,7 @@ mod tests {
         times_derivative_row(&mut d_ref, &z, &a, act);
         let mut d = vec![0.0; n];
         back_derivative_row(&mut d, w, x, &z, &a, act);
-        assert_eq!(d, d_ref, "backward, {act}, K = {K}");
+        assert_eq!(bits(&d), bits(&d_ref), "backward, {act}, K = {K}");
         // and by hand, the first element: Σ_k w_k·x_k[0] + b
         let by_hand: f64 = (0..K).map(|k| w[k] * x[k][0]).sum::<f64>() + b;
         assert!((z[0] - by_hand).abs() <= 1e-14, "{} vs {by_hand}", z[0]);
@@ -767,11 +773,15 @@ mod tests {
         let p: [&[f64]; K] = std::array::from_fn(|k| rows[k + 1].as_slice());
         let (dots, s) = dots_and_sum(d, p);
         for k in 0..K {
-            assert_eq!(dots[k], dot(d, p[k]), "K = {K}, n = {n}, k = {k}");
+            assert_eq!(
+                dots[k].to_bits(),
+                dot(d, p[k]).to_bits(),
+                "K = {K}, n = {n}, k = {k}"
+            );
             let naive: f64 = d.iter().zip(p[k]).map(|(a, b)| a * b).sum();
             assert!((dots[k] - naive).abs() <= 1e-14 * (n as f64).max(1.0));
         }
-        assert_eq!(s, sum(d), "K = {K}, n = {n}");
+        assert_eq!(s.to_bits(), sum(d).to_bits(), "K = {K}, n = {n}");
     }
 
     #[test]
@@ -793,7 +803,7 @@ mod tests {
             let z: Vec<f64> = (0..n).map(|j| (j as f64 * 0.37).sin() * 6.0).collect();
             let y: Vec<f64> = (0..n).map(|j| (j % 3 == 0) as u8 as f64).collect();
             let eight = sum8(&z, &y, |acc: f64, z: f64, y: f64| acc + bce_term(z, y));
-            assert_eq!(bce_sum(&z, &y), eight, "n = {n}");
+            assert_eq!(bce_sum(&z, &y).to_bits(), eight.to_bits(), "n = {n}");
         }
     }
 

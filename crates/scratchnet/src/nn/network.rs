@@ -99,6 +99,16 @@ impl Network {
             .last()
             .ok_or_else(|| Error::Invalid("a network needs at least one layer".into()))?;
         let loss = Loss::for_output(last.activation)?;
+        for (i, l) in layers.iter().enumerate() {
+            if l.n_in() == 0 || l.n_out() == 0 {
+                return Err(Error::Invalid(format!(
+                    "layer {} has {} units and {} inputs; it needs at least one of each",
+                    i + 1,
+                    l.n_out(),
+                    l.n_in()
+                )));
+            }
+        }
         for (i, pair) in layers.windows(2).enumerate() {
             if pair[0].n_out() != pair[1].n_in() {
                 return Err(Error::Invalid(format!(
@@ -390,11 +400,19 @@ mod tests {
     fn chunked_predictions_agree_with_the_plain_forward_pass() {
         use rand::RngExt;
         let mut rng = Rng::seed_from_u64(7);
-        // 5,000 columns: several chunks, a short last chunk, two threads when there are two
-        for (n_x, transposed) in [(2, false), (2, true), (3, false), (7, false)] {
+        // several chunks and a short last chunk
+        // the last case has m × parameters = 20,000 × 257 ≥ 2 × MIN_WORK_PER_THREAD: it is
+        // split over two threads on a machine with two cores or more
+        for (n_x, h, m, transposed) in [
+            (2, 4, 5_000, false),
+            (2, 4, 5_000, true),
+            (3, 4, 5_000, false),
+            (7, 4, 5_000, false),
+            (2, 64, 20_000, false),
+        ] {
             let sizes = LayerSizes {
                 n_x,
-                n_h: vec![4],
+                n_h: vec![h],
                 n_y: 1,
             };
             let net = Network::init(
@@ -405,7 +423,6 @@ mod tests {
                 &mut rng,
             )
             .unwrap();
-            let m = 5_000;
             let data = Array2::from_shape_fn((m, n_x), |_| rng.random_range(-3.0..3.0));
             let standard = data.t().as_standard_layout().into_owned();
             let x = if transposed {
@@ -442,6 +459,18 @@ mod tests {
         let a = Dense::new(Array2::zeros((4, 2)), Array1::zeros(4), Activation::Tanh).unwrap();
         let b = Dense::new(Array2::zeros((1, 3)), Array1::zeros(1), Activation::Sigmoid).unwrap();
         assert!(Network::new(vec![a, b]).is_err());
+    }
+
+    #[test]
+    fn layers_without_inputs_or_units_are_refused() {
+        let none_in = Dense::new(Array2::zeros((1, 0)), Array1::zeros(1), Activation::Sigmoid);
+        let err = Network::new(vec![none_in.unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("layer 1 has 1 units and 0 inputs"), "{err}");
+        let none_out = Dense::new(Array2::zeros((0, 2)), Array1::zeros(0), Activation::Tanh);
+        let out = Dense::new(Array2::zeros((1, 0)), Array1::zeros(1), Activation::Sigmoid);
+        assert!(Network::new(vec![none_out.unwrap(), out.unwrap()]).is_err());
     }
 
     #[test]

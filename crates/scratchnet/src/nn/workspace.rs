@@ -651,8 +651,9 @@ fn backward_layers<T: Kernels>(
 ) {
     let n = params.n_layers();
     // dZ_L = A_L − Y
+    let same = y.dim() == a[n - 1].dim() && dz[n - 1].dim() == a[n - 1].dim();
     match (dz[n - 1].as_slice_mut(), a[n - 1].as_slice(), y.as_slice()) {
-        (Some(d), Some(a), Some(y)) => {
+        (Some(d), Some(a), Some(y)) if same => {
             for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
                 *d = a - y;
             }
