@@ -65,6 +65,11 @@ fn w1() {
     time("backward (dZ2, dW2, db2, dZ1, dW1, db1)", reps, || {
         net.backward_into(x.view(), y.view(), &mut ws)
     });
+    time("the three above, one after the other", reps, || {
+        net.forward_into(x.view(), &mut ws);
+        black_box(ws.cost(Loss::BinaryCrossEntropy, y.view()));
+        net.backward_into(x.view(), y.view(), &mut ws);
+    });
     let mut split = Split::new(&net, m);
     time("whole step (forward, cost, backward)", reps, || {
         black_box(split.step(&net, x.view(), y.view(), None));
