@@ -341,6 +341,40 @@ fn rows_contiguous<T>(v: ArrayView2<'_, T>) -> bool {
     v.ncols() <= 1 || v.strides()[1] == 1
 }
 
+/// Rows of two owned standard-layout matrices of the same shape (Z and A of a layer), in pairs.
+#[inline(always)]
+fn row_pairs<'a, T>(
+    z: &'a Array2<T>,
+    a: &'a Array2<T>,
+) -> impl Iterator<Item = (&'a [T], &'a [T])> {
+    let m = a.ncols().max(1);
+    let zs = z.as_slice().unwrap_or_default().chunks_exact(m);
+    zs.zip(a.as_slice().unwrap_or_default().chunks_exact(m))
+}
+
+/// `out_r· = Σ_t w(r, t) · rows_t·` for every row r of `out`, row-wise (the first term scaled,
+/// the others added by axpy: vectorizes along the samples). The small products of both passes:
+/// Z = W·A_prev forward (w(i, k) = W_ik), dA_prev = Wᵀ·dZ backward (w(k, i) = W_ik).
+/// Inlined, so that it is compiled into each instruction set's build of its caller.
+#[inline(always)]
+fn row_products<T: Real>(
+    out: &mut Array2<T>,
+    rows: ArrayView2<'_, T>,
+    w: impl Fn(usize, usize) -> T,
+) {
+    for (r, out_r) in rows_mut(out).enumerate() {
+        for t in 0..rows.nrows() {
+            if let Some(x) = row_of(rows, t) {
+                if t == 0 {
+                    kernels::scale_into(out_r, w(r, t), x);
+                } else {
+                    kernels::axpy(out_r, w(r, t), x);
+                }
+            }
+        }
+    }
+}
+
 /// Rows of an owned standard-layout (n × m) matrix as mutable slices.
 fn rows_mut<T>(a: &mut Array2<T>) -> std::slice::ChunksExactMut<'_, T> {
     let m = a.ncols().max(1);
@@ -373,18 +407,8 @@ fn layer_forward_body<T: Real>(
         }
     }
     if small {
-        // Z_i· = Σ_k W_ik · A_prev,k·   (row-wise axpy: vectorizes along the samples)
-        for (i, zr) in rows_mut(z).enumerate() {
-            for kk in 0..k {
-                if let Some(xr) = row_of(input, kk) {
-                    if kk == 0 {
-                        kernels::scale_into(zr, w[[i, kk]], xr);
-                    } else {
-                        kernels::axpy(zr, w[[i, kk]], xr);
-                    }
-                }
-            }
-        }
+        // Z_i· = Σ_k W_ik · A_prev,k·
+        row_products(z, input, |i, kk| w[[i, kk]]);
     } else {
         general_mat_mul(T::one(), &w, &input, T::zero(), z);
     }
@@ -459,10 +483,10 @@ fn back_rows<T: Real, const K: usize>(
     let Some(d) = rows_of::<T, K>(dz) else {
         return false;
     };
-    let m_cols = a_below.ncols().max(1);
-    let zs = z_prev.as_slice().unwrap_or_default().chunks_exact(m_cols);
-    let as_ = a_below.as_slice().unwrap_or_default().chunks_exact(m_cols);
-    for (kk, ((out, zr), ar)) in rows_mut(dz_prev).zip(zs).zip(as_).enumerate() {
+    for (kk, (out, (zr, ar))) in rows_mut(dz_prev)
+        .zip(row_pairs(z_prev, a_below))
+        .enumerate()
+    {
         let wk = std::array::from_fn(|i| w[[i, kk]]);
         kernels::back_derivative_row(out, wk, d, zr, ar, g);
     }
@@ -542,25 +566,12 @@ fn layer_backward_body<T: Real>(
         }
     }
     if small {
-        // dA_prev,k· = Σ_i W_ik · dZ_i·   (row-wise axpy)
-        for (kk, out) in rows_mut(dz_prev).enumerate() {
-            for i in 0..n {
-                if let Some(d) = row_of(dz, i) {
-                    if i == 0 {
-                        kernels::scale_into(out, w[[i, kk]], d);
-                    } else {
-                        kernels::axpy(out, w[[i, kk]], d);
-                    }
-                }
-            }
-        }
+        // dA_prev,k· = Σ_i W_ik · dZ_i·
+        row_products(dz_prev, dz, |kk, i| w[[i, kk]]);
     } else {
         general_mat_mul(T::one(), &w.t(), &dz, T::zero(), dz_prev);
     }
-    let m_cols = a_below.ncols().max(1);
-    let zs = z_prev.as_slice().unwrap_or_default().chunks_exact(m_cols);
-    let as_ = a_below.as_slice().unwrap_or_default().chunks_exact(m_cols);
-    for ((d, zr), ar) in rows_mut(dz_prev).zip(zs).zip(as_) {
+    for (d, (zr, ar)) in rows_mut(dz_prev).zip(row_pairs(z_prev, a_below)) {
         kernels::times_derivative_row(d, zr, ar, g);
     }
 }
