@@ -9,8 +9,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use scratchnet::Rng;
-use scratchnet::nn::kernels::tanh_slice;
-use scratchnet::nn::{Activation, Init, LayerSizes, Network, Split, Workspace};
+use scratchnet::internals::{Split, Workspace, tanh_slice};
+use scratchnet::nn::{Activation, Init, LayerSizes, Network};
 use scratchnet::optim::OptimizerKind;
 
 fn net(n_x: usize, hidden: Vec<usize>, rng: &mut Rng) -> Network {
@@ -108,7 +108,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("W3 predict 1,000,000 × 2-4-1");
     g.sample_size(20);
     g.bench_function("predict_proba (fast, threaded)", |b| {
-        b.iter(|| black_box(network.predict_proba(x.view())))
+        b.iter(|| black_box(scratchnet::engine::predict_proba(&network, x.view())))
     });
     g.bench_function("forward (plain reference)", |b| {
         b.iter(|| black_box(network.forward(x.view())))

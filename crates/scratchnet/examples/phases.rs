@@ -16,8 +16,9 @@ use std::time::Instant;
 
 use ndarray::{Array2, linalg::general_mat_mul};
 use rand::{RngExt, SeedableRng};
+use scratchnet::internals::{Split, Workspace};
 use scratchnet::loss::Loss;
-use scratchnet::nn::{Activation, Init, LayerSizes, Network, Split, Workspace};
+use scratchnet::nn::{Activation, Init, LayerSizes, Network};
 use scratchnet::optim::OptimizerKind;
 
 /// Mean µs of `f` over `reps` calls (after reps/10 warm-up calls); prints a line.
@@ -83,7 +84,7 @@ fn w1() {
     let z: Vec<f64> = (0..4 * m).map(|i| i as f64 * 0.004 - 2.5).collect();
     let mut a = vec![0.0; z.len()];
     time("tanh of 1,280 numbers alone", reps, || {
-        scratchnet::nn::kernels::tanh_slice(black_box(&z), &mut a)
+        scratchnet::internals::tanh_slice(black_box(&z), &mut a)
     });
 }
 

@@ -158,7 +158,7 @@ fn main() {
             let mut p = Array2::zeros((1, 0));
             for k in 0..15 {
                 let start = Instant::now();
-                p = net.predict_proba(x.view());
+                p = scratchnet::engine::predict_proba(&net, x.view()).expect("2 inputs");
                 if k >= 5 {
                     times.push(start.elapsed().as_secs_f64());
                 }

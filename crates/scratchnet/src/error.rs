@@ -36,9 +36,18 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// A setting is out of range or settings do not fit together.
-    #[error("{0}")]
-    Config(String),
+    /// A setting is out of range or settings do not fit together. `setting` is the setting's
+    /// name in the library's terms (`batch_size`, the builder method that sets it); the
+    /// message reads after it: "batch_size must be at least 1, got 0". Other settings a
+    /// message mentions are written in backticks (`` `validation` ``), so that a front end can
+    /// put its own names (a CLI flag) in place of both.
+    #[error("{setting} {message}")]
+    Config {
+        /// The setting at fault.
+        setting: &'static str,
+        /// What is wrong with it, and what to do.
+        message: String,
+    },
     /// Data in memory does not fit the operation (shapes, classes).
     #[error("{0}")]
     Invalid(String),
@@ -70,6 +79,14 @@ impl Error {
     /// True for a bug in scratchnet rather than a problem with the input.
     pub fn is_internal(&self) -> bool {
         matches!(self, Error::Internal(_))
+    }
+
+    /// [`Error::Config`] for `setting`.
+    pub(crate) fn config(setting: &'static str, message: impl Into<String>) -> Self {
+        Error::Config {
+            setting,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

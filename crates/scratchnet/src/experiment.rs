@@ -16,7 +16,7 @@ use crate::metrics::{ConfusionMatrix, Metrics, MulticlassReport, RegressionRepor
 use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
 use crate::train::{EpochInfo, Fitted, Stream, TrainConfig, rng};
-use crate::{Error, Result};
+use crate::{Error, Result, engine};
 
 /// An experiment: training settings plus how the rows are split.
 #[derive(Debug, Clone)]
@@ -140,8 +140,8 @@ pub struct Outcome {
 
 /// Loss and score (accuracy, or R² for regression) of `net` on standardized X (n_x × m) and
 /// Y (n_y × m, standardized for regression).
-pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (f64, f64) {
-    let (out, loss) = net.output_and_cost(x, y);
+pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<(f64, f64)> {
+    let (out, loss) = engine::output_and_cost(net, x, y)?;
     let score = match net
         .layers
         .last()
@@ -159,7 +159,7 @@ pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> 
             correct as f64 / truth.len().max(1) as f64
         }
     };
-    (loss, score)
+    Ok((loss, score))
 }
 
 /// The learning curve as CSV: `epoch,train_loss,train_<score>[,test_loss,test_<score>]`, where
@@ -225,7 +225,7 @@ fn evaluate_scaled(model: &Model, xs: ArrayView2<f64>, data: &Dataset) -> Result
     let task = model.task();
     let y = network_targets(model, data)?;
     // chunked (big data sets never hold every layer's Z and A at once) and threaded
-    let (out, loss) = model.network.output_and_cost(xs, y.view());
+    let (out, loss) = engine::output_and_cost(&model.network, xs, y.view())?;
     check_finite_output(&out)?;
     Ok(match task {
         Task::Binary => {
@@ -256,22 +256,18 @@ impl Experiment {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.test_split) {
-            return Err(Error::Config(format!(
-                "--test-split must be in [0, 1), got {}",
-                self.test_split
-            )));
-        }
-        if !(0.0..1.0).contains(&self.validation) {
-            return Err(Error::Config(format!(
-                "--validation must be in [0, 1), got {}",
-                self.validation
-            )));
-        }
-        if self.config.patience.is_some() && self.validation == 0.0 {
-            return Err(Error::Config(
-                "--patience needs --validation FRACTION (the rows it watches)".into(),
+            return Err(Error::config(
+                "test_split",
+                format!("must be in [0, 1), got {}", self.test_split),
             ));
         }
+        if !(0.0..1.0).contains(&self.validation) {
+            return Err(Error::config(
+                "validation",
+                format!("must be in [0, 1), got {}", self.validation),
+            ));
+        }
+        crate::train::check_patience(self.config.patience, self.validation > 0.0)?;
         self.config.validate()
     }
 
@@ -288,20 +284,26 @@ impl Experiment {
             return Ok(());
         };
         if m.features != data.feature_names {
-            return Err(Error::Config(format!(
-                "--init-from: the model reads features ({}) but the data has ({})",
-                m.features.join(", "),
-                data.feature_names.join(", ")
-            )));
+            return Err(Error::config(
+                "init_from",
+                format!(
+                    "reads features ({}) but the data has ({})",
+                    m.features.join(", "),
+                    data.feature_names.join(", ")
+                ),
+            ));
         }
         if m.task() != data.task() || m.classes != data.classes {
-            return Err(Error::Config(format!(
-                "--init-from: the model is a {} model with classes ({}) but the data is {} with classes ({})",
-                m.task(),
-                m.classes.join(", "),
-                data.task(),
-                data.classes.join(", ")
-            )));
+            return Err(Error::config(
+                "init_from",
+                format!(
+                    "is a {} model with classes ({}) but the data is {} with classes ({})",
+                    m.task(),
+                    m.classes.join(", "),
+                    data.task(),
+                    data.classes.join(", ")
+                ),
+            ));
         }
         Ok(())
     }
@@ -383,9 +385,11 @@ impl Experiment {
 
         let mut curve = Vec::new();
         let mut record = |net: &Network, epoch: usize| {
-            let (train_loss, train_score) = loss_and_score(net, x_train.view(), y_train.view());
+            let (train_loss, train_score) =
+                loss_and_score(net, x_train.view(), y_train.view()).unwrap_or((f64::NAN, f64::NAN));
             let (test_loss, test_score) = if has_test {
-                let (l, a) = loss_and_score(net, x_test.view(), y_test.view());
+                let (l, a) = loss_and_score(net, x_test.view(), y_test.view())
+                    .unwrap_or((f64::NAN, f64::NAN));
                 (Some(l), Some(a))
             } else {
                 (None, None)

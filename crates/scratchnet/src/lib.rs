@@ -44,6 +44,7 @@
 )]
 
 pub mod data;
+pub mod engine;
 mod error;
 pub mod experiment;
 pub mod gradcheck;
@@ -57,6 +58,14 @@ pub mod parallel;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// The fast engine's pieces, for the crate's own benchmarks and profiling examples only: not a
+/// public API, and it may change at any time.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::engine::fast::kernels::{sigmoid_slice, tanh_slice};
+    pub use crate::engine::fast::{Split, Workspace};
+}
 
 /// The one random number generator of scratchnet: ChaCha8, portable and reproducible.
 pub type Rng = rand::rngs::ChaCha8Rng;

@@ -20,6 +20,7 @@ use ndarray::{Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::nn::Activation;
+use crate::nn::real::{self, Real};
 use crate::{Error, Result};
 
 /// A cost function, chosen by the output activation.
@@ -69,10 +70,12 @@ impl Loss {
 /// ```
 pub fn binary_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     let m = z.ncols().max(1) as f64;
-    let mut sum = 0.0;
-    Zip::from(z).and(y).for_each(|&zv, &yv| {
-        sum += zv.max(0.0) - zv * yv + (-zv.abs()).exp().ln_1p();
-    });
+    let sum: f64 = z
+        .rows()
+        .into_iter()
+        .zip(y.rows())
+        .map(|(z, y)| real::bce_sum(&z.to_vec(), &y.to_vec()))
+        .sum();
     sum / m
 }
 
@@ -105,13 +108,33 @@ pub fn mean_squared_error(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
 /// sigmoid + binary cross-entropy, softmax + categorical cross-entropy and identity + squared
 /// error alike. `(n_y×m)`.
 pub fn output_delta(a: ArrayView2<f64>, y: ArrayView2<f64>) -> Array2<f64> {
-    &a - &y
+    let mut dz = Array2::zeros(a.raw_dim());
+    output_delta_into(a, y, &mut dz);
+    dz
+}
+
+/// [`output_delta`] into a buffer of the same shape: `dZ ← A − Y`, element by element.
+///
+/// # Panics
+/// If A, Y and dZ do not all have the same shape.
+pub fn output_delta_into<T: Real>(a: ArrayView2<T>, y: ArrayView2<T>, dz: &mut Array2<T>) {
+    assert!(
+        a.dim() == y.dim() && a.dim() == dz.dim(),
+        "A, Y and dZ need one shape"
+    );
+    match (dz.as_slice_mut(), a.as_slice(), y.as_slice()) {
+        (Some(d), Some(a), Some(y)) => {
+            for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
+                *d = a - y;
+            }
+        }
+        _ => Zip::from(dz).and(a).and(y).for_each(|d, &a, &y| *d = a - y),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::activation::sigmoid;
     use ndarray::array;
 
     #[test]
@@ -122,7 +145,7 @@ mod tests {
             .iter()
             .zip(y.iter())
             .map(|(&z, &y)| {
-                let a = sigmoid(z);
+                let a = 1.0 / (1.0 + (-z as f64).exp());
                 -(y * a.ln() + (1.0 - y) * (1.0 - a).ln())
             })
             .sum::<f64>()

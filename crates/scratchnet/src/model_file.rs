@@ -171,7 +171,7 @@ impl Model {
     /// the model's numbers overflow on this data.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let xs = self.standardizer.transform(x)?;
-        let mut out = self.network.predict_proba(xs.view());
+        let mut out = crate::engine::predict_proba(&self.network, xs.view())?;
         if let Some(t) = &self.target_standardizer {
             out = t.inverse(out.view());
         }

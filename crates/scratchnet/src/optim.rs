@@ -93,26 +93,27 @@ impl OptimizerKind {
 
     /// Checks the hyper-parameters.
     pub fn validate(self) -> Result<()> {
-        let bad =
-            |what: &str, v: f64| Err(Error::Config(format!("{what} must be in [0, 1), got {v}")));
+        let bad = |what: &'static str, v: f64| {
+            Err(Error::config(what, format!("must be in [0, 1), got {v}")))
+        };
         match self {
             OptimizerKind::Gd => Ok(()),
             OptimizerKind::Momentum { momentum } | OptimizerKind::Nesterov { momentum } => {
                 if (0.0..1.0).contains(&momentum) {
                     Ok(())
                 } else {
-                    bad("--momentum", momentum)
+                    bad("momentum", momentum)
                 }
             }
             OptimizerKind::Adam { beta1, beta2, eps } => {
                 if !(0.0..1.0).contains(&beta1) {
-                    return bad("--beta1", beta1);
+                    return bad("beta1", beta1);
                 }
                 if !(0.0..1.0).contains(&beta2) {
-                    return bad("--beta2", beta2);
+                    return bad("beta2", beta2);
                 }
                 if !(eps > 0.0 && eps.is_finite()) {
-                    return Err(Error::Config(format!("--eps must be positive, got {eps}")));
+                    return Err(Error::config("eps", format!("must be positive, got {eps}")));
                 }
                 Ok(())
             }
@@ -143,9 +144,10 @@ impl FromStr for OptimizerKind {
                 beta2: 0.999,
                 eps: 1e-8,
             }),
-            other => Err(Error::Config(format!(
-                "unknown optimizer `{other}`; expected one of: gd, momentum, nesterov, adam"
-            ))),
+            other => Err(Error::config(
+                "optimizer",
+                format!("`{other}` is unknown; expected one of: gd, momentum, nesterov, adam"),
+            )),
         }
     }
 }

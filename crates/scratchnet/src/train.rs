@@ -17,8 +17,9 @@ use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-use crate::nn::{Activation, Gradients, Init, LayerSizes, Network, Split};
-use crate::optim::{OptimizerKind, Schedule};
+use crate::engine::{Engine, EngineKind, Fast, Reference};
+use crate::nn::{Activation, Gradients, Init, LayerSizes, Network};
+use crate::optim::{Optimizer, OptimizerKind, Schedule};
 use crate::{Error, Result, Rng};
 
 /// What a seeded random stream is used for. Each purpose has its own ChaCha8 stream of the one
@@ -79,6 +80,9 @@ pub struct TrainConfig {
     /// backward passes in f32 (GEMM twice as fast) on an f32 copy of the weights, while the
     /// weights themselves, the optimizer and the saved model stay f64.
     pub precision: Precision,
+    /// Which engine runs forward, cost and backward: the fast one (default) or the readable
+    /// reference ([`crate::engine::Reference`], f64 only). Both compute the same numbers.
+    pub engine: EngineKind,
 }
 
 /// The number type training computes in (`--precision`).
@@ -108,52 +112,10 @@ impl std::str::FromStr for Precision {
         match s {
             "f64" => Ok(Precision::F64),
             "f32" => Ok(Precision::F32),
-            other => Err(Error::Config(format!(
-                "unknown precision `{other}`; expected f64 or f32"
-            ))),
-        }
-    }
-}
-
-/// The per-batch engine of one precision.
-#[derive(Debug)]
-enum Engine {
-    F64(Split),
-    F32(Split<f32>),
-}
-
-impl Engine {
-    fn new(precision: Precision, net: &Network, m: usize) -> Self {
-        match precision {
-            Precision::F64 => Engine::F64(Split::new(net, m)),
-            Precision::F32 => Engine::F32(Split::for_network(net, m)),
-        }
-    }
-
-    fn step(
-        &mut self,
-        net: &Network,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        idx: Option<&[usize]>,
-    ) -> f64 {
-        match self {
-            Engine::F64(s) => s.step(net, x, y, idx),
-            Engine::F32(s) => s.step(net, x, y, idx),
-        }
-    }
-
-    fn grads(&self) -> &Gradients {
-        match self {
-            Engine::F64(s) => s.grads(),
-            Engine::F32(s) => s.grads(),
-        }
-    }
-
-    fn grads_mut(&mut self) -> &mut Gradients {
-        match self {
-            Engine::F64(s) => s.grads_mut(),
-            Engine::F32(s) => s.grads_mut(),
+            other => Err(Error::config(
+                "precision",
+                format!("`{other}` is unknown; expected f64 or f32"),
+            )),
         }
     }
 }
@@ -174,6 +136,7 @@ impl Default for TrainConfig {
             schedule: Schedule::Constant,
             patience: None,
             precision: Precision::F64,
+            engine: EngineKind::Fast,
         }
     }
 }
@@ -241,48 +204,57 @@ impl TrainConfig {
         })
     }
 
-    /// Checks every setting; the error says which and what was given.
+    /// Checks every setting; the error names the setting and what was given.
     pub fn validate(&self) -> Result<()> {
+        let bad = |setting, message: String| Err(Error::config(setting, message));
         if self.epochs > MAX_EPOCHS {
-            return Err(Error::Config(format!(
-                "epochs must be at most {MAX_EPOCHS}, got {}",
-                self.epochs
-            )));
+            return bad(
+                "epochs",
+                format!("must be at most {MAX_EPOCHS}, got {}", self.epochs),
+            );
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(Error::Config(format!(
-                "learning rate must be positive and finite, got {}",
-                crate::error::short(self.learning_rate)
-            )));
+            let got = crate::error::short(self.learning_rate);
+            return bad(
+                "learning_rate",
+                format!("must be positive and finite, got {got}"),
+            );
         }
         if let Some(pos) = self.hidden.iter().position(|&h| h == 0) {
-            return Err(Error::Config(format!(
-                "hidden layer {} has 0 units; every hidden layer needs at least 1 (use no hidden layer for logistic regression)",
-                pos + 1
-            )));
+            return bad(
+                "hidden",
+                format!(
+                    "layer {} has 0 units; every hidden layer needs at least 1 (use no hidden layer for logistic regression)",
+                    pos + 1
+                ),
+            );
         }
         if !self.hidden_activation.is_elementwise() {
-            return Err(Error::Config(
-                "softmax can only be the output activation; hidden layers take tanh, relu, leaky-relu, sigmoid or identity".into(),
-            ));
+            return bad("hidden_activation", "cannot be softmax: softmax is for the output layer only; hidden layers take tanh, relu, leaky-relu, sigmoid or identity".into());
         }
         if self.batch_size == Some(0) {
-            return Err(Error::Config(
-                "--batch-size must be at least 1, got 0".into(),
-            ));
+            return bad("batch_size", "must be at least 1, got 0".into());
         }
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
-            return Err(Error::Config(format!("--l2 must be ≥ 0, got {}", self.l2)));
+            return bad("l2", format!("must be ≥ 0, got {}", self.l2));
         }
         if self.patience == Some(0) {
-            return Err(Error::Config("--patience must be at least 1".into()));
+            return bad("patience", "must be at least 1".into());
         }
-        if let Schedule::Step { every, gamma } = self.schedule
-            && (every == 0 || !(gamma > 0.0 && gamma <= 1.0))
-        {
-            return Err(Error::Config(format!(
-                "step schedule needs --lr-step ≥ 1 and 0 < --lr-gamma ≤ 1, got {every} and {gamma}"
-            )));
+        if let Schedule::Step { every, gamma } = self.schedule {
+            if every == 0 {
+                return bad("lr_step", "must be at least 1, got 0".into());
+            }
+            if !(gamma > 0.0 && gamma <= 1.0) {
+                return bad("lr_gamma", format!("must be in (0, 1], got {gamma}"));
+            }
+        }
+        if self.engine == EngineKind::Reference && self.precision != Precision::F64 {
+            return bad(
+                "precision",
+                "must be f64 with the reference engine (`engine`), which computes in f64 only"
+                    .into(),
+            );
         }
         self.optimizer.validate()
     }
@@ -291,6 +263,15 @@ impl TrainConfig {
     /// drawn from the seed's init stream.
     pub fn init_network(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Network> {
         self.validate()?;
+        self.init_network_checked(x, y)
+    }
+
+    /// [`TrainConfig::init_network`] for settings already validated.
+    pub(crate) fn init_network_checked(
+        &self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Result<Network> {
         let sizes = LayerSizes::from_data(x, y, &self.hidden);
         Network::init(
             &sizes,
@@ -308,8 +289,9 @@ impl TrainConfig {
         y: ArrayView2<f64>,
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
-        let network = self.init_network(x, y)?;
-        self.fit_from(network, x, y, None, on_epoch)
+        self.validate()?;
+        let network = self.init_network_checked(x, y)?;
+        self.fit_checked(network, x, y, None, on_epoch)
     }
 
     /// Trains `network` from its current parameters for `self.epochs` epochs, on X (n_x × m)
@@ -317,131 +299,247 @@ impl TrainConfig {
     /// called after each epoch and may stop training with `ControlFlow::Break`.
     pub fn fit_from(
         &self,
-        mut network: Network,
+        network: Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
         validation: Option<(ArrayView2<f64>, ArrayView2<f64>)>,
-        mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
         self.validate()?;
+        self.fit_checked(network, x, y, validation, on_epoch)
+    }
+
+    /// [`TrainConfig::fit_from`] for settings already validated: checks the data's shapes,
+    /// then runs the training loop on the chosen engine.
+    pub(crate) fn fit_checked(
+        &self,
+        network: Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        validation: Option<(ArrayView2<f64>, ArrayView2<f64>)>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
         check_shapes(&network, x, y)?;
         if let Some((xv, yv)) = validation {
             check_shapes(&network, xv, yv)?;
         }
-        if self.patience.is_some() && validation.is_none() {
-            return Err(Error::Config(
-                "--patience needs a validation set (--validation FRACTION)".into(),
-            ));
-        }
+        check_patience(self.patience, validation.is_some())?;
+        // a full batch whose rows are not contiguous (a CSV's samples × features, seen
+        // transposed): one row-major copy, so that the small layers' row kernels can run, as
+        // long as it is at most 128 MB (bigger data keeps GEMM, which reads any layout)
         let m = x.ncols();
-        let batch = self.batch_size.unwrap_or(m).min(m);
-        // Full batch on X whose rows are not contiguous (a CSV's samples × features, seen
-        // transposed): one row-major copy, so the small layers' row kernels can run, as long
-        // as it is at most 128 MB (bigger data keeps GEMM, which reads any layout).
-        let x_rows;
-        let x = if batch >= m && x.ncols() > 1 && x.strides()[1] != 1 && x.len() <= 1 << 24 {
-            x_rows = x.as_standard_layout().into_owned();
-            x_rows.view()
-        } else {
-            x
-        };
-        let mut order: Vec<usize> = (0..m).collect();
-        let mut batch_rng = rng(self.seed, Stream::Batches);
-        let mut optimizer = self.optimizer.build();
-        let mut history = Vec::with_capacity(self.epochs.min(1 << 20) + 1);
-        let mut validation_history = Vec::new();
-        let mut best: Option<(f64, usize, Network)> = None;
-        let mut workspace: Option<Engine> = None;
-        let mut last_batch: Option<Engine> = None;
-        let mut stopped_at = None;
-        for epoch in 0..self.epochs {
-            let lr = self.schedule.rate(self.learning_rate, epoch, self.epochs);
-            let loss = if batch >= m {
-                // full batch: every buffer allocated once, before the first epoch
-                let sp = workspace.get_or_insert_with(|| Engine::new(self.precision, &network, m));
-                let loss = sp.step(&network, x, y, None) + l2_penalty(&network, self.l2, m);
-                add_l2_gradient(sp.grads_mut(), &network, self.l2, m);
-                optimizer.step(&mut network, sp.grads(), lr);
-                loss
-            } else {
-                order.shuffle(&mut batch_rng);
-                let mut weighted = 0.0;
-                for chunk in order.chunks(batch) {
-                    // the last batch may be smaller: it gets its own buffers, made once
-                    let sp = if chunk.len() == batch {
-                        workspace
-                            .get_or_insert_with(|| Engine::new(self.precision, &network, batch))
-                    } else {
-                        last_batch.get_or_insert_with(|| {
-                            Engine::new(self.precision, &network, chunk.len())
-                        })
-                    };
-                    let n = chunk.len();
-                    let loss =
-                        sp.step(&network, x, y, Some(chunk)) + l2_penalty(&network, self.l2, n);
-                    add_l2_gradient(sp.grads_mut(), &network, self.l2, n);
-                    optimizer.step(&mut network, sp.grads(), lr);
-                    weighted += loss * n as f64;
-                }
-                weighted / m as f64
-            };
-            if !loss.is_finite() || !network.is_finite() {
-                return Err(Error::Diverged {
-                    epoch,
-                    learning_rate: self.learning_rate,
-                });
+        let full_batch = self.batch_size.is_none_or(|b| b >= m);
+        let x_rows = (full_batch && m > 1 && x.strides()[1] != 1 && x.len() <= 1 << 24)
+            .then(|| x.as_standard_layout().into_owned());
+        let x = x_rows.as_ref().map_or(x, |x| x.view());
+        let data = Data { x, y, validation };
+        match self.engine {
+            EngineKind::Reference => {
+                train_loop(self, &mut Reference::new(), network, data, on_epoch)
             }
-            history.push(loss);
-            if let Some((xv, yv)) = validation {
-                let v = self.cost(&network, xv, yv);
-                validation_history.push(v);
-                if best.as_ref().is_none_or(|b| v < b.0) {
-                    best = Some((v, epoch + 1, network.clone()));
-                } else if let (Some(p), Some(b)) = (self.patience, &best)
-                    && epoch + 1 - b.1 >= p
-                {
-                    stopped_at = Some(epoch + 1);
-                }
-            }
-            let stop = on_epoch(EpochInfo {
-                epoch: epoch + 1,
-                epochs: self.epochs,
-                loss,
-                network: &network,
-            })
-            .is_break();
-            if stop && stopped_at.is_none() {
+            EngineKind::Fast => train_loop(
+                self,
+                &mut Fast::new(self.precision),
+                network,
+                data,
+                on_epoch,
+            ),
+        }
+    }
+}
+
+/// The data of one training: X (n_x × m), Y (n_y × m) and the validation set, if any.
+#[derive(Clone, Copy)]
+struct Data<'a> {
+    x: ArrayView2<'a, f64>,
+    y: ArrayView2<'a, f64>,
+    validation: Option<(ArrayView2<'a, f64>, ArrayView2<'a, f64>)>,
+}
+
+/// The training loop, written once for every engine: epochs of [`run_epoch`], each followed
+/// by the policies (divergence, validation and early stopping, the callback's cancellation),
+/// then the final loss.
+fn train_loop<E: Engine>(
+    cfg: &TrainConfig,
+    engine: &mut E,
+    mut network: Network,
+    data: Data<'_>,
+    mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+) -> Result<Fitted> {
+    let mut batches = Batches::new(data.x.ncols(), cfg.batch_size, cfg.seed);
+    let mut optimizer = cfg.optimizer.build();
+    let mut history = Vec::with_capacity(cfg.epochs.min(1 << 20) + 1);
+    let mut validation_history = Vec::new();
+    let mut early = EarlyStopping::new(cfg.patience);
+    let mut stopped_at = None;
+    for epoch in 0..cfg.epochs {
+        let lr = cfg.schedule.rate(cfg.learning_rate, epoch, cfg.epochs);
+        let loss = run_epoch(
+            cfg,
+            engine,
+            &mut network,
+            &mut optimizer,
+            &mut batches,
+            data,
+            lr,
+        );
+        check_diverged(loss, &network, epoch, cfg.learning_rate)?;
+        history.push(loss);
+        if let Some((xv, yv)) = data.validation {
+            let v = engine.cost(&network, xv, yv) + l2_penalty(&network, cfg.l2, xv.ncols());
+            validation_history.push(v);
+            if early.should_stop(v, epoch + 1, &network) {
                 stopped_at = Some(epoch + 1);
             }
-            if stopped_at.is_some() {
-                break;
-            }
         }
-        let mut best_epoch = None;
-        if let (Some(_), Some((_, e, net))) = (self.patience, best) {
-            network = net;
-            best_epoch = Some(e);
+        let info = EpochInfo {
+            epoch: epoch + 1,
+            epochs: cfg.epochs,
+            loss,
+            network: &network,
+        };
+        if on_epoch(info).is_break() {
+            stopped_at.get_or_insert(epoch + 1);
         }
-        let final_loss = self.cost(&network, x, y);
-        if !final_loss.is_finite() || !network.is_finite() {
-            return Err(Error::Diverged {
-                epoch: history.len(),
-                learning_rate: self.learning_rate,
+        if stopped_at.is_some() {
+            break;
+        }
+    }
+    let best_epoch = early.restore_best(&mut network);
+    let final_loss =
+        engine.cost(&network, data.x, data.y) + l2_penalty(&network, cfg.l2, data.x.ncols());
+    check_diverged(final_loss, &network, history.len(), cfg.learning_rate)?;
+    history.push(final_loss);
+    Ok(Fitted {
+        network,
+        history,
+        validation_history,
+        best_epoch,
+        stopped_at,
+    })
+}
+
+/// One epoch: one step on the full batch (the tutorial), or one per mini-batch of a fresh
+/// shuffle. Returns the epoch's loss (mini-batches: their mean, weighted by size).
+fn run_epoch<E: Engine>(
+    cfg: &TrainConfig,
+    engine: &mut E,
+    network: &mut Network,
+    optimizer: &mut Optimizer,
+    batches: &mut Batches,
+    data: Data<'_>,
+    lr: f64,
+) -> f64 {
+    let mut step = |batch: Option<&[usize]>| {
+        let n = batch.map_or(data.x.ncols(), <[usize]>::len);
+        // forward, J, backward; then J += (λ/2n)·Σ‖W‖², dW += (λ/n)·W; then θ := update(θ, dθ, α)
+        let loss = engine.step(network, data.x, data.y, batch) + l2_penalty(network, cfg.l2, n);
+        add_l2_gradient(engine.gradients(), network, cfg.l2, n);
+        optimizer.step(network, engine.gradients(), lr);
+        loss
+    };
+    match batches.next_epoch() {
+        None => step(None),
+        Some((order, size)) => {
+            let weighted = order.chunks(size).fold(0.0, |sum, chunk| {
+                sum + step(Some(chunk)) * chunk.len() as f64
             });
+            weighted / order.len() as f64
         }
-        history.push(final_loss);
-        Ok(Fitted {
-            network,
-            history,
-            validation_history,
-            best_epoch,
-            stopped_at,
-        })
+    }
+}
+
+/// The order of the samples for mini-batches, reshuffled every epoch from the seed's batch
+/// stream; `None` for full-batch training.
+struct Batches {
+    order: Vec<usize>,
+    size: usize,
+    rng: Rng,
+}
+
+impl Batches {
+    fn new(m: usize, batch_size: Option<usize>, seed: u64) -> Self {
+        let size = batch_size.unwrap_or(m).min(m);
+        let order = if size < m {
+            (0..m).collect()
+        } else {
+            Vec::new()
+        };
+        Batches {
+            order,
+            size,
+            rng: rng(seed, Stream::Batches),
+        }
     }
 
-    /// The cost J plus the L2 penalty (λ/2m)·Σ‖W‖² of `net` on (X, Y).
-    pub fn cost(&self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
-        net.output_and_cost(x, y).1 + l2_penalty(net, self.l2, x.ncols())
+    /// This epoch's shuffled order and batch size, or `None` for one full batch.
+    fn next_epoch(&mut self) -> Option<(&[usize], usize)> {
+        if self.order.is_empty() {
+            return None;
+        }
+        self.order.shuffle(&mut self.rng);
+        Some((&self.order, self.size))
+    }
+}
+
+/// Early stopping: remembers the network with the lowest validation loss and says when
+/// `patience` epochs have passed without a lower one.
+struct EarlyStopping {
+    patience: Option<usize>,
+    best: Option<(f64, usize, Network)>,
+}
+
+impl EarlyStopping {
+    fn new(patience: Option<usize>) -> Self {
+        EarlyStopping {
+            patience,
+            best: None,
+        }
+    }
+
+    /// Records the validation loss after `epoch`; true when training should stop.
+    fn should_stop(&mut self, loss: f64, epoch: usize, network: &Network) -> bool {
+        let Some(patience) = self.patience else {
+            return false;
+        };
+        match &self.best {
+            // not lower (or NaN): no new best
+            Some((best, at, _)) if !(loss < *best) => epoch - at >= patience,
+            _ => {
+                self.best = Some((loss, epoch, network.clone()));
+                false
+            }
+        }
+    }
+
+    /// Puts the best network back (with a patience); returns its epoch.
+    fn restore_best(self, network: &mut Network) -> Option<usize> {
+        let (_, epoch, best) = self.best?;
+        *network = best;
+        Some(epoch)
+    }
+}
+
+/// Early stopping watches a validation set, so it needs one.
+pub(crate) fn check_patience(patience: Option<usize>, has_validation: bool) -> Result<()> {
+    if patience.is_some() && !has_validation {
+        return Err(Error::config(
+            "patience",
+            "needs a validation set (`validation`: the fraction of training rows it watches)",
+        ));
+    }
+    Ok(())
+}
+
+/// Divergence: the loss or a weight stopped being a finite number.
+fn check_diverged(loss: f64, network: &Network, epoch: usize, learning_rate: f64) -> Result<()> {
+    if loss.is_finite() && network.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::Diverged {
+            epoch,
+            learning_rate,
+        })
     }
 }
 
@@ -537,7 +635,7 @@ mod tests {
             .validate()
             .unwrap_err()
             .to_string();
-        assert_eq!(e, "learning rate must be positive and finite, got -0.1");
+        assert_eq!(e, "learning_rate must be positive and finite, got -0.1");
         assert!(
             TrainConfig::default()
                 .learning_rate(f64::NAN)

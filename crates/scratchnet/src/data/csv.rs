@@ -215,10 +215,7 @@ fn read_csv_sized(
     if let Some(fs) = spec.features
         && let Some(dup) = fs.iter().enumerate().find(|(i, f)| fs[..*i].contains(f))
     {
-        return Err(Error::Config(format!(
-            "feature `{}` is listed twice",
-            dup.1
-        )));
+        return Err(Error::config("features", format!("list `{}` twice", dup.1)));
     }
     let feature_idx: Vec<usize> = match spec.features {
         Some(fs) => fs
@@ -420,18 +417,24 @@ pub fn infer_classes(
     }
     if let Some(p) = positive {
         if distinct.len() != 2 {
-            return Err(Error::Config(format!(
-                "--positive applies to two classes; column `{column}` has {}",
-                distinct.len()
-            )));
+            return Err(Error::config(
+                "positive",
+                format!(
+                    "applies to two classes; column `{column}` has {}",
+                    distinct.len()
+                ),
+            ));
         }
         if distinct[0] == p {
             distinct.swap(0, 1);
         } else if distinct[1] != p {
-            return Err(Error::Config(format!(
-                "--positive `{p}` is not a class of column `{column}` (classes: {})",
-                shown(&distinct)
-            )));
+            return Err(Error::config(
+                "positive",
+                format!(
+                    "`{p}` is not a class of column `{column}` (classes: {})",
+                    shown(&distinct)
+                ),
+            ));
         }
     }
     Ok(distinct.into_iter().map(str::to_string).collect())

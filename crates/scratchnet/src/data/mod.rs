@@ -331,9 +331,10 @@ impl Dataset {
     /// How many rows go to training for `train_fraction`; an error when a side would be empty.
     fn split_point(&self, train_fraction: f64) -> Result<usize> {
         if !(train_fraction > 0.0 && train_fraction <= 1.0) {
-            return Err(Error::Config(format!(
-                "the training fraction must be in (0, 1], got {train_fraction}"
-            )));
+            return Err(Error::config(
+                "train_fraction",
+                format!("must be in (0, 1], got {train_fraction}"),
+            ));
         }
         let m = self.n_samples();
         let n_train = ((m as f64) * train_fraction).round() as usize;

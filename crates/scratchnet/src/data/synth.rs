@@ -85,38 +85,40 @@ impl Generator {
     /// Generates `n` samples with `classes` classes (2 unless [`Generator::supports_classes`]).
     pub fn generate(self, n: usize, classes: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
         if n > MAX_SAMPLES {
-            return Err(Error::Config(format!(
-                "-n must be at most {MAX_SAMPLES}, got {n}"
-            )));
+            return Err(Error::config(
+                "n_samples",
+                format!("must be at most {MAX_SAMPLES}, got {n}"),
+            ));
         }
         if self == Generator::Sine {
             return sine(n, noise, rng);
         }
         if n < classes {
-            return Err(Error::Config(format!(
-                "need at least one sample per class: -n {n} with {classes} classes"
-            )));
+            return Err(Error::config(
+                "n_samples",
+                format!("must give at least one sample per class, got {n} for {classes} classes"),
+            ));
         }
         if !(noise >= 0.0 && noise.is_finite()) {
-            return Err(Error::Config(format!(
-                "--noise must be a non-negative number, got {noise}"
-            )));
+            return Err(Error::config(
+                "noise",
+                format!("must be a non-negative number, got {noise}"),
+            ));
         }
         if classes < 2 {
-            return Err(Error::Config(format!(
-                "--classes must be at least 2, got {classes}"
-            )));
+            return Err(Error::config(
+                "classes",
+                format!("must be at least 2, got {classes}"),
+            ));
         }
         if classes > 2 && !self.supports_classes() {
-            return Err(Error::Config(format!(
-                "`{}` makes exactly 2 classes, got --classes {classes}{}",
-                self.name(),
-                if self.supports_classes() {
-                    ""
-                } else {
-                    " (spiral and gaussians make more)"
-                }
-            )));
+            return Err(Error::config(
+                "classes",
+                format!(
+                    "must be 2 for `{}`, got {classes} (spiral and gaussians make more)",
+                    self.name()
+                ),
+            ));
         }
         let mut points: Vec<(f64, f64, usize)> = Vec::with_capacity(n);
         for class in 0..classes {
@@ -127,10 +129,13 @@ impl Generator {
             }
         }
         if points.iter().any(|p| !(p.0.is_finite() && p.1.is_finite())) {
-            return Err(Error::Config(format!(
-                "--noise {} is too large: the points are no longer finite numbers",
-                crate::error::short(noise)
-            )));
+            return Err(Error::config(
+                "noise",
+                format!(
+                    "{} is too large: the points are no longer finite numbers",
+                    crate::error::short(noise)
+                ),
+            ));
         }
         let x = Array2::from_shape_fn(
             (2, n),
@@ -225,7 +230,7 @@ fn linspace(a: f64, b: f64, i: usize, count: usize) -> f64 {
 /// `n` points of y = sin(x) + noise·N(0,1), x ~ U(−π, π): a regression data set.
 fn sine(n: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
     if n == 0 {
-        return Err(Error::Config("-n must be at least 1".into()));
+        return Err(Error::config("n_samples", "must be at least 1"));
     }
     let mut xs = Vec::with_capacity(n);
     let mut ys = Vec::with_capacity(n);
@@ -236,10 +241,13 @@ fn sine(n: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
         ys.push(x.sin() + noise * e);
     }
     if ys.iter().any(|y| !y.is_finite()) {
-        return Err(Error::Config(format!(
-            "--noise {} is too large: the values are no longer finite",
-            crate::error::short(noise)
-        )));
+        return Err(Error::config(
+            "noise",
+            format!(
+                "{} is too large: the values are no longer finite",
+                crate::error::short(noise)
+            ),
+        ));
     }
     let x = Array2::from_shape_vec((1, n), xs).map_err(|e| Error::Internal(e.to_string()))?;
     Dataset::regression(vec!["x1".into()], "y".into(), x, ys)
@@ -261,9 +269,10 @@ impl FromStr for Generator {
 
     fn from_str(s: &str) -> Result<Self> {
         Generator::ALL.into_iter().find(|g| g.name() == s).ok_or_else(|| {
-            Error::Config(format!(
-                "unknown data set `{s}`; expected one of: flower, moons, circles, xor, spiral, gaussians, sine"
-            ))
+            Error::config(
+                "data_set",
+                format!("`{s}` is unknown; expected one of: flower, moons, circles, xor, spiral, gaussians, sine"),
+            )
         })
     }
 }

@@ -15,9 +15,11 @@
 //! In the tutorial's 2-4-1 network the first layer is (W1, b1) with g = tanh and the second
 //! (W2, b2) with g = σ; the formulas above are its equations with the layer number filled in.
 
+use std::borrow::Cow;
+
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
-use super::{Activation, Init};
+use super::{Activation, Init, real};
 use crate::{Error, Result, Rng};
 
 /// One fully connected layer: its parameters and its activation.
@@ -54,33 +56,101 @@ pub struct DenseGrad<T = f64> {
 /// `Z = W·A_prev + b`: the linear step of forward propagation (tutorial equations (1) and (3)).
 ///
 /// `(n_out×n_in)·(n_in×m) + (n_out×1) → n_out×m`; b is broadcast over the m columns.
+///
+/// # Panics
+/// If A_prev does not have n_in rows or b does not have n_out entries.
+///
+/// ```
+/// use ndarray::array;
+/// use scratchnet::nn::dense::linear_forward;
+/// // W (1×2), b (1), A_prev (2×3): Z = [1·1 + 2·0 + 0.5, 1·0 + 2·1 + 0.5, 1·2 + 2·(−1) + 0.5]
+/// let z = linear_forward(&array![[1.0, 2.0]], &array![0.5], array![[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]].view());
+/// assert_eq!(z, array![[1.5, 2.5, 0.5]]);
+/// ```
 pub fn linear_forward(w: &Array2<f64>, b: &Array1<f64>, a_prev: ArrayView2<f64>) -> Array2<f64> {
-    let mut z = w.dot(&a_prev);
-    z += &b.view().insert_axis(Axis(1));
+    assert_eq!(
+        w.nrows(),
+        b.len(),
+        "W has {} rows, b {} entries",
+        w.nrows(),
+        b.len()
+    );
+    let mut z = matmul_rows(w.view(), a_prev);
+    for (mut z_i, &b_i) in z.rows_mut().into_iter().zip(b) {
+        // Z_i· += b_i
+        z_i.mapv_inplace(|v| v + b_i);
+    }
     z
 }
 
 /// `dW = (1/m) · dZ · A_prevᵀ`: the weight gradient, e.g. `dW2 = (1/m) · dZ2 · A1ᵀ`.
 ///
-/// `(n_out×m)·(m×n_in) → n_out×n_in`.
+/// `(n_out×m)·(m×n_in) → n_out×n_in`: entry (i, k) is `(1/m)·Σ_j dZ_ij·A_prev,kj`, a dot
+/// product of row i of dZ with row k of A_prev (summed in [`real::dot`]'s fixed order).
+///
+/// # Panics
+/// If dZ and A_prev do not have the same number of columns m.
 pub fn weight_gradient(dz: ArrayView2<f64>, a_prev: ArrayView2<f64>) -> Array2<f64> {
+    assert_eq!(dz.ncols(), a_prev.ncols(), "dZ and A_prev need the same m");
     let m = dz.ncols() as f64;
-    dz.dot(&a_prev.t()) / m
+    let (dz_rows, a_rows) = (rows(dz), rows(a_prev));
+    Array2::from_shape_fn((dz.nrows(), a_prev.nrows()), |(i, k)| {
+        real::dot(&dz_rows[i], &a_rows[k]) / m
+    })
 }
 
 /// `db = (1/m) · Σ_columns dZ`: the bias gradient, e.g. `db2 = (1/m) · rowSums(dZ2)`.
 ///
-/// `n_out×m → n_out`.
+/// `n_out×m → n_out` (each row summed in [`real::sum`]'s fixed order).
 pub fn bias_gradient(dz: ArrayView2<f64>) -> Array1<f64> {
     let m = dz.ncols() as f64;
-    dz.sum_axis(Axis(1)) / m
+    rows(dz).iter().map(|d| real::sum(d) / m).collect()
 }
 
 /// `dA_prev = Wᵀ · dZ`: the gradient passed to the layer below, e.g. `W2ᵀ · dZ2`.
 ///
 /// `(n_in×n_out)·(n_out×m) → n_in×m`.
+///
+/// # Panics
+/// If dZ does not have n_out rows.
 pub fn input_gradient(w: &Array2<f64>, dz: ArrayView2<f64>) -> Array2<f64> {
-    w.t().dot(&dz)
+    matmul_rows(w.t(), dz)
+}
+
+/// `P = W·R`, row by row: `P_i· = W_i0·R_0· + Σ_{t ≥ 1} W_it·R_t·`, each further term one
+/// fused multiply-add. (The fast engine's small layers add in this same order, so the two
+/// engines give the same bits; its wide layers use a blocked GEMM, which adds in another.)
+fn matmul_rows(w: ArrayView2<f64>, r: ArrayView2<f64>) -> Array2<f64> {
+    assert_eq!(
+        w.ncols(),
+        r.nrows(),
+        "W has {} columns, R {} rows",
+        w.ncols(),
+        r.nrows()
+    );
+    let mut p = Array2::zeros((w.nrows(), r.ncols()));
+    for (i, mut p_i) in p.rows_mut().into_iter().enumerate() {
+        for (t, r_t) in r.rows().into_iter().enumerate() {
+            let w_it = w[[i, t]];
+            if t == 0 {
+                p_i.zip_mut_with(&r_t, |p, &x| *p = w_it * x);
+            } else {
+                p_i.zip_mut_with(&r_t, |p, &x| *p = w_it.mul_add(x, *p));
+            }
+        }
+    }
+    p
+}
+
+/// The rows of a matrix as slices (copied when a row's elements are not adjacent).
+fn rows(v: ArrayView2<'_, f64>) -> Vec<Cow<'_, [f64]>> {
+    (0..v.nrows())
+        .map(|i| v.index_axis_move(Axis(0), i))
+        .map(|r| match r.to_slice() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(r.to_vec()),
+        })
+        .collect()
 }
 
 impl Dense {

@@ -76,9 +76,10 @@ impl FromStr for Init {
             .into_iter()
             .find(|i| i.name() == s)
             .ok_or_else(|| {
-                crate::Error::Config(format!(
-                    "unknown initialization `{s}`; expected one of: small-uniform, xavier, he"
-                ))
+                crate::Error::config(
+                    "init",
+                    format!("`{s}` is unknown; expected one of: small-uniform, xavier, he"),
+                )
             })
     }
 }

@@ -3,15 +3,14 @@
 pub mod activation;
 pub mod dense;
 pub mod init;
-pub mod kernels;
 pub mod network;
-pub mod workspace;
+pub mod real;
 
 pub use activation::Activation;
 pub use dense::{Dense, DenseCache, DenseGrad};
 pub use init::Init;
-pub use network::{Cache, Gradients, LayerSizes, Network};
-pub use workspace::{Split, Workspace};
+pub use network::{Cache, Gradients, LayerSizes, Network, classes_of};
+pub use real::Real;
 
 /// `2-4-1` from `[2, 4, 1]`.
 pub fn describe_sizes(sizes: &[usize]) -> String {

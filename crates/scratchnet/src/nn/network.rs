@@ -15,13 +15,11 @@
 //! dW1 = (1/m)·dZ1·Xᵀ    (4×m)·(m×2) → 4×2           db1 = (1/m)·Σ dZ1   4×1
 //! ```
 
-use std::mem::MaybeUninit;
+use ndarray::{Array2, ArrayView2};
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, s};
-
-use super::{Activation, Dense, DenseCache, DenseGrad, Init, Workspace};
+use super::{Activation, Dense, DenseCache, DenseGrad, Init};
 use crate::loss::{self, Loss};
-use crate::{Error, Result, Rng, parallel};
+use crate::{Error, Result, Rng};
 
 /// Layer sizes read from the data (the tutorial's `getLayerSize`): n_x from the rows of X,
 /// n_y from the rows of Y, the hidden sizes chosen by the user.
@@ -76,7 +74,7 @@ impl Cache<'_> {
 
 /// Gradients with the same layout as the parameters: `layers[l].dw` has the shape of
 /// `network.layers[l].w`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Gradients<T = f64> {
     /// One gradient per layer, first layer first.
     pub layers: Vec<DenseGrad<T>>,
@@ -135,10 +133,13 @@ impl Network {
     ) -> Result<Self> {
         let all = sizes.all();
         if let Some(pos) = all.iter().position(|&n| n == 0) {
-            return Err(Error::Config(format!(
-                "layer sizes must be positive, got {} (layer {pos})",
-                crate::nn::describe_sizes(&all)
-            )));
+            return Err(Error::config(
+                "hidden",
+                format!(
+                    "sizes must be positive, got {} (layer {pos})",
+                    crate::nn::describe_sizes(&all)
+                ),
+            ));
         }
         let n_layers = all.len() - 1;
         let layers = all
@@ -160,6 +161,11 @@ impl Network {
     /// Number of inputs n_x.
     pub fn n_inputs(&self) -> usize {
         self.layers[0].n_in()
+    }
+
+    /// Number of outputs n_y.
+    pub fn n_outputs(&self) -> usize {
+        self.layers[self.layers.len() - 1].n_out()
     }
 
     /// Sizes of all layers: n_x, hidden…, n_y.
@@ -192,7 +198,17 @@ impl Network {
 
     /// Forward propagation (tutorial `forwardPropagation`): for l = 1…L,
     /// `Z_l = W_l·A_(l−1) + b_l`, `A_l = g_l(Z_l)`, with A_0 = X (n_x × m). Returns the cache.
+    ///
+    /// # Panics
+    /// If X does not have n_x rows.
     pub fn forward<'x>(&self, x: ArrayView2<'x, f64>) -> Cache<'x> {
+        assert_eq!(
+            x.nrows(),
+            self.n_inputs(),
+            "X has {} rows; the network takes {} inputs",
+            x.nrows(),
+            self.n_inputs()
+        );
         let mut layers: Vec<DenseCache> = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
             let c = match layers.last() {
@@ -240,91 +256,23 @@ impl Network {
         Gradients { layers: grads }
     }
 
-    /// The network's output A_L for inputs X (n_x × m): for a sigmoid output, the probability
-    /// of the positive class, one per sample (m).
+    /// The network's output A_L for inputs X (n_x × m), through [`Network::forward`]: for a
+    /// sigmoid output, the probability of the positive class, one per sample.
     ///
-    /// Runs the fast kernels of [`super::Workspace`] on chunks of columns, in parallel over
-    /// [`crate::parallel::threads`] when there is enough work; every column is computed the
-    /// same way whatever the thread count. [`Network::forward`] is the plain reference.
-    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.run_chunked(x, None).0
+    /// # Panics
+    /// If X does not have n_x rows.
+    pub fn output(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        self.forward(x).output().to_owned()
     }
 
-    /// The output A_L (as [`Network::predict_proba`]) and the cost J on (X, Y), in one pass
-    /// through the fast kernels.
-    pub fn output_and_cost(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> (Array2<f64>, f64) {
-        self.run_chunked(x, Some(y))
-    }
-
-    /// Forward passes over chunks of columns, in parallel when there is enough work; with Y,
-    /// also J = Σ_chunks (m_chunk/m)·J_chunk, summed in a fixed order.
-    fn run_chunked(&self, x: ArrayView2<f64>, y: Option<ArrayView2<f64>>) -> (Array2<f64>, f64) {
-        let m = x.ncols();
-        let n_y = self.layers.last().map_or(x.nrows(), Dense::n_out);
-        if m == 0 {
-            return (Array2::zeros((n_y, 0)), 0.0);
-        }
-        // not zeroed first: every column is written below (zeroing 8 MB costs ~10% of W3)
-        let mut out = Array2::uninit((n_y, m));
-        let widest = self.sizes().into_iter().max().unwrap_or(1).max(1);
-        let chunk = ((1 << 14) / widest).clamp(256, 1024).min(m);
-        let threads =
-            parallel::threads_for(m.saturating_mul(self.n_parameters()), m.div_ceil(chunk));
-        let per = m.div_ceil(threads).max(1);
-        let jobs: Vec<_> = x
-            .axis_chunks_iter(Axis(1), per)
-            .zip(out.axis_chunks_iter_mut(Axis(1), per))
-            .enumerate()
-            .map(|(i, (xs, os))| {
-                let ys = y.map(|y| y.slice_move(s![.., i * per..i * per + xs.ncols()]));
-                (xs, ys, os)
-            })
-            .collect();
-        let sums =
-            parallel::map_ordered(jobs, |(xs, ys, os)| self.forward_chunks(xs, ys, os, chunk));
-        let cost = sums.iter().sum::<f64>() / m as f64;
-        // SAFETY: the chunks above cover every column of `out` and `forward_chunks` writes
-        // every element of its chunk (`assign_to` of a same-shaped output).
-        (unsafe { out.assume_init() }, cost)
-    }
-
-    /// `out ← A_L(X)`, `chunk` columns at a time through one forward-only workspace; returns
-    /// Σ_chunks m_chunk·J_chunk when Y is given (else 0).
-    fn forward_chunks(
-        &self,
-        x: ArrayView2<f64>,
-        y: Option<ArrayView2<f64>>,
-        mut out: ArrayViewMut2<MaybeUninit<f64>>,
-        chunk: usize,
-    ) -> f64 {
-        let chunk = chunk.min(x.ncols()).max(1);
-        let mut full = Workspace::forward_only(self, chunk);
-        let mut tail: Option<Workspace> = None;
-        let mut sum = 0.0;
-        for (c, (xc, mut oc)) in x
-            .axis_chunks_iter(Axis(1), chunk)
-            .zip(out.axis_chunks_iter_mut(Axis(1), chunk))
-            .enumerate()
-        {
-            let ws = if xc.ncols() == chunk {
-                &mut full
-            } else {
-                tail.get_or_insert_with(|| Workspace::forward_only(self, xc.ncols()))
-            };
-            self.forward_into(xc, ws);
-            if let Some(y) = y {
-                let yc = y.slice(s![.., c * chunk..c * chunk + xc.ncols()]);
-                sum += ws.cost(self.loss, yc) * xc.ncols() as f64;
-            }
-            ws.output().assign_to(&mut oc);
-        }
-        sum
-    }
-
-    /// Class predictions (m): with one output, 1 where A_L > 0.5, else 0 (the tutorial's
-    /// threshold); with k outputs, the most probable class of each column.
-    pub fn predict(&self, x: ArrayView2<f64>) -> Array1<usize> {
-        Array1::from(classes_of(&self.predict_proba(x)))
+    /// Class predictions (m), through [`Network::output`]: with one output, 1 where
+    /// A_L > 0.5, else 0 (the tutorial's threshold); with k outputs, the most probable class
+    /// of each column.
+    ///
+    /// # Panics
+    /// If X does not have n_x rows.
+    pub fn predict(&self, x: ArrayView2<f64>) -> Vec<usize> {
+        classes_of(&self.output(x))
     }
 
     /// True when every parameter is finite.
@@ -357,7 +305,7 @@ pub fn classes_of(out: &Array2<f64>) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{Array1, array};
     use rand::SeedableRng;
 
     fn tutorial_net() -> Network {
@@ -392,58 +340,8 @@ mod tests {
     #[test]
     fn untrained_network_predicts_one_half_at_the_origin() {
         let net = tutorial_net();
-        let p = net.predict_proba(array![[0.0], [0.0]].view());
+        let p = net.output(array![[0.0], [0.0]].view());
         assert_eq!(p[[0, 0]], 0.5);
-    }
-
-    #[test]
-    fn chunked_predictions_agree_with_the_plain_forward_pass() {
-        use rand::RngExt;
-        let mut rng = Rng::seed_from_u64(7);
-        // several chunks and a short last chunk
-        // the last case has m × parameters = 20,000 × 257 ≥ 2 × MIN_WORK_PER_THREAD: it is
-        // split over two threads on a machine with two cores or more
-        for (n_x, h, m, transposed) in [
-            (2, 4, 5_000, false),
-            (2, 4, 5_000, true),
-            (3, 4, 5_000, false),
-            (7, 4, 5_000, false),
-            (2, 64, 20_000, false),
-        ] {
-            let sizes = LayerSizes {
-                n_x,
-                n_h: vec![h],
-                n_y: 1,
-            };
-            let net = Network::init(
-                &sizes,
-                Activation::Tanh,
-                Activation::Sigmoid,
-                Init::Xavier,
-                &mut rng,
-            )
-            .unwrap();
-            let data = Array2::from_shape_fn((m, n_x), |_| rng.random_range(-3.0..3.0));
-            let standard = data.t().as_standard_layout().into_owned();
-            let x = if transposed {
-                data.t()
-            } else {
-                standard.view()
-            };
-            let y = Array2::from_shape_fn((1, m), |(_, j)| (j % 3 == 0) as u8 as f64);
-            let cache = net.forward(x);
-            let plain = cache.output().to_owned();
-            let (fast, cost) = net.output_and_cost(x, y.view());
-            assert_eq!(net.predict_proba(x), fast);
-            for (f, p) in fast.iter().zip(&plain) {
-                assert!((f - p).abs() <= 4.0 * f64::EPSILON, "{f} vs {p}");
-            }
-            let reference = net.cost(&cache, y.view());
-            assert!(
-                (cost - reference).abs() <= 1e-12 * reference,
-                "{cost} vs {reference}"
-            );
-        }
     }
 
     #[test]

@@ -23,10 +23,11 @@ use std::ops::Range;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
-use super::activation::Activation;
-use super::kernels::{self, Real, simd_dispatch};
-use super::{DenseGrad, Gradients, Network};
-use crate::loss::Loss;
+use super::kernels::{self, simd_dispatch};
+use crate::loss::{self, Loss};
+use crate::nn::activation::{Elementwise, WithG, softmax_columns_in_place};
+use crate::nn::real::{self, Real};
+use crate::nn::{Activation, DenseGrad, Gradients, Network};
 use crate::parallel;
 
 /// Layers with at most this many weights (n_out·n_in) use the row-wise kernels instead of GEMM:
@@ -283,7 +284,7 @@ macro_rules! kernels_for {
         }
         simd_dispatch! {
             fn $bce(z: &[$t], y: &[$t]) -> f64 {
-                kernels::bce_sum(z, y) / z.len().max(1) as f64
+                real::bce_sum(z, y) / z.len().max(1) as f64
             }
         }
         impl Kernels for $t {
@@ -366,9 +367,9 @@ fn row_products<T: Real>(
         for t in 0..rows.nrows() {
             if let Some(x) = row_of(rows, t) {
                 if t == 0 {
-                    kernels::scale_into(out_r, w(r, t), x);
+                    real::scale_into(out_r, w(r, t), x);
                 } else {
-                    kernels::axpy(out_r, w(r, t), x);
+                    real::axpy(out_r, w(r, t), x);
                 }
             }
         }
@@ -381,7 +382,8 @@ fn rows_mut<T>(a: &mut Array2<T>) -> std::slice::ChunksExactMut<'_, T> {
     a.as_slice_mut().unwrap_or_default().chunks_exact_mut(m)
 }
 
-/// One layer forward: `Z ← W·A_prev`, then `Z += b` and `A ← g(Z)` fused per row.
+/// One layer forward: `Z ← W·A_prev`, then `Z += b` and `A ← g(Z)` fused per row (softmax:
+/// `A ← Z`, then each column normalized).
 #[inline(always)]
 fn layer_forward_body<T: Real>(
     w: ArrayView2<'_, T>,
@@ -393,30 +395,67 @@ fn layer_forward_body<T: Real>(
 ) {
     let (n, k) = w.dim();
     let small = small_layer(n, k) && rows_contiguous(input);
-    if small && act != Activation::Softmax {
-        // up to 4 inputs: Z_i· = Σ_k W_ik · A_prev,k· + b_i and A_i· = g(Z_i·) in one pass
-        let done = match k {
-            1 => affine_rows::<T, 1>(w, b, act, input, z, a),
-            2 => affine_rows::<T, 2>(w, b, act, input, z, a),
-            3 => affine_rows::<T, 3>(w, b, act, input, z, a),
-            4 => affine_rows::<T, 4>(w, b, act, input, z, a),
-            _ => false,
-        };
-        if done {
-            return;
-        }
-    }
-    if small {
-        // Z_i· = Σ_k W_ik · A_prev,k·
-        row_products(z, input, |i, kk| w[[i, kk]]);
-    } else {
-        general_mat_mul(T::one(), &w, &input, T::zero(), z);
-    }
-    for ((zr, ar), &bi) in rows_mut(z).zip(rows_mut(a)).zip(b) {
-        kernels::bias_activate_row(zr, bi, ar, act);
-    }
-    if act == Activation::Softmax {
+    let softmax = act == Activation::Softmax;
+    act.with_g(LayerForward {
+        w,
+        b,
+        input,
+        z,
+        a: &mut *a,
+        small,
+        one_pass: small && !softmax,
+    });
+    if softmax {
         softmax_columns_in_place(a);
+    }
+}
+
+/// [`layer_forward_body`] once g is known: the arguments, and which kernels may run.
+struct LayerForward<'a, T> {
+    w: ArrayView2<'a, T>,
+    b: &'a [T],
+    input: ArrayView2<'a, T>,
+    z: &'a mut Array2<T>,
+    a: &'a mut Array2<T>,
+    small: bool,
+    one_pass: bool,
+}
+
+impl<T: Real> WithG for LayerForward<'_, T> {
+    type Out = ();
+    #[inline(always)]
+    fn run<G: Elementwise>(self) {
+        let LayerForward {
+            w,
+            b,
+            input,
+            z,
+            a,
+            small,
+            one_pass,
+        } = self;
+        if one_pass {
+            // up to 4 inputs: Z_i· = Σ_k W_ik · A_prev,k· + b_i and A_i· = g(Z_i·) in one pass
+            let done = match w.ncols() {
+                1 => affine_rows::<T, G, 1>(w, b, input, z, a),
+                2 => affine_rows::<T, G, 2>(w, b, input, z, a),
+                3 => affine_rows::<T, G, 3>(w, b, input, z, a),
+                4 => affine_rows::<T, G, 4>(w, b, input, z, a),
+                _ => false,
+            };
+            if done {
+                return;
+            }
+        }
+        if small {
+            // Z_i· = Σ_k W_ik · A_prev,k·
+            row_products(z, input, |i, kk| w[[i, kk]]);
+        } else {
+            general_mat_mul(T::one(), &w, &input, T::zero(), z);
+        }
+        for ((zr, ar), &bi) in rows_mut(z).zip(rows_mut(a)).zip(b) {
+            kernels::bias_activate_row::<T, G>(zr, bi, ar);
+        }
     }
 }
 
@@ -432,10 +471,9 @@ fn rows_of<T, const K: usize>(v: ArrayView2<'_, T>) -> Option<[&'_ [T]; K]> {
 /// The forward step of a small layer with K inputs, one pass per unit
 /// ([`kernels::affine_activate_row`]); false (nothing done) if a row is not contiguous.
 #[inline(always)]
-fn affine_rows<T: Real, const K: usize>(
+fn affine_rows<T: Real, G: Elementwise, const K: usize>(
     w: ArrayView2<'_, T>,
     b: &[T],
-    act: Activation,
     input: ArrayView2<'_, T>,
     z: &mut Array2<T>,
     a: &mut Array2<T>,
@@ -445,7 +483,7 @@ fn affine_rows<T: Real, const K: usize>(
     };
     for (i, ((zr, ar), &bi)) in rows_mut(z).zip(rows_mut(a)).zip(b).enumerate() {
         let wi = std::array::from_fn(|k| w[[i, k]]);
-        kernels::affine_activate_row(zr, ar, wi, x, bi, act);
+        kernels::affine_activate_row::<T, G, K>(zr, ar, wi, x, bi);
     }
     true
 }
@@ -472,13 +510,12 @@ fn dots_into<T: Real, const K: usize>(
 /// The backward step into the layer below from a small layer with K units, one pass per unit
 /// below ([`kernels::back_derivative_row`]); false (nothing done) if a row is not contiguous.
 #[inline(always)]
-fn back_rows<T: Real, const K: usize>(
+fn back_rows<T: Real, G: Elementwise, const K: usize>(
     w: ArrayView2<'_, T>,
     dz: ArrayView2<'_, T>,
     dz_prev: &mut Array2<T>,
     z_prev: &Array2<T>,
     a_below: &Array2<T>,
-    g: Activation,
 ) -> bool {
     let Some(d) = rows_of::<T, K>(dz) else {
         return false;
@@ -488,21 +525,9 @@ fn back_rows<T: Real, const K: usize>(
         .enumerate()
     {
         let wk = std::array::from_fn(|i| w[[i, kk]]);
-        kernels::back_derivative_row(out, wk, d, zr, ar, g);
+        kernels::back_derivative_row::<T, G, K>(out, wk, d, zr, ar);
     }
     true
-}
-
-/// Softmax of every column of A, in place (A holds Z on entry), computed in f64.
-fn softmax_columns_in_place<T: Real>(a: &mut Array2<T>) {
-    for mut col in a.columns_mut() {
-        let max = col
-            .iter()
-            .map(|v| v.f64())
-            .fold(f64::NEG_INFINITY, f64::max);
-        let sum: f64 = col.iter().map(|v| (v.f64() - max).exp()).sum();
-        col.mapv_inplace(|v| T::of((v.f64() - max).exp() / sum));
-    }
 }
 
 /// The layer under the one going backward: its dZ buffer (to fill), its Z and A, and its g.
@@ -544,7 +569,7 @@ fn layer_backward_body<T: Real>(
         grad.dw.mapv_inplace(|v| v / m);
         for (i, db) in grad.db.iter_mut().enumerate() {
             *db = match row_of(dz, i) {
-                Some(d) => kernels::sum(d) / m,
+                Some(d) => real::sum(d) / m,
                 None => dz.row(i).sum() / m,
             };
         }
@@ -552,27 +577,59 @@ fn layer_backward_body<T: Real>(
     let Some((dz_prev, z_prev, a_below, g)) = below else {
         return;
     };
-    if small {
-        // up to 4 units: dZ_prev,k· = (Σ_i W_ik · dZ_i·) ⊙ g'(Z_prev,k·) in one pass
-        let done = match n {
-            1 => back_rows::<T, 1>(w, dz, &mut *dz_prev, z_prev, a_below, g),
-            2 => back_rows::<T, 2>(w, dz, &mut *dz_prev, z_prev, a_below, g),
-            3 => back_rows::<T, 3>(w, dz, &mut *dz_prev, z_prev, a_below, g),
-            4 => back_rows::<T, 4>(w, dz, &mut *dz_prev, z_prev, a_below, g),
-            _ => false,
-        };
-        if done {
-            return;
+    g.with_g(LayerBackwardInput {
+        w,
+        dz,
+        dz_prev,
+        z_prev,
+        a_below,
+        small,
+    });
+}
+
+/// The last step of [`layer_backward_body`] once the g of the layer below is known:
+/// `dZ_prev = Wᵀ·dZ ⊙ g'(Z_prev)`.
+struct LayerBackwardInput<'a, T> {
+    w: ArrayView2<'a, T>,
+    dz: ArrayView2<'a, T>,
+    dz_prev: &'a mut Array2<T>,
+    z_prev: &'a Array2<T>,
+    a_below: &'a Array2<T>,
+    small: bool,
+}
+
+impl<T: Real> WithG for LayerBackwardInput<'_, T> {
+    type Out = ();
+    #[inline(always)]
+    fn run<G: Elementwise>(self) {
+        let LayerBackwardInput {
+            w,
+            dz,
+            dz_prev,
+            z_prev,
+            a_below,
+            small,
+        } = self;
+        if small {
+            // up to 4 units: dZ_prev,k· = (Σ_i W_ik · dZ_i·) ⊙ g'(Z_prev,k·) in one pass
+            let done = match w.nrows() {
+                1 => back_rows::<T, G, 1>(w, dz, &mut *dz_prev, z_prev, a_below),
+                2 => back_rows::<T, G, 2>(w, dz, &mut *dz_prev, z_prev, a_below),
+                3 => back_rows::<T, G, 3>(w, dz, &mut *dz_prev, z_prev, a_below),
+                4 => back_rows::<T, G, 4>(w, dz, &mut *dz_prev, z_prev, a_below),
+                _ => false,
+            };
+            if done {
+                return;
+            }
+            // dA_prev,k· = Σ_i W_ik · dZ_i·
+            row_products(dz_prev, dz, |kk, i| w[[i, kk]]);
+        } else {
+            general_mat_mul(T::one(), &w.t(), &dz, T::zero(), dz_prev);
         }
-    }
-    if small {
-        // dA_prev,k· = Σ_i W_ik · dZ_i·
-        row_products(dz_prev, dz, |kk, i| w[[i, kk]]);
-    } else {
-        general_mat_mul(T::one(), &w.t(), &dz, T::zero(), dz_prev);
-    }
-    for (d, (zr, ar)) in rows_mut(dz_prev).zip(row_pairs(z_prev, a_below)) {
-        kernels::times_derivative_row(d, zr, ar, g);
+        for (d, (zr, ar)) in rows_mut(dz_prev).zip(row_pairs(z_prev, a_below)) {
+            kernels::times_derivative_row::<T, G>(d, zr, ar);
+        }
     }
 }
 
@@ -662,18 +719,7 @@ fn backward_layers<T: Kernels>(
 ) {
     let n = params.n_layers();
     // dZ_L = A_L − Y
-    let same = y.dim() == a[n - 1].dim() && dz[n - 1].dim() == a[n - 1].dim();
-    match (dz[n - 1].as_slice_mut(), a[n - 1].as_slice(), y.as_slice()) {
-        (Some(d), Some(a), Some(y)) if same => {
-            for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
-                *d = a - y;
-            }
-        }
-        _ => ndarray::Zip::from(&mut dz[n - 1])
-            .and(&a[n - 1])
-            .and(y)
-            .for_each(|d, &a, &y| *d = a - y),
-    }
+    loss::output_delta_into(a[n - 1].view(), y, &mut dz[n - 1]);
     for l in (0..n).rev() {
         let a_prev = if l == 0 { x } else { a[l - 1].view() };
         let (below, here) = dz.split_at_mut(l);
@@ -768,6 +814,11 @@ impl<T: Kernels> Split<T> {
             sum,
             copy,
         }
+    }
+
+    /// The batch size m these buffers hold.
+    pub fn batch_size(&self) -> usize {
+        self.m
     }
 
     /// How many threads share each batch.

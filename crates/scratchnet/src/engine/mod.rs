@@ -1,0 +1,136 @@
+//! The seam between the math and the machinery: an [`Engine`] runs forward propagation, the
+//! cost and backpropagation on one batch and leaves the gradients for the optimizer.
+//!
+//! Two engines compute the same network:
+//! - [`Reference`]: [`Network::forward`] → [`Network::cost`] → [`Network::backward`], nothing
+//!   else. Every line it runs is in [`crate::nn`], written like the tutorial's equations. A
+//!   learner can run it (`scratchnet demo --engine reference`) and step into
+//!   [`crate::nn::Dense::forward`] in three calls.
+//! - the fast engine (the default, private to the crate): preallocated buffers, row kernels
+//!   compiled for AVX-512/AVX2, matrixmultiply's GEMM for wide layers, an optional f32 copy of
+//!   the weights and a split of big batches over threads. Its row kernels are built from the
+//!   same definitions of g and g′ ([`crate::nn::activation::Elementwise`]) and the same
+//!   fixed-order sums ([`crate::nn::real`]), so on layers small enough for them (≤ 256
+//!   weights, or a side of ≤ 4 units: the tutorial's network and most tabular ones) both
+//!   engines give the same bits; wide layers add their products in GEMM's blocked order
+//!   (tests: `tests/engines.rs`).
+//!
+//! The one training loop ([`crate::train`]) is written against this trait.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::nn::{Gradients, Network};
+use crate::{Error, Result};
+
+pub(crate) mod fast;
+mod reference;
+
+pub(crate) use fast::Fast;
+pub use reference::Reference;
+
+/// Forward, cost and backward on one batch, leaving the gradients in place.
+pub trait Engine {
+    /// Forward propagation, the cost J and backpropagation of `net` on the columns `batch`
+    /// of X (n_x × m) and Y (n_y × m), or on all m columns with `None`. Returns J (without
+    /// any penalty); the gradients ∂J/∂θ are then in [`Engine::gradients`].
+    fn step(
+        &mut self,
+        net: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        batch: Option<&[usize]>,
+    ) -> f64;
+
+    /// The gradients of the last [`Engine::step`], same layout as the parameters (mutable, so
+    /// that a penalty's gradient can be added).
+    fn gradients(&mut self) -> &mut Gradients;
+
+    /// The cost J of `net` on a whole set (X, Y), forward only: the validation loss and the
+    /// final training loss.
+    fn cost(&mut self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64;
+}
+
+/// Which engine trains: the readable reference or the fast one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum EngineKind {
+    /// [`Reference`]: the code of [`crate::nn`], as the tutorial writes it.
+    Reference,
+    /// The fast engine (default): same math, preallocated buffers, SIMD, threads.
+    #[default]
+    Fast,
+}
+
+impl EngineKind {
+    /// `reference` or `fast`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Reference => "reference",
+            EngineKind::Fast => "fast",
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "reference" => Ok(EngineKind::Reference),
+            "fast" => Ok(EngineKind::Fast),
+            other => Err(Error::config(
+                "engine",
+                format!("`{other}` is unknown; expected reference or fast"),
+            )),
+        }
+    }
+}
+
+/// The output A_L of `net` for inputs X (n_x × m), through the fast engine's forward passes
+/// (chunks of columns, over threads when there is enough work; each column is computed the
+/// same way whatever the thread count). For a sigmoid output: the probability of the
+/// positive class, one per sample. [`Network::output`] is the reference.
+///
+/// Errors when X does not have the network's n_x rows.
+pub fn predict_proba(net: &Network, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    check_inputs(net, x)?;
+    Ok(fast::predict::predict_proba(net, x))
+}
+
+/// The output A_L (as [`predict_proba`]) and the cost J on (X, Y), in one pass.
+///
+/// Errors when X does not have n_x rows or Y does not have n_y rows and X's columns.
+pub fn output_and_cost(
+    net: &Network,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+) -> Result<(Array2<f64>, f64)> {
+    check_inputs(net, x)?;
+    if y.dim() != (net.n_outputs(), x.ncols()) {
+        return Err(Error::Invalid(format!(
+            "Y is {}×{}; the network has {} outputs and X {} samples",
+            y.nrows(),
+            y.ncols(),
+            net.n_outputs(),
+            x.ncols()
+        )));
+    }
+    Ok(fast::predict::output_and_cost(net, x, y))
+}
+
+/// X must have the network's n_x rows.
+fn check_inputs(net: &Network, x: ArrayView2<f64>) -> Result<()> {
+    if x.nrows() != net.n_inputs() {
+        return Err(Error::Invalid(format!(
+            "X has {} feature rows; the network takes {}",
+            x.nrows(),
+            net.n_inputs()
+        )));
+    }
+    Ok(())
+}
