@@ -116,3 +116,82 @@ impl Engine for Fast {
         predict::output_and_cost(net, x, y).1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The fast engine's gradients against central finite differences of the cost, directly
+    //! (not only through the reference): small layers (row kernels) and wide ones (GEMM), every
+    //! hidden activation and output, full batches and gathered mini-batches, f64 and f32.
+    use super::*;
+    use crate::gradcheck::compare_gradients;
+    use crate::nn::activation::ALL_ACTIVATIONS;
+    use crate::nn::{Activation, Init, LayerSizes};
+    use ndarray::{Array2, Axis};
+    use rand::{RngExt, SeedableRng};
+
+    fn check(hidden: &[usize], act: Activation, output: Activation, n_y: usize, seed: u64) {
+        let mut rng = crate::Rng::seed_from_u64(seed);
+        let sizes = LayerSizes {
+            n_x: 3,
+            n_h: hidden.to_vec(),
+            n_y,
+        };
+        let net = Network::init(&sizes, act, output, Init::Xavier, &mut rng).unwrap();
+        let m = 23;
+        // (leaky) ReLU: away from the kink at 0, where a finite difference measures nonsense
+        // (every hidden Z at least 1e-3 from 0; the stencil moves Z by at most ~1e-3)
+        let x = loop {
+            let x = Array2::from_shape_fn((3, m), |_| rng.random_range(-2.0..2.0));
+            let cache = net.forward(x.view());
+            let hidden = &cache.layers[..cache.layers.len() - 1];
+            if hidden.iter().all(|c| c.z.iter().all(|z| z.abs() > 1e-3)) {
+                break x;
+            }
+        };
+        let y = Array2::from_shape_fn((n_y, m), |(i, j)| match output {
+            Activation::Identity => ((i + j) as f64).sin(),
+            _ if n_y == 1 => f64::from(u8::from(j % 3 == 0)),
+            _ => f64::from(u8::from(j % n_y == i)),
+        });
+        let what = format!("{hidden:?} {act}/{output}");
+        // full batch, f64
+        let mut fast = Fast::new(Precision::F64);
+        fast.step(&net, x.view(), y.view(), None);
+        let check = compare_gradients(&net, fast.gradients(), x.view(), y.view(), 1e-4);
+        assert!(check.max_relative_error < 1e-7, "{what}: {check:?}");
+        // a gathered mini-batch: the gradients of those columns alone
+        let idx: Vec<usize> = (0..m).filter(|j| j % 3 != 1).rev().collect();
+        fast.step(&net, x.view(), y.view(), Some(&idx));
+        let (xb, yb) = (x.select(Axis(1), &idx), y.select(Axis(1), &idx));
+        let check = compare_gradients(&net, fast.gradients(), xb.view(), yb.view(), 1e-4);
+        assert!(
+            check.max_relative_error < 1e-7,
+            "{what}, mini-batch: {check:?}"
+        );
+        // f32 passes: the same gradients to single precision
+        let mut single = Fast::new(Precision::F32);
+        single.step(&net, x.view(), y.view(), None);
+        let check = compare_gradients(&net, single.gradients(), x.view(), y.view(), 1e-4);
+        assert!(check.max_relative_error < 1e-3, "{what}, f32: {check:?}");
+    }
+
+    #[test]
+    fn fast_gradients_match_finite_differences_on_small_layers() {
+        for (k, act) in ALL_ACTIVATIONS.into_iter().enumerate() {
+            let seed = k as u64;
+            check(&[5, 4], act, Activation::Sigmoid, 1, seed);
+            check(&[4], act, Activation::Softmax, 3, seed);
+            check(&[6], act, Activation::Identity, 2, seed);
+        }
+        check(&[], Activation::Tanh, Activation::Sigmoid, 1, 9);
+    }
+
+    #[test]
+    fn fast_gradients_match_finite_differences_on_gemm_layers() {
+        // 3-40-30: layers of 120 and 1,200 weights with no side ≤ 4 units → GEMM for the second
+        for act in [Activation::Tanh, Activation::LeakyRelu] {
+            check(&[40, 30], act, Activation::Sigmoid, 1, 21);
+            check(&[40, 30], act, Activation::Softmax, 5, 22);
+        }
+    }
+}

@@ -54,25 +54,29 @@ fn run_chunked(
         })
         .collect();
     let sums = parallel::map_ordered(jobs, |(xs, ys, os)| forward_chunks(net, xs, ys, os, chunk));
-    let cost = sums.iter().sum::<f64>() / m as f64;
+    // one chunk: its J itself (J·m/m may differ from J in the last bit); else the weighted mean
+    let cost = match sums.as_slice() {
+        [(_, Some(j))] => *j,
+        _ => sums.iter().map(|s| s.0).sum::<f64>() / m as f64,
+    };
     // SAFETY: the chunks above cover every column of `out` and `forward_chunks` writes
     // every element of its chunk (`assign_to` of a same-shaped output).
     (unsafe { out.assume_init() }, cost)
 }
 
 /// `out ← A_L(X)`, `chunk` columns at a time through one forward-only workspace; returns
-/// Σ_chunks m_chunk·J_chunk when Y is given (else 0).
+/// Σ_chunks m_chunk·J_chunk when Y is given (else 0), and J itself when there was one chunk.
 fn forward_chunks(
     net: &Network,
     x: ArrayView2<f64>,
     y: Option<ArrayView2<f64>>,
     mut out: ArrayViewMut2<MaybeUninit<f64>>,
     chunk: usize,
-) -> f64 {
+) -> (f64, Option<f64>) {
     let chunk = chunk.min(x.ncols()).max(1);
     let mut full = Workspace::forward_only(net, chunk);
     let mut tail: Option<Workspace> = None;
-    let mut sum = 0.0;
+    let (mut sum, mut last) = (0.0, None);
     for (c, (xc, mut oc)) in x
         .axis_chunks_iter(Axis(1), chunk)
         .zip(out.axis_chunks_iter_mut(Axis(1), chunk))
@@ -86,11 +90,14 @@ fn forward_chunks(
         net.forward_into(xc, ws);
         if let Some(y) = y {
             let yc = y.slice(s![.., c * chunk..c * chunk + xc.ncols()]);
-            sum += ws.cost(net.loss(), yc) * xc.ncols() as f64;
+            let j = ws.cost(net.loss(), yc);
+            sum += j * xc.ncols() as f64;
+            last = Some(j);
         }
         ws.output().assign_to(&mut oc);
     }
-    sum
+    let single = x.ncols() <= chunk;
+    (sum, last.filter(|_| single))
 }
 
 #[cfg(test)]
