@@ -46,6 +46,7 @@
 pub mod data;
 pub mod engine;
 mod error;
+pub mod estimator;
 pub mod experiment;
 pub mod gradcheck;
 pub mod io;

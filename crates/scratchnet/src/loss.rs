@@ -145,7 +145,7 @@ mod tests {
             .iter()
             .zip(y.iter())
             .map(|(&z, &y)| {
-                let a = 1.0 / (1.0 + (-z as f64).exp());
+                let a: f64 = 1.0 / (1.0 + f64::exp(-z));
                 -(y * a.ln() + (1.0 - y) * (1.0 - a).ln())
             })
             .sum::<f64>()

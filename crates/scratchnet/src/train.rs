@@ -503,8 +503,10 @@ impl EarlyStopping {
             return false;
         };
         match &self.best {
-            // not lower (or NaN): no new best
-            Some((best, at, _)) if !(loss < *best) => epoch - at >= patience,
+            // not lower (NaN is not lower either): no new best
+            Some((best, at, _)) if loss.partial_cmp(best) != Some(std::cmp::Ordering::Less) => {
+                epoch - at >= patience
+            }
             _ => {
                 self.best = Some((loss, epoch, network.clone()));
                 false

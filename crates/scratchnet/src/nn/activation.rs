@@ -137,7 +137,7 @@ impl Activation {
         Zip::from(&mut dz)
             .and(z)
             .and(a)
-            .for_each(|d, &zv, &av| *d = *d * self.derivative(zv, av));
+            .for_each(|d, &zv, &av| *d *= self.derivative(zv, av));
         dz
     }
 }
