@@ -936,3 +936,44 @@ fn precision_f32_trains_records_itself_and_other_types_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn model_read_data_gives_the_same_errors_as_eval_and_predict() {
+    // The library's Model::read_data is to replace the CLI's read_for_model: same messages.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows: String = (0..40)
+        .map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2))
+        .collect();
+    let data = write(d, "small.csv", &format!("x1,x2,y\n{rows}"));
+    let model_path = d.join("m.json");
+    scratchnet()
+        .arg("train")
+        .arg(&data)
+        .args(["--epochs", "5", "-o"])
+        .arg(&model_path)
+        .assert()
+        .success();
+    let model = scratchnet::model_file::Model::load(&model_path).unwrap();
+    for (name, content) in [
+        ("nofeat.csv", "x1,z,y\n1,2,0\n"),
+        ("notarget.csv", "x1,x2,q\n1,2,0\n"),
+        ("badclass.csv", "x1,x2,y\n1,2,7\n"),
+        ("ragged.csv", "x1,x2,y\n1,2\n"),
+    ] {
+        let p = write(d, name, content);
+        for (command, with_target) in [("eval", true), ("predict", false)] {
+            let out = scratchnet()
+                .arg(command)
+                .arg(&model_path)
+                .arg(&p)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            match model.read_data(&p, with_target) {
+                Err(e) => assert_eq!(stderr, format!("error: {e}\n"), "{command} {name}"),
+                Ok(_) => assert_eq!(out.status.code(), Some(0), "{command} {name}: {stderr}"),
+            }
+        }
+    }
+}

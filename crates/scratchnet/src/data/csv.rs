@@ -174,9 +174,17 @@ pub fn read_csv_from(
     read_csv_sized(path, input, spec, None, None)
 }
 
+/// [`read_csv`] for a model's columns: `note` (e.g. "the model was trained on features x1, x2
+/// and target `y`") is appended in parentheses to the messages about a missing column.
+pub(crate) fn read_csv_noted(path: &Path, spec: &CsvSpec<'_>, note: &str) -> Result<RawTable> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().ok().map(|m| m.len() as usize);
+    read_csv_sized(path, std::io::BufReader::new(file), spec, size, Some(note))
+}
+
 /// `read_csv_from` with the input's size in bytes, when known, to size the buffers from the
 /// bytes per row seen so far (one allocation of about the right size instead of doublings),
-/// and an optional `note` appended in parentheses to the missing-column messages.
+/// and an optional `note` for the missing-column messages (see [`read_csv_noted`]).
 fn read_csv_sized(
     path: &Path,
     input: impl std::io::Read,
