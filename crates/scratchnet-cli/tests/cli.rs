@@ -548,6 +548,68 @@ fn output_through_a_symlink_keeps_the_link() {
 }
 
 #[test]
+fn output_through_a_symlink_loop_is_refused_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows: String = (0..40)
+        .map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2))
+        .collect();
+    write(d, "small.csv", &format!("x1,x2,y\n{rows}"));
+    std::os::unix::fs::symlink("loop.json", d.join("loop.json")).unwrap();
+    std::os::unix::fs::symlink("b.json", d.join("a.json")).unwrap();
+    std::os::unix::fs::symlink("a.json", d.join("b.json")).unwrap();
+    for out_path in ["loop.json", "a.json"] {
+        // 10^9 epochs: only a check before training can finish in time
+        let out = scratchnet()
+            .current_dir(d)
+            .args([
+                "train",
+                "small.csv",
+                "--epochs",
+                "1000000000",
+                "-o",
+                out_path,
+            ])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{out_path}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{out_path}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{out_path}: "))
+                && stderr.contains("too many levels of symbolic links"),
+            "{out_path}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{out_path}: training must not start");
+    }
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.json", "b.json", "loop.json", "small.csv"]);
+}
+
+#[test]
+fn output_to_dev_stdout_into_a_pipe_writes_the_data() {
+    // /dev/stdout → /proc/self/fd/1 → `pipe:[…]`, a link that names no file
+    let out = scratchnet()
+        .args(["generate", "moons", "-n", "5", "-o", "/dev/stdout"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("x1,x2,y\n"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+}
+
+#[test]
 fn help_and_version() {
     scratchnet()
         .arg("--version")
@@ -873,4 +935,45 @@ fn precision_f32_trains_records_itself_and_other_types_are_refused() {
         err.contains("f16") && err.trim().lines().count() == 1,
         "{err}"
     );
+}
+
+#[test]
+fn model_read_data_gives_the_same_errors_as_eval_and_predict() {
+    // The library's Model::read_data is to replace the CLI's read_for_model: same messages.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows: String = (0..40)
+        .map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2))
+        .collect();
+    let data = write(d, "small.csv", &format!("x1,x2,y\n{rows}"));
+    let model_path = d.join("m.json");
+    scratchnet()
+        .arg("train")
+        .arg(&data)
+        .args(["--epochs", "5", "-o"])
+        .arg(&model_path)
+        .assert()
+        .success();
+    let model = scratchnet::model_file::Model::load(&model_path).unwrap();
+    for (name, content) in [
+        ("nofeat.csv", "x1,z,y\n1,2,0\n"),
+        ("notarget.csv", "x1,x2,q\n1,2,0\n"),
+        ("badclass.csv", "x1,x2,y\n1,2,7\n"),
+        ("ragged.csv", "x1,x2,y\n1,2\n"),
+    ] {
+        let p = write(d, name, content);
+        for (command, with_target) in [("eval", true), ("predict", false)] {
+            let out = scratchnet()
+                .arg(command)
+                .arg(&model_path)
+                .arg(&p)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            match model.read_data(&p, with_target) {
+                Err(e) => assert_eq!(stderr, format!("error: {e}\n"), "{command} {name}"),
+                Ok(_) => assert_eq!(out.status.code(), Some(0), "{command} {name}: {stderr}"),
+            }
+        }
+    }
 }

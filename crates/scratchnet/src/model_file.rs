@@ -20,6 +20,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use crate::data::csv::{CsvSpec, RawTable, encode_labels, read_csv_noted, regression_values};
 use crate::data::{Dataset, Standardizer, Task};
 pub use crate::nn::network::classes_of;
 use crate::nn::{Activation, Dense, Network};
@@ -242,140 +243,26 @@ impl Model {
 
     /// Parses and checks a model from JSON bytes; the error is a one-line reason.
     pub fn from_json(bytes: &[u8]) -> std::result::Result<Model, String> {
-        let not_ours = "not a scratchnet model file (expected \"format\": \"scratchnet-model\")";
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| {
-            if e.is_syntax() || e.is_eof() {
-                format!("not a scratchnet model file (invalid JSON: {e})")
-            } else if e.to_string().contains("duplicate field") {
-                format!("malformed model file: {e}")
-            } else {
-                not_ours.to_string()
-            }
-        })?;
-        if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(not_ours.into());
-        }
-        let version = match &header.version {
-            None => return Err("model file has no \"version\"".into()),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| format!("\"version\" must be a whole number ≥ 1, got {v}"))?,
-        };
-        if version > VERSION {
-            return Err(format!(
-                "model format version {version} is newer than this scratchnet reads (up to {VERSION}); upgrade scratchnet"
-            ));
-        }
-        if version == 0 {
-            return Err("model format version 0 does not exist".into());
-        }
+        check_format_and_version(bytes)?;
         let file: ModelFile =
             serde_json::from_slice(bytes).map_err(|e| format!("malformed model file: {e}"))?;
         Model::from_file(file)
     }
 
+    /// Checks a parsed file in steps (features and classes, the standardizer, each layer's
+    /// shape and finiteness, the activations against the classes) and builds the model.
     fn from_file(file: ModelFile) -> std::result::Result<Model, String> {
-        let d = file.features.len();
-        if d == 0 {
-            return Err("model has no features".into());
-        }
-        for (i, c) in file.classes.iter().enumerate() {
-            if file.classes[..i].contains(c) {
-                return Err(format!("class `{c}` appears twice in \"classes\""));
-            }
-        }
-        let st = &file.standardizer;
-        if st.mean.len() != d || st.std.len() != d {
-            return Err(format!(
-                "standardizer has {} means and {} deviations for {d} features",
-                st.mean.len(),
-                st.std.len()
-            ));
-        }
-        if st.mean.iter().any(|v| !v.is_finite())
-            || st.std.iter().any(|v| !(v.is_normal() && *v > 0.0))
-        {
-            return Err("standardizer has non-finite means, or deviations that are not positive normal numbers".into());
-        }
-        let mut layers = Vec::with_capacity(file.layers.len());
-        let mut n_in = d;
-        for (i, l) in file.layers.into_iter().enumerate() {
-            let n_out = l.weights.len();
-            let here = format!("layer {}", i + 1);
-            if n_out == 0 || n_out > MAX_UNITS {
-                return Err(format!("{here} has {n_out} units"));
-            }
-            if let Some(r) = l.weights.iter().position(|row| row.len() != n_in) {
-                return Err(format!(
-                    "{here}: weight row {} has {} entries, expected {n_in} (the units of the layer below)",
-                    r + 1,
-                    l.weights[r].len()
-                ));
-            }
-            if l.bias.len() != n_out {
-                return Err(format!(
-                    "{here}: bias has {} entries, expected {n_out}",
-                    l.bias.len()
-                ));
-            }
-            let flat: Vec<f64> = l.weights.into_iter().flatten().collect();
-            if flat.iter().chain(&l.bias).any(|v| !v.is_finite()) {
-                return Err(format!("{here} has non-finite weights"));
-            }
-            let w = Array2::from_shape_vec((n_out, n_in), flat).map_err(|e| e.to_string())?;
-            layers.push(
-                Dense::new(w, Array1::from(l.bias), l.activation).map_err(|e| e.to_string())?,
-            );
-            n_in = n_out;
-        }
-        let Some(output) = layers.last() else {
-            return Err("model has no layers".into());
-        };
-        if let Some(l) = layers[..layers.len() - 1]
-            .iter()
-            .position(|l| !l.activation.is_elementwise())
-        {
-            return Err(format!(
-                "layer {} is a hidden layer with a softmax activation",
-                l + 1
-            ));
-        }
-        let k = file.classes.len();
-        match Task::of_output(output.activation) {
-            Some(Task::Binary) if n_in == 1 && k == 2 => {}
-            Some(Task::Binary) => {
-                return Err(format!(
-                    "a sigmoid output needs 1 unit and 2 classes, has {n_in} and {k}"
-                ));
-            }
-            Some(Task::Multiclass) if n_in == k && k >= 2 => {}
-            Some(Task::Multiclass) => {
-                return Err(format!(
-                    "a softmax output needs one unit per class, has {n_in} units and {k} classes"
-                ));
-            }
-            Some(Task::Regression) => {
-                let ok = n_in == 1
-                    && k == 0
-                    && file.target_standardizer.as_ref().is_some_and(|t| {
-                        t.mean.len() == 1
-                            && t.std.len() == 1
-                            && t.mean[0].is_finite()
-                            && t.std[0].is_normal()
-                            && t.std[0] > 0.0
-                    });
-                if !ok {
-                    return Err("a regression model needs 1 output unit, no classes and a valid \"target_standardizer\"".into());
-                }
-            }
-            None => {
-                return Err(format!(
-                    "output activation `{}` is not one scratchnet uses",
-                    output.activation
-                ));
-            }
-        }
+        let d = check_features_and_classes(&file.features, &file.classes)?;
+        check_standardizer(&file.standardizer, d)?;
+        let activations: Vec<Activation> = file.layers.iter().map(|l| l.activation).collect();
+        let (layers, n_out) = layers_from(file.layers, d)?;
+        check_activations(
+            &activations,
+            n_out,
+            file.classes.len(),
+            file.target_standardizer.as_ref(),
+        )?;
         let network = Network::new(layers).map_err(|e| e.to_string())?;
         Ok(Model {
             features: file.features,
@@ -387,6 +274,221 @@ impl Model {
             training: file.training,
         })
     }
+
+    /// Reads the model's feature columns (in the model's order) and, when `with_target`, its
+    /// target from the CSV file at `path`, as a data set of the model's task with the file
+    /// line of each sample. Class labels are encoded with the model's classes (a label it does
+    /// not know is an error naming its line); a regression target must be numeric. Without
+    /// the target, every label is class 0 (every value 0.0 for regression).
+    ///
+    /// A missing column is an error that also names what the model was trained on:
+    /// `data.csv: no feature column `x2`; the columns are: x1, y (the model was trained on
+    /// features x1, x2 and target `y`)`.
+    pub fn read_data(&self, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
+        let spec = CsvSpec {
+            target: with_target.then_some(self.target.as_str()),
+            features: Some(&self.features),
+        };
+        let note = format!(
+            "the model was trained on features {} and target `{}`",
+            self.features.join(", "),
+            self.target
+        );
+        let table = read_csv_noted(path, &spec, &note)?;
+        let lines = table.lines.clone();
+        Ok((self.dataset_from(table)?, lines))
+    }
+
+    /// A table read with the model's columns as a data set of the model's task.
+    fn dataset_from(&self, table: RawTable) -> Result<Dataset> {
+        let m = table.lines.len();
+        let target = self.target.clone();
+        match (self.task(), &table.target) {
+            (Task::Regression, Some(_)) => {
+                let values = regression_values(&table)?;
+                Dataset::regression(table.feature_names, target, table.x, values)
+            }
+            (Task::Regression, None) => {
+                Dataset::regression(table.feature_names, target, table.x, vec![0.0; m])
+            }
+            (_, Some(_)) => {
+                let labels = encode_labels(&table, &self.classes)?;
+                let classes = self.classes.clone();
+                Dataset::new(table.feature_names, target, table.x, labels, classes)
+            }
+            (_, None) => {
+                let classes = self.classes.clone();
+                Dataset::new(table.feature_names, target, table.x, vec![0; m], classes)
+            }
+        }
+    }
+}
+
+/// Checks that `bytes` are JSON with our `format` and a `version` this build reads (1 to
+/// [`VERSION`]), before the whole file is parsed.
+fn check_format_and_version(bytes: &[u8]) -> std::result::Result<u64, String> {
+    let not_ours = "not a scratchnet model file (expected \"format\": \"scratchnet-model\")";
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            format!("not a scratchnet model file (invalid JSON: {e})")
+        } else if e.to_string().contains("duplicate field") {
+            format!("malformed model file: {e}")
+        } else {
+            not_ours.to_string()
+        }
+    })?;
+    if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(not_ours.into());
+    }
+    let version = match &header.version {
+        None => return Err("model file has no \"version\"".into()),
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| format!("\"version\" must be a whole number ≥ 1, got {v}"))?,
+    };
+    if version > VERSION {
+        return Err(format!(
+            "model format version {version} is newer than this scratchnet reads (up to {VERSION}); upgrade scratchnet"
+        ));
+    }
+    if version == 0 {
+        return Err("model format version 0 does not exist".into());
+    }
+    Ok(version)
+}
+
+/// At least one feature, and no class twice. Returns d, the number of features.
+fn check_features_and_classes(
+    features: &[String],
+    classes: &[String],
+) -> std::result::Result<usize, String> {
+    if features.is_empty() {
+        return Err("model has no features".into());
+    }
+    for (i, c) in classes.iter().enumerate() {
+        if classes[..i].contains(c) {
+            return Err(format!("class `{c}` appears twice in \"classes\""));
+        }
+    }
+    Ok(features.len())
+}
+
+/// One finite mean and one positive normal deviation per feature (d of each).
+fn check_standardizer(st: &Standardizer, d: usize) -> std::result::Result<(), String> {
+    if st.mean.len() != d || st.std.len() != d {
+        return Err(format!(
+            "standardizer has {} means and {} deviations for {d} features",
+            st.mean.len(),
+            st.std.len()
+        ));
+    }
+    if st.mean.iter().any(|v| !v.is_finite()) || st.std.iter().any(|v| !(v.is_normal() && *v > 0.0))
+    {
+        return Err(
+            "standardizer has non-finite means, or deviations that are not positive normal numbers"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The layers, each checked against the one below (the first against the d features).
+/// Returns them with the units of the last one.
+fn layers_from(
+    files: Vec<LayerFile>,
+    d: usize,
+) -> std::result::Result<(Vec<Dense>, usize), String> {
+    let mut layers = Vec::with_capacity(files.len());
+    let mut n_in = d;
+    for (i, l) in files.into_iter().enumerate() {
+        let (layer, n_out) = layer_from(&format!("layer {}", i + 1), l, n_in)?;
+        layers.push(layer);
+        n_in = n_out;
+    }
+    Ok((layers, n_in))
+}
+
+/// One layer: W (n_out × n_in) with 1 ≤ n_out ≤ [`MAX_UNITS`], b (n_out), all finite.
+/// Returns it with n_out.
+fn layer_from(
+    here: &str,
+    l: LayerFile,
+    n_in: usize,
+) -> std::result::Result<(Dense, usize), String> {
+    let n_out = l.weights.len();
+    if n_out == 0 || n_out > MAX_UNITS {
+        return Err(format!("{here} has {n_out} units"));
+    }
+    if let Some(r) = l.weights.iter().position(|row| row.len() != n_in) {
+        return Err(format!(
+            "{here}: weight row {} has {} entries, expected {n_in} (the units of the layer below)",
+            r + 1,
+            l.weights[r].len()
+        ));
+    }
+    if l.bias.len() != n_out {
+        return Err(format!(
+            "{here}: bias has {} entries, expected {n_out}",
+            l.bias.len()
+        ));
+    }
+    let flat: Vec<f64> = l.weights.into_iter().flatten().collect();
+    if flat.iter().chain(&l.bias).any(|v| !v.is_finite()) {
+        return Err(format!("{here} has non-finite weights"));
+    }
+    let w = Array2::from_shape_vec((n_out, n_in), flat).map_err(|e| e.to_string())?;
+    let dense = Dense::new(w, Array1::from(l.bias), l.activation).map_err(|e| e.to_string())?;
+    Ok((dense, n_out))
+}
+
+/// At least one layer; softmax only at the output; the output fits the task: a sigmoid has 1
+/// unit and 2 classes, a softmax one unit per class (k ≥ 2), an identity (regression) 1 unit,
+/// no classes and a valid target standardizer. `n_out` is the output's units, `k` the classes.
+fn check_activations(
+    activations: &[Activation],
+    n_out: usize,
+    k: usize,
+    target_standardizer: Option<&Standardizer>,
+) -> std::result::Result<(), String> {
+    let Some((&output, hidden)) = activations.split_last() else {
+        return Err("model has no layers".into());
+    };
+    if let Some(l) = hidden.iter().position(|a| !a.is_elementwise()) {
+        return Err(format!(
+            "layer {} is a hidden layer with a softmax activation",
+            l + 1
+        ));
+    }
+    let regression_ok = n_out == 1 && k == 0 && is_target_standardizer(target_standardizer);
+    match Task::of_output(output) {
+        Some(Task::Binary) if n_out == 1 && k == 2 => Ok(()),
+        Some(Task::Binary) => Err(format!(
+            "a sigmoid output needs 1 unit and 2 classes, has {n_out} and {k}"
+        )),
+        Some(Task::Multiclass) if n_out == k && k >= 2 => Ok(()),
+        Some(Task::Multiclass) => Err(format!(
+            "a softmax output needs one unit per class, has {n_out} units and {k} classes"
+        )),
+        Some(Task::Regression) if regression_ok => Ok(()),
+        Some(Task::Regression) => Err(
+            "a regression model needs 1 output unit, no classes and a valid \"target_standardizer\""
+                .into(),
+        ),
+        None => Err(format!(
+            "output activation `{output}` is not one scratchnet uses"
+        )),
+    }
+}
+
+/// A regression target's standardizer: one finite mean and one positive normal deviation.
+fn is_target_standardizer(t: Option<&Standardizer>) -> bool {
+    t.is_some_and(|t| {
+        t.mean.len() == 1
+            && t.std.len() == 1
+            && t.mean[0].is_finite()
+            && t.std[0].is_normal()
+            && t.std[0] > 0.0
+    })
 }
 
 /// An error when a model's output holds NaN or infinity (weights so large that they overflow).
@@ -543,6 +645,91 @@ mod tests {
         let e = Model::from_json(v.to_string().as_bytes()).unwrap_err();
         assert!(
             e.contains("sigmoid output needs 1 unit and 2 classes"),
+            "{e}"
+        );
+    }
+
+    fn csv(dir: &tempfile::TempDir, name: &str, content: &str) -> std::path::PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    #[test]
+    fn read_data_takes_the_models_columns_in_its_order_and_its_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = csv(&dir, "d.csv", "b,extra,y,a\n2,9,yes,1\n4,9,no,3\n");
+        let (d, lines) = model().read_data(&p, true).unwrap();
+        assert_eq!(d.feature_names, ["a", "b"]);
+        assert_eq!(d.x, ndarray::array![[1.0, 3.0], [2.0, 4.0]]);
+        assert_eq!(
+            (d.classes.as_slice(), d.labels.as_slice()),
+            (&["no".to_string(), "yes".to_string()][..], &[1, 0][..])
+        );
+        assert_eq!(lines, [2, 3]);
+        // unlabelled: no target column needed, every label class 0
+        let p = csv(&dir, "u.csv", "a,b\n1,2\n");
+        let (d, lines) = model().read_data(&p, false).unwrap();
+        assert_eq!((d.labels, lines), (vec![0], vec![2]));
+    }
+
+    #[test]
+    fn read_data_says_what_the_model_was_trained_on_when_a_column_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = csv(&dir, "d.csv", "a,q,y\n1,2,no\n");
+        let e = model().read_data(&p, true).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: no feature column `b`; the columns are: a, q, y \
+                 (the model was trained on features a, b and target `y`)",
+                p.display()
+            )
+        );
+        let p = csv(&dir, "n.csv", "a,b,label\n1,2,no\n");
+        let e = model().read_data(&p, true).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: no target column `y`; the columns are: a, b, label \
+                 (the model was trained on features a, b and target `y`)",
+                p.display()
+            )
+        );
+        assert!(model().read_data(&p, false).is_ok(), "no target asked for");
+        // other errors are left as they are
+        let p = csv(&dir, "c.csv", "a,b,y\n1,2,no\n3,4,maybe\n");
+        let e = model().read_data(&p, true).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}:3: column `y`: `maybe` is not one of the model's classes (no, yes)",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn read_data_of_a_regression_model_reads_numeric_targets() {
+        let json = r#"{"format": "scratchnet-model", "version": 2, "features": ["x"], "target": "t",
+            "classes": [], "standardizer": {"mean": [0.0], "std": [1.0]},
+            "target_standardizer": {"mean": [10.0], "std": [2.0]},
+            "layers": [{"weights": [[1.0]], "bias": [0.0], "activation": "identity"}],
+            "training": {"seed": 1, "epochs": 0, "learning_rate": 0.1, "final_loss": 0.0}}"#;
+        let m = Model::from_json(json.as_bytes()).unwrap();
+        assert_eq!(m.task(), Task::Regression);
+        let dir = tempfile::tempdir().unwrap();
+        let p = csv(&dir, "r.csv", "t,x\n1.5,1\n-2,2\n");
+        let (d, _) = m.read_data(&p, true).unwrap();
+        assert_eq!(d.values, [1.5, -2.0]);
+        let (d, _) = m.read_data(&p, false).unwrap();
+        assert_eq!(d.values, [0.0, 0.0]);
+        let p = csv(&dir, "bad.csv", "t,x\nbig,1\n");
+        let e = m.read_data(&p, true).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                ":2: column `t`: `big` is not a number (a regression target must be numeric)"
+            ),
             "{e}"
         );
     }

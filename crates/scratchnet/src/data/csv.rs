@@ -161,7 +161,7 @@ pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
 pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let size = file.metadata().ok().map(|m| m.len() as usize);
-    read_csv_sized(path, std::io::BufReader::new(file), spec, size)
+    read_csv_sized(path, std::io::BufReader::new(file), spec, size, None)
 }
 
 /// Reads CSV text from `input`; `path` only names it in messages (fuzzing and tests use this
@@ -171,26 +171,44 @@ pub fn read_csv_from(
     input: impl std::io::Read,
     spec: &CsvSpec<'_>,
 ) -> Result<RawTable> {
-    read_csv_sized(path, input, spec, None)
+    read_csv_sized(path, input, spec, None, None)
+}
+
+/// [`read_csv`] for a model's columns: `note` (e.g. "the model was trained on features x1, x2
+/// and target `y`") is appended in parentheses to the messages about a missing column.
+pub(crate) fn read_csv_noted(path: &Path, spec: &CsvSpec<'_>, note: &str) -> Result<RawTable> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().ok().map(|m| m.len() as usize);
+    read_csv_sized(path, std::io::BufReader::new(file), spec, size, Some(note))
 }
 
 /// `read_csv_from` with the input's size in bytes, when known, to size the buffers from the
-/// bytes per row seen so far (one allocation of about the right size instead of doublings).
+/// bytes per row seen so far (one allocation of about the right size instead of doublings),
+/// and an optional `note` for the missing-column messages (see [`read_csv_noted`]).
 fn read_csv_sized(
     path: &Path,
     input: impl std::io::Read,
     spec: &CsvSpec<'_>,
     size_hint: Option<usize>,
+    note: Option<&str>,
 ) -> Result<RawTable> {
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(::csv::Trim::All)
         .from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| from_csv_error(path, e))?
-        .clone();
+    let names = read_header(path, &mut reader)?;
+    let columns = select_columns(path, names, spec, note)?;
+    let rows = read_rows(path, &mut reader, &columns, size_hint)?;
+    into_table(path, columns, rows)
+}
+
+/// The header line's column names: not empty, none blank, none twice.
+fn read_header<R: std::io::Read>(
+    path: &Path,
+    reader: &mut ::csv::Reader<R>,
+) -> Result<Vec<String>> {
+    let headers = reader.headers().map_err(|e| from_csv_error(path, e))?;
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(file_err(
             path,
@@ -199,41 +217,58 @@ fn read_csv_sized(
     }
     let names: Vec<String> = headers.iter().map(str::to_string).collect();
     check_header(path, &names)?;
-    let column_list = names.join(", ");
+    Ok(names)
+}
+
+/// The header and the columns a [`CsvSpec`] picks from it.
+struct Columns {
+    /// Every column name, in file order.
+    names: Vec<String>,
+    /// The names joined for messages: `x1, x2, y`.
+    list: String,
+    /// Indices of the feature columns, in the order of X's rows (d of them).
+    features: Vec<usize>,
+    /// Index of the target column, when one was asked for.
+    target: Option<usize>,
+}
+
+/// Finds the columns `spec` names in the header; a missing one names the columns there are
+/// (and `note`, when given).
+fn select_columns(
+    path: &Path,
+    names: Vec<String>,
+    spec: &CsvSpec<'_>,
+    note: Option<&str>,
+) -> Result<Columns> {
+    let list = names.join(", ");
+    let missing = |message: String| match note {
+        Some(note) => file_err(path, format!("{message} ({note})")),
+        None => file_err(path, message),
+    };
     let find = |name: &str, what: &str| -> Result<usize> {
         names.iter().position(|n| n == name).ok_or_else(|| {
-            file_err(
-                path,
-                format!("no {what} column `{name}`; the columns are: {column_list}"),
-            )
+            missing(format!(
+                "no {what} column `{name}`; the columns are: {list}"
+            ))
         })
     };
-    let target_idx = match spec.target {
-        Some(t) => Some(find(t, "target")?),
-        None => None,
+    let target = spec.target.map(|t| find(t, "target")).transpose()?;
+    let features: Vec<usize> = match spec.features {
+        Some(fs) => {
+            check_listed_once(fs)?;
+            fs.iter()
+                .map(|f| find(f, "feature"))
+                .collect::<Result<_>>()?
+        }
+        None => (0..names.len()).filter(|&i| Some(i) != target).collect(),
     };
-    if let Some(fs) = spec.features
-        && let Some(dup) = fs.iter().enumerate().find(|(i, f)| fs[..*i].contains(f))
-    {
-        return Err(Error::config("features", format!("list `{}` twice", dup.1)));
+    if features.is_empty() {
+        return Err(missing(format!(
+            "no feature columns besides the target; the columns are: {list}"
+        )));
     }
-    let feature_idx: Vec<usize> = match spec.features {
-        Some(fs) => fs
-            .iter()
-            .map(|f| find(f, "feature"))
-            .collect::<Result<_>>()?,
-        None => (0..names.len())
-            .filter(|&i| Some(i) != target_idx)
-            .collect(),
-    };
-    if feature_idx.is_empty() {
-        return Err(file_err(
-            path,
-            format!("no feature columns besides the target; the columns are: {column_list}"),
-        ));
-    }
-    if let Some(t) = target_idx
-        && feature_idx.contains(&t)
+    if let Some(t) = target
+        && features.contains(&t)
     {
         return Err(file_err(
             path,
@@ -243,115 +278,176 @@ fn read_csv_sized(
             ),
         ));
     }
-    let d = feature_idx.len();
-    let mut values: Vec<f64> = Vec::new();
-    let mut codes: Vec<u32> = Vec::new();
-    let mut distinct: Vec<String> = Vec::new();
-    let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    let mut lines: Vec<u64> = Vec::new();
-    let mut last_byte: u64 = 0;
-    let mut record = ::csv::StringRecord::new();
-    loop {
-        // Grow by whole blocks and never let a doubling Vec hold twice the data: reserve for
-        // the rows `size_hint` expects, and fail with a clear error when memory runs out.
-        if values.len() == values.capacity() {
-            // rows still to come ≈ bytes left / bytes per row so far, plus 5%
-            let rows = match (size_hint, lines.len()) {
-                (Some(size), done) if done > 0 && last_byte > 0 => {
-                    let per_row = (last_byte as usize / done).max(1);
-                    size.saturating_sub(last_byte as usize) / per_row * 21 / 20 + 1024
-                }
-                _ => 1024,
-            };
-            values
-                .try_reserve_exact(rows * d)
-                .map_err(|_| out_of_memory(path, lines.len()))?;
-            lines
-                .try_reserve_exact(rows)
-                .map_err(|_| out_of_memory(path, lines.len()))?;
-            codes
-                .try_reserve_exact(rows)
-                .map_err(|_| out_of_memory(path, lines.len()))?;
+    Ok(Columns {
+        names,
+        list,
+        features,
+        target,
+    })
+}
+
+/// A feature asked for twice is a settings error.
+fn check_listed_once(features: &[String]) -> Result<()> {
+    match features
+        .iter()
+        .enumerate()
+        .find(|(i, f)| features[..*i].contains(f))
+    {
+        Some((_, dup)) => Err(Error::config("features", format!("list `{dup}` twice"))),
+        None => Ok(()),
+    }
+}
+
+/// The data rows read so far: X's values sample by sample (m × d), the target's codes with
+/// the distinct values they index, and each sample's file line.
+#[derive(Default)]
+struct Rows {
+    values: Vec<f64>,
+    codes: Vec<u32>,
+    distinct: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+    lines: Vec<u64>,
+    /// Byte offset of the last record read.
+    last_byte: u64,
+}
+
+impl Rows {
+    /// Makes room for more rows once `values` is full. Grows by whole blocks and never lets a
+    /// doubling Vec hold twice the data: reserves for the rows `size_hint` expects, and fails
+    /// with a clear error when memory runs out.
+    fn reserve(&mut self, path: &Path, d: usize, size_hint: Option<usize>) -> Result<()> {
+        if self.values.len() != self.values.capacity() {
+            return Ok(());
         }
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(from_csv_error(path, e)),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        last_byte = record.position().map_or(last_byte, |p| p.byte());
-        if record.len() == 1 && record[0].is_empty() {
-            continue; // a blank line
-        }
-        if record.len() != names.len() {
+        // rows still to come ≈ bytes left / bytes per row so far, plus 5%
+        let rows = match (size_hint, self.lines.len()) {
+            (Some(size), done) if done > 0 && self.last_byte > 0 => {
+                let per_row = (self.last_byte as usize / done).max(1);
+                size.saturating_sub(self.last_byte as usize) / per_row * 21 / 20 + 1024
+            }
+            _ => 1024,
+        };
+        let done = self.lines.len();
+        let oom = |_| out_of_memory(path, done);
+        self.values.try_reserve_exact(rows * d).map_err(oom)?;
+        self.lines.try_reserve_exact(rows).map_err(oom)?;
+        self.codes.try_reserve_exact(rows).map_err(oom)
+    }
+
+    /// Adds one row's target value, interned: a new value gets the next code.
+    fn push_target(&mut self, path: &Path, line: u64, name: &str, v: &str) -> Result<()> {
+        if v.chars().any(char::is_control) {
             return Err(data_err(
                 path,
                 line,
                 format!(
-                    "expected {} fields ({column_list}), found {}",
-                    names.len(),
-                    record.len()
+                    "column `{name}`: `{}` contains a control character",
+                    shown_value(v)
                 ),
             ));
         }
-        for &i in &feature_idx {
-            let v = parse_feature(&record[i])
-                .map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
-            values.push(v);
+        if v.is_empty() {
+            return Err(data_err(
+                path,
+                line,
+                format!("column `{name}`: empty target value"),
+            ));
         }
-        if let Some(t) = target_idx {
-            let v = &record[t];
-            if v.chars().any(char::is_control) {
-                return Err(data_err(
-                    path,
-                    line,
-                    format!(
-                        "column `{}`: `{}` contains a control character",
-                        names[t],
-                        shown_value(v)
-                    ),
-                ));
+        let code = match self.index.get(v) {
+            Some(&c) => c,
+            None => {
+                let c = u32::try_from(self.distinct.len())
+                    .map_err(|_| out_of_memory(path, self.lines.len()))?;
+                self.index.insert(v.to_string(), c);
+                self.distinct.push(v.to_string());
+                c
             }
-            if v.is_empty() {
-                return Err(data_err(
-                    path,
-                    line,
-                    format!("column `{}`: empty target value", names[t]),
-                ));
-            }
-            let code = match index.get(v) {
-                Some(&c) => c,
-                None => {
-                    let c = u32::try_from(distinct.len())
-                        .map_err(|_| out_of_memory(path, lines.len()))?;
-                    index.insert(v.to_string(), c);
-                    distinct.push(v.to_string());
-                    c
-                }
-            };
-            codes.push(code);
-        }
-        lines.push(line);
+        };
+        self.codes.push(code);
+        Ok(())
     }
-    let m = lines.len();
+}
+
+/// Reads every data row after the header; blank lines are skipped.
+fn read_rows<R: std::io::Read>(
+    path: &Path,
+    reader: &mut ::csv::Reader<R>,
+    columns: &Columns,
+    size_hint: Option<usize>,
+) -> Result<Rows> {
+    let mut rows = Rows::default();
+    let mut record = ::csv::StringRecord::new();
+    loop {
+        rows.reserve(path, columns.features.len(), size_hint)?;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(rows),
+            Err(e) => return Err(from_csv_error(path, e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        rows.last_byte = record.position().map_or(rows.last_byte, |p| p.byte());
+        if record.len() == 1 && record[0].is_empty() {
+            continue; // a blank line
+        }
+        parse_row(path, line, &record, columns, &mut rows)?;
+        rows.lines.push(line);
+    }
+}
+
+/// Checks one record's field count, then parses its features and its target into `rows`.
+fn parse_row(
+    path: &Path,
+    line: u64,
+    record: &::csv::StringRecord,
+    columns: &Columns,
+    rows: &mut Rows,
+) -> Result<()> {
+    let names = &columns.names;
+    if record.len() != names.len() {
+        return Err(data_err(
+            path,
+            line,
+            format!(
+                "expected {} fields ({}), found {}",
+                names.len(),
+                columns.list,
+                record.len()
+            ),
+        ));
+    }
+    for &i in &columns.features {
+        let v = parse_feature(&record[i])
+            .map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
+        rows.values.push(v);
+    }
+    if let Some(t) = columns.target {
+        rows.push_target(path, line, &names[t], &record[t])?;
+    }
+    Ok(())
+}
+
+/// The rows as a [`RawTable`]; no rows at all is an error.
+fn into_table(path: &Path, columns: Columns, rows: Rows) -> Result<RawTable> {
+    let m = rows.lines.len();
     if m == 0 {
         return Err(file_err(path, "no data rows after the header".into()));
     }
     // Rows were read sample by sample (m × d); reversing the axes gives the (d × m) layout
     // without copying.
-    let x = Array2::from_shape_vec((m, d), values)
+    let x = Array2::from_shape_vec((m, columns.features.len()), rows.values)
         .map_err(|e| Error::Internal(e.to_string()))?
         .reversed_axes();
+    let names = columns.names;
     Ok(RawTable {
         path: path.to_path_buf(),
-        feature_names: feature_idx.iter().map(|&i| names[i].clone()).collect(),
+        feature_names: columns.features.iter().map(|&i| names[i].clone()).collect(),
         x,
-        target: target_idx.map(|t| TargetColumn {
+        target: columns.target.map(|t| TargetColumn {
             name: names[t].clone(),
-            codes,
-            distinct,
+            codes: rows.codes,
+            distinct: rows.distinct,
         }),
-        lines,
+        lines: rows.lines,
     })
 }
 
