@@ -13,7 +13,8 @@ fn binary_is_left_out_of_the_docs_so_cargo_doc_opens_the_library() {
         .expect("a [[bin]] section");
     assert!(bin.contains("name = \"scratchnet\""), "{bin}");
     assert!(
-        bin.lines().any(|l| l.trim().replace(' ', "") == "doc=false"),
+        bin.lines()
+            .any(|l| l.trim().replace(' ', "") == "doc=false"),
         "the [[bin]] section lacks `doc = false`:\n{bin}"
     );
 }
