@@ -874,3 +874,59 @@ fn precision_f32_trains_records_itself_and_other_types_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn init_from_refuses_an_explicit_hidden_4_that_contradicts_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(reference_flower(), d.join("flower.csv")).unwrap();
+    scratchnet()
+        .current_dir(d)
+        .args([
+            "train",
+            "flower.csv",
+            "--hidden",
+            "16",
+            "--epochs",
+            "5",
+            "-o",
+            "m16.json",
+        ])
+        .assert()
+        .success();
+    // --hidden 4 is the default's value, but given explicitly it is a contradiction like 8
+    for hidden in ["4", "8"] {
+        fails(
+            d,
+            &[
+                "train",
+                "flower.csv",
+                "--hidden",
+                hidden,
+                "--init-from",
+                "m16.json",
+                "-o",
+                "out.json",
+            ],
+            &format!("the model's hidden layers are [16], not --hidden [{hidden}]"),
+        );
+    }
+    // without --hidden, or with the model's own sizes, it continues the model
+    for extra in [&[][..], &["--hidden", "16"][..]] {
+        let v = json_stdout(
+            scratchnet()
+                .current_dir(d)
+                .args([
+                    "train",
+                    "flower.csv",
+                    "--epochs",
+                    "5",
+                    "--init-from",
+                    "m16.json",
+                    "--json",
+                ])
+                .args(extra),
+        );
+        assert_eq!(v["model"], "2-16-1 tanh/sigmoid", "{extra:?}");
+    }
+}

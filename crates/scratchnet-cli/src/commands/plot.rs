@@ -14,7 +14,7 @@ use crate::plot::curves::{Curve, HistoryPlot};
 use crate::plot::field::{BoundaryPanel, BoundaryPlot, HiddenPlot};
 use crate::plot::functions::ActivationsPlot;
 use crate::plot::scatter::DataPlot;
-use crate::plot::{Format, save};
+use crate::plot::{CLASS_COLORS, Format, save};
 
 /// `scratchnet plot`.
 pub fn plot(args: &PlotArgs) -> Result<()> {
@@ -204,11 +204,13 @@ fn load_any_classes(path: &Path, target: &str, features: Option<&[String]>) -> R
     };
     let name = &t.name;
     let classes = distinct_sorted(&t.distinct);
-    if classes.len() > 12 {
+    if classes.len() > CLASS_COLORS.len() {
         bail!(
-            "{}: target `{name}` has {} distinct values; a scatter plot colours at most 12 classes",
+            "{}: target `{name}` has {} distinct values; a scatter plot has {} distinct colours, so at most {} classes",
             path.display(),
-            classes.len()
+            classes.len(),
+            CLASS_COLORS.len(),
+            CLASS_COLORS.len()
         );
     }
     let labels = encode_labels(&table, &classes)?;
