@@ -1,8 +1,24 @@
 //! Command-line arguments (clap derive). Every flag documents its meaning and default.
+//!
+//! Flags are typed when they are parsed: names go through the library's `FromStr`
+//! (`Activation`, `Init`, `OptimizerKind`, `Precision`, `Generator`) or a small enum here
+//! (`--lr-schedule`, `--task`), so an unknown name is a usage error naming the flag. The rules
+//! that depend on another flag's *value* (`--momentum` only for momentum and nesterov, …) are
+//! checked in one place, [`TrainingFlags::check_rules`]; [`TrainingFlags::experiment`] turns
+//! the flags into the library's settings.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
+use anyhow::{Result, bail};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use scratchnet::data::synth::Generator;
+use scratchnet::engine::EngineKind;
+use scratchnet::experiment::Experiment;
+use scratchnet::nn::{Activation, Init};
+use scratchnet::optim::{OptimizerKind, Schedule};
+use scratchnet::train::{Precision, TrainConfig};
 
 /// A neural network from scratch: the "neural net from scratch" tutorial as a fast,
 /// dependable command-line classifier.
@@ -140,9 +156,10 @@ impl PlotCommand {
 /// Training settings shared by `demo` and `train`.
 #[derive(Debug, Args, Clone)]
 pub struct TrainingFlags {
-    /// Hidden layer sizes, comma-separated ("4", "16,8"; "" for logistic regression).
-    #[arg(long, value_name = "SIZES", default_value = "4", value_parser = parse_hidden)]
-    pub hidden: HiddenSizes,
+    /// Hidden layer sizes, comma-separated ("4", "16,8"; "" for logistic regression)
+    /// [default: 4].
+    #[arg(long, value_name = "SIZES", value_parser = parse_hidden)]
+    pub hidden: Option<HiddenSizes>,
     /// Number of epochs, passes over the training rows (0 writes the initial weights).
     #[arg(long, value_name = "N", default_value = "10000", value_parser = parse_count, allow_negative_numbers = true)]
     pub epochs: usize,
@@ -167,16 +184,16 @@ pub struct TrainingFlags {
     pub test_split: f64,
     /// Activation of the hidden layers: tanh, relu, leaky-relu, sigmoid or identity
     /// [default: tanh].
-    #[arg(long, value_name = "NAME")]
-    pub activation: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = str::parse::<Activation>)]
+    pub activation: Option<Activation>,
     /// Weight initialization: small-uniform (the tutorial's U(0,1)·0.01), xavier or he.
     /// Default: small-uniform for one tanh/sigmoid hidden layer, xavier for deeper ones, he for
     /// relu and leaky-relu.
-    #[arg(long, value_name = "NAME")]
-    pub init: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = str::parse::<Init>)]
+    pub init: Option<Init>,
     /// Update rule: gd (the tutorial's), momentum, nesterov or adam.
-    #[arg(long, value_name = "NAME", default_value = "gd")]
-    pub optimizer: String,
+    #[arg(long, value_name = "NAME", default_value = "gd", value_parser = str::parse::<OptimizerKind>)]
+    pub optimizer: OptimizerKind,
     /// Momentum μ for momentum and nesterov [default: 0.9].
     #[arg(long, value_name = "MU", allow_negative_numbers = true)]
     pub momentum: Option<f64>,
@@ -195,8 +212,13 @@ pub struct TrainingFlags {
     /// Number type of the forward and backward passes of the network and its baseline: f64, or
     /// f32 (about 1.5× faster on wide layers; weights, updates and the saved model stay f64)
     /// [default: f64].
-    #[arg(long, value_name = "TYPE", value_parser = ["f64", "f32"])]
-    pub precision: Option<String>,
+    #[arg(long, value_name = "TYPE", value_parser = PossibleValuesParser::new(["f64", "f32"]).try_map(|s| s.parse::<Precision>()))]
+    pub precision: Option<Precision>,
+    /// The engine that runs forward, cost and backward: fast (preallocated buffers, SIMD,
+    /// threads), or reference (the plain code of the library's `nn` module, as the tutorial
+    /// writes it: slower, same numbers) [default: fast].
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(["fast", "reference"]).try_map(|s| s.parse::<EngineKind>()))]
+    pub engine: Option<EngineKind>,
     /// L2 weight decay λ (adds λ/2m·Σ‖W‖² to the cost).
     #[arg(
         long,
@@ -206,8 +228,8 @@ pub struct TrainingFlags {
     )]
     pub l2: f64,
     /// Learning-rate schedule: constant, step (× --lr-gamma every --lr-step epochs) or cosine.
-    #[arg(long, value_name = "NAME", default_value = "constant")]
-    pub lr_schedule: String,
+    #[arg(long, value_name = "NAME", default_value = "constant", value_parser = str::parse::<ScheduleName>)]
+    pub lr_schedule: ScheduleName,
     /// Epochs between drops of the step schedule (default: a third of the epochs).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub lr_step: Option<usize>,
@@ -245,8 +267,8 @@ pub struct DemoArgs {
 pub struct GenerateArgs {
     /// The data set: flower, moons, circles, xor, spiral, gaussians (classes) or sine (a
     /// regression curve, y = sin(x1) + noise).
-    #[arg(value_name = "KIND")]
-    pub kind: String,
+    #[arg(value_name = "KIND", value_parser = str::parse::<Generator>)]
+    pub kind: Generator,
     /// Number of points.
     #[arg(short = 'n', long = "samples", value_name = "N", default_value = "400", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: usize,
@@ -283,8 +305,8 @@ pub struct TrainArgs {
     pub positive: Option<String>,
     /// classification (two or more classes, read from the target) or regression (a numeric
     /// target: identity output, mean squared error).
-    #[arg(long, value_name = "TASK", default_value = "classification")]
-    pub task: String,
+    #[arg(long, value_name = "TASK", default_value = "classification", value_parser = str::parse::<TaskName>)]
+    pub task: TaskName,
     /// Continue training this saved model (same features, classes and shapes) instead of a
     /// fresh network.
     #[arg(long, value_name = "MODEL.json")]
@@ -363,6 +385,166 @@ pub struct ExplainArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HiddenSizes(pub Vec<usize>);
 
+impl HiddenSizes {
+    /// The tutorial's one hidden layer of 4 units, used when `--hidden` is not given.
+    pub fn tutorial() -> Self {
+        HiddenSizes(vec![4])
+    }
+}
+
+/// `--lr-schedule`: the schedule's name; [`TrainingFlags::schedule`] adds its numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleName {
+    /// The same learning rate every epoch.
+    Constant,
+    /// × `--lr-gamma` every `--lr-step` epochs.
+    Step,
+    /// Cosine decay to 0 over the epochs.
+    Cosine,
+}
+
+impl ScheduleName {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScheduleName::Constant => "constant",
+            ScheduleName::Step => "step",
+            ScheduleName::Cosine => "cosine",
+        }
+    }
+}
+
+impl FromStr for ScheduleName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "constant" => Ok(ScheduleName::Constant),
+            "step" => Ok(ScheduleName::Step),
+            "cosine" => Ok(ScheduleName::Cosine),
+            other => Err(format!(
+                "unknown --lr-schedule `{other}`; expected one of: constant, step, cosine"
+            )),
+        }
+    }
+}
+
+/// `--task`: what the target column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskName {
+    /// Two or more classes, read from the target.
+    Classification,
+    /// A numeric target.
+    Regression,
+}
+
+impl FromStr for TaskName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "classification" => Ok(TaskName::Classification),
+            "regression" => Ok(TaskName::Regression),
+            other => Err(format!(
+                "unknown --task `{other}`; expected classification or regression"
+            )),
+        }
+    }
+}
+
+impl TrainingFlags {
+    /// `--hidden`, or the tutorial's 4 units when it is not given.
+    pub fn hidden_sizes(&self) -> HiddenSizes {
+        self.hidden.clone().unwrap_or_else(HiddenSizes::tutorial)
+    }
+
+    /// The rules between flags that depend on another flag's value (clap's `requires` and
+    /// `conflicts_with` only see whether a flag is present): the optimizer's and the
+    /// schedule's own settings apply only to that optimizer or schedule.
+    pub fn check_rules(&self) -> Result<()> {
+        let optimizer = self.optimizer.name();
+        if self.momentum.is_some() && !matches!(optimizer, "momentum" | "nesterov") {
+            bail!("--momentum applies to --optimizer momentum or nesterov, not {optimizer}");
+        }
+        if (self.beta1.is_some() || self.beta2.is_some() || self.eps.is_some())
+            && optimizer != "adam"
+        {
+            bail!("--beta1, --beta2 and --eps apply to --optimizer adam, not {optimizer}");
+        }
+        if self.lr_schedule != ScheduleName::Step
+            && (self.lr_step.is_some() || self.lr_gamma.is_some())
+        {
+            bail!(
+                "--lr-step and --lr-gamma apply to --lr-schedule step, not {}",
+                self.lr_schedule.name()
+            );
+        }
+        Ok(())
+    }
+
+    /// `--optimizer` with `--momentum`, `--beta1`, `--beta2` and `--eps` where given.
+    pub fn optimizer(&self) -> OptimizerKind {
+        match self.optimizer {
+            OptimizerKind::Momentum { momentum } => OptimizerKind::Momentum {
+                momentum: self.momentum.unwrap_or(momentum),
+            },
+            OptimizerKind::Nesterov { momentum } => OptimizerKind::Nesterov {
+                momentum: self.momentum.unwrap_or(momentum),
+            },
+            OptimizerKind::Adam { beta1, beta2, eps } => OptimizerKind::Adam {
+                beta1: self.beta1.unwrap_or(beta1),
+                beta2: self.beta2.unwrap_or(beta2),
+                eps: self.eps.unwrap_or(eps),
+            },
+            OptimizerKind::Gd => OptimizerKind::Gd,
+        }
+    }
+
+    /// `--lr-schedule` with `--lr-step` (default: a third of the epochs) and `--lr-gamma`
+    /// (default 0.1).
+    pub fn schedule(&self) -> Schedule {
+        match self.lr_schedule {
+            ScheduleName::Constant => Schedule::Constant,
+            ScheduleName::Cosine => Schedule::Cosine,
+            ScheduleName::Step => Schedule::Step {
+                every: self.lr_step.unwrap_or((self.epochs / 3).max(1)),
+                gamma: self.lr_gamma.unwrap_or(0.1),
+            },
+        }
+    }
+
+    /// The library's settings from these flags, checked; `log_every` records the learning
+    /// curve every K epochs.
+    pub fn experiment(&self, log_every: Option<usize>) -> Result<Experiment> {
+        self.check_rules()?;
+        let exp = Experiment {
+            config: TrainConfig {
+                hidden: self.hidden_sizes().0,
+                hidden_activation: self.activation.unwrap_or(Activation::Tanh),
+                init: self.init,
+                epochs: self.epochs,
+                learning_rate: self.lr,
+                seed: self.seed,
+                optimizer: self.optimizer(),
+                batch_size: self.batch_size,
+                l2: self.l2,
+                schedule: self.schedule(),
+                patience: self.patience,
+                precision: self.precision.unwrap_or_default(),
+                engine: self.engine.unwrap_or_default(),
+                ..TrainConfig::default()
+            },
+            test_split: self.test_split,
+            validation: self.validation,
+            log_every,
+            init_from: None,
+            cancel: None,
+        };
+        exp.validate()?;
+        Ok(exp)
+    }
+}
+
 /// Parses "4", "16,8" or "" (no hidden layer).
 pub fn parse_hidden(s: &str) -> Result<HiddenSizes, String> {
     let s = s.trim();
@@ -394,4 +576,65 @@ pub fn parse_count(s: &str) -> Result<usize, String> {
             format!("expected a whole number ≥ 0, got `{t}`")
         }
     })
+}
+
+/// The flag that sets a library setting (the names of [`scratchnet::Error::Config`]).
+pub fn flag_for(setting: &str) -> Option<&'static str> {
+    Some(match setting {
+        "hidden" => "--hidden",
+        "hidden_activation" | "activation" => "--activation",
+        "init" => "--init",
+        "epochs" => "--epochs",
+        "learning_rate" => "--lr",
+        "seed" => "--seed",
+        "optimizer" => "--optimizer",
+        "momentum" => "--momentum",
+        "beta1" => "--beta1",
+        "beta2" => "--beta2",
+        "eps" => "--eps",
+        "batch_size" => "--batch-size",
+        "l2" => "--l2",
+        "schedule" => "--lr-schedule",
+        "lr_step" => "--lr-step",
+        "lr_gamma" => "--lr-gamma",
+        "patience" => "--patience",
+        "validation" => "--validation",
+        "test_split" => "--test-split",
+        "precision" => "--precision",
+        "engine" => "--engine",
+        "init_from" => "--init-from",
+        "n_samples" => "-n",
+        "noise" => "--noise",
+        "classes" => "--classes",
+        "features" => "--features",
+        "positive" => "--positive",
+        "data_set" => "the data set",
+        _ => return None,
+    })
+}
+
+/// A library settings error in the command line's words: `batch_size must be at least 1`
+/// becomes `--batch-size must be at least 1`, and settings named in backticks in the message
+/// become their flags too.
+pub fn config_message(setting: &str, message: &str) -> String {
+    let text = format!("{} {message}", flag_for(setting).unwrap_or(setting));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('`') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('`') else { break };
+        let name = &after[..close];
+        out.push_str(&rest[..open]);
+        match flag_for(name) {
+            Some(flag) => out.push_str(flag),
+            None => {
+                out.push('`');
+                out.push_str(name);
+                out.push('`');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }

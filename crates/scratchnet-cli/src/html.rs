@@ -3,6 +3,9 @@
 
 use scratchnet::experiment::ExperimentReport;
 use scratchnet::metrics::Metrics;
+use scratchnet::nn::Network;
+
+use crate::equations;
 
 /// A picture for the page: heading, explanation and PNG bytes.
 pub struct Figure<'a> {
@@ -69,22 +72,62 @@ fn metrics_rows(cols: &[(&str, Option<&Metrics>)]) -> String {
     s
 }
 
-/// The whole page.
-pub fn report_page(
-    title: &str,
-    intro: &str,
-    report: &ExperimentReport,
-    run: &str,
-    figures: &[Figure<'_>],
-    equations: &str,
-    json: &str,
-) -> String {
-    let cols = [
-        ("train", Some(&report.train)),
-        ("test", report.test.as_ref()),
-        ("train", Some(&report.baseline.train)),
-        ("test", report.baseline.test.as_ref()),
-    ];
+/// What the page shows.
+pub struct ReportPage<'a> {
+    /// The page's title and first heading.
+    pub title: &'a str,
+    /// The paragraph under the title.
+    pub intro: &'a str,
+    /// The run's numbers, for the results table.
+    pub report: &'a ExperimentReport,
+    /// The run's text report, shown as it was printed.
+    pub run: &'a str,
+    /// The pictures, in order.
+    pub figures: &'a [Figure<'a>],
+    /// The network whose equations the page shows, with its shapes for `samples` columns.
+    pub network: &'a Network,
+    /// m, the number of training samples.
+    pub samples: usize,
+    /// Where the network comes from, for the equations' title ("the demo's trained network").
+    pub origin: &'a str,
+    /// The JSON report, shown folded.
+    pub json: &'a str,
+}
+
+/// The whole page; its equations section is [`equations::steps`], the text of `explain`.
+pub fn report_page(page: &ReportPage<'_>) -> String {
+    let mut s = head(page.title);
+    s.push_str(&format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        escape(page.title),
+        escape(page.intro)
+    ));
+    s.push_str(&results_table(page.report));
+    s.push_str(&format!("<pre>{}</pre>\n", escape(page.run)));
+    for f in page.figures {
+        s.push_str(&format!(
+            "<h2>{}</h2>\n<p>{}</p>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n",
+            escape(f.heading),
+            escape(f.caption),
+            escape(f.heading),
+            base64(f.png)
+        ));
+    }
+    let equations = equations::steps(page.network, page.samples, page.origin);
+    s.push_str(&format!(
+        "<h2>The equations, step by step</h2>\n<pre>{}</pre>\n",
+        escape(&equations)
+    ));
+    s.push_str(&format!(
+        "<h2>The JSON report</h2>\n<details><summary>show</summary><pre>{}</pre></details>\n",
+        escape(page.json)
+    ));
+    s.push_str("<p><small>Made by scratchnet <code>demo --out</code>. Everything on this page is in this one file.</small></p>\n</body>\n</html>\n");
+    s
+}
+
+/// From the doctype to `<body>`: the title and the style sheet.
+fn head(title: &str) -> String {
     let mut s = String::new();
     s.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     s.push_str(&format!("<title>{}</title>\n", escape(title)));
@@ -96,12 +139,18 @@ pub fn report_page(
          img{max-width:100%;border:1px solid #eee}pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}\n\
          .net{color:#1f77b4}.lr{color:#b85c00}\n</style>\n</head>\n<body>\n",
     );
-    s.push_str(&format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        escape(title),
-        escape(intro)
-    ));
-    s.push_str("<h2>Results</h2>\n<table>\n<thead>\n");
+    s
+}
+
+/// The "Results" section: network and baseline, train and test, and the training times.
+fn results_table(report: &ExperimentReport) -> String {
+    let cols = [
+        ("train", Some(&report.train)),
+        ("test", report.test.as_ref()),
+        ("train", Some(&report.baseline.train)),
+        ("test", report.baseline.test.as_ref()),
+    ];
+    let mut s = String::from("<h2>Results</h2>\n<table>\n<thead>\n");
     s.push_str(&format!(
         "<tr><th></th><th colspan=\"2\" class=\"net\">network ({})</th><th colspan=\"2\" class=\"lr\">{}</th></tr>\n",
         escape(&report.model),
@@ -118,25 +167,6 @@ pub fn report_page(
         report.seconds, report.baseline.seconds
     ));
     s.push_str("</tbody>\n</table>\n");
-    s.push_str(&format!("<pre>{}</pre>\n", escape(run)));
-    for f in figures {
-        s.push_str(&format!(
-            "<h2>{}</h2>\n<p>{}</p>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n",
-            escape(f.heading),
-            escape(f.caption),
-            escape(f.heading),
-            base64(f.png)
-        ));
-    }
-    s.push_str(&format!(
-        "<h2>The equations, step by step</h2>\n<pre>{}</pre>\n",
-        escape(equations)
-    ));
-    s.push_str(&format!(
-        "<h2>The JSON report</h2>\n<details><summary>show</summary><pre>{}</pre></details>\n",
-        escape(json)
-    ));
-    s.push_str("<p><small>Made by scratchnet <code>demo --out</code>. Everything on this page is in this one file.</small></p>\n</body>\n</html>\n");
     s
 }
 

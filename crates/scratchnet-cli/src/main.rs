@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use scratchnet_cli::{cli, commands, explain, plot_cmd};
+use scratchnet_cli::{cli, commands};
 
 /// Exit code for bad input or usage.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -72,13 +72,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     if let Some(n) = cli.threads {
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        if usize::from(n) > cores {
-            eprintln!(
-                "warning: --threads {n} is more than the {cores} cores here; extra threads only wait"
-            );
-        }
-        scratchnet::parallel::set_threads(n.into());
+        set_threads(n);
     }
     let result = match &cli.command {
         cli::Command::Demo(a) => commands::demo(a),
@@ -86,13 +80,24 @@ fn main() -> ExitCode {
         cli::Command::Train(a) => commands::train(a),
         cli::Command::Eval(a) => commands::eval(a),
         cli::Command::Predict(a) => commands::predict(a),
-        cli::Command::Explain(a) => explain::explain(a),
-        cli::Command::Plot(a) => plot_cmd::plot(a),
+        cli::Command::Explain(a) => commands::explain(a),
+        cli::Command::Plot(a) => commands::plot(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
+}
+
+/// `--threads N`: warns when N is more than the cores here, then sets it.
+fn set_threads(n: u16) {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if usize::from(n) > cores {
+        eprintln!(
+            "warning: --threads {n} is more than the {cores} cores here; extra threads only wait"
+        );
+    }
+    scratchnet::parallel::set_threads(n.into());
 }
 
 /// `--help` and `--version` print and succeed; a usage error prints its first line (and the
@@ -142,7 +147,12 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("{e}");
         return ExitCode::from(EXIT_INTERRUPTED);
     }
-    eprintln!("error: {e:#}");
+    match e.downcast_ref::<scratchnet::Error>() {
+        Some(scratchnet::Error::Config { setting, message }) => {
+            eprintln!("error: {}", cli::config_message(setting, message));
+        }
+        _ => eprintln!("error: {e:#}"),
+    }
     match e.downcast_ref::<scratchnet::Error>() {
         Some(err) if err.is_internal() => ExitCode::from(EXIT_INTERNAL),
         _ => ExitCode::from(EXIT_BAD_INPUT),

@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 use std::ops::ControlFlow;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scratchnet::data::Dataset;
+use scratchnet::experiment::{Experiment, Outcome};
 use scratchnet::train::EpochInfo;
 
 /// A training progress bar; invisible when stderr is not a terminal (pipes, CI, tests).
@@ -48,6 +50,17 @@ impl Progress {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// Trains with a progress bar and Ctrl-C handling; takes the data so that it can be freed as
+/// soon as it is split.
+pub fn run_with_progress(exp: &Experiment, data: Dataset) -> scratchnet::Result<Outcome> {
+    let mut exp = exp.clone();
+    exp.cancel = Some(interrupt::flag());
+    let progress = Progress::new(exp.config.epochs, "training");
+    let out = exp.run_owned(data, |info| progress.on_epoch(info));
+    progress.finish();
+    out
 }
 
 /// Ctrl-C handling for long trainings: the first Ctrl-C sets a flag that training checks at

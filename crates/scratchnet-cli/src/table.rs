@@ -17,104 +17,90 @@ pub type Getter = fn(&Metrics) -> Option<String>;
 
 /// The rows shown for the kind of report `kind` is: (label, how to format it).
 pub fn rows(kind: &Metrics) -> Vec<(&'static str, Getter)> {
+    let mut rows: Vec<(&'static str, Getter)> =
+        vec![("loss", |m| Some(format!("{:.4}", m.loss())))];
     match kind {
-        Metrics::Binary(_) => vec![
-            ("loss", |m| Some(format!("{:.4}", m.loss()))),
-            ("accuracy", |m| m.accuracy().map(|a| format!("{a:.4}"))),
-            ("precision", |m| {
-                if let Metrics::Binary(r) = m {
-                    Some(format!("{:.4}", r.precision))
-                } else {
-                    None
-                }
-            }),
-            ("recall", |m| {
-                if let Metrics::Binary(r) = m {
-                    Some(format!("{:.4}", r.recall))
-                } else {
-                    None
-                }
-            }),
-            ("F1", |m| {
-                if let Metrics::Binary(r) = m {
-                    Some(format!("{:.4}", r.f1))
-                } else {
-                    None
-                }
-            }),
-            ("TP / FP", |m| {
-                if let Metrics::Binary(r) = m {
-                    Some(format!("{} / {}", r.confusion.tp, r.confusion.fp))
-                } else {
-                    None
-                }
-            }),
-            ("TN / FN", |m| {
-                if let Metrics::Binary(r) = m {
-                    Some(format!("{} / {}", r.confusion.tn, r.confusion.fn_))
-                } else {
-                    None
-                }
-            }),
-        ],
-        Metrics::Multiclass(_) => vec![
-            ("loss", |m| Some(format!("{:.4}", m.loss()))),
-            ("accuracy", |m| m.accuracy().map(|a| format!("{a:.4}"))),
-            ("macro P", |m| {
-                if let Metrics::Multiclass(r) = m {
-                    Some(format!("{:.4}", r.macro_avg.precision))
-                } else {
-                    None
-                }
-            }),
-            ("macro R", |m| {
-                if let Metrics::Multiclass(r) = m {
-                    Some(format!("{:.4}", r.macro_avg.recall))
-                } else {
-                    None
-                }
-            }),
-            ("macro F1", |m| {
-                if let Metrics::Multiclass(r) = m {
-                    Some(format!("{:.4}", r.macro_avg.f1))
-                } else {
-                    None
-                }
-            }),
-            ("weighted F1", |m| {
-                if let Metrics::Multiclass(r) = m {
-                    Some(format!("{:.4}", r.weighted.f1))
-                } else {
-                    None
-                }
-            }),
-        ],
-        Metrics::Regression(_) => vec![
-            ("loss", |m| Some(format!("{:.4}", m.loss()))),
-            ("RMSE", |m| {
-                if let Metrics::Regression(r) = m {
-                    Some(format!("{:.4}", r.rmse))
-                } else {
-                    None
-                }
-            }),
-            ("MAE", |m| {
-                if let Metrics::Regression(r) = m {
-                    Some(format!("{:.4}", r.mae))
-                } else {
-                    None
-                }
-            }),
-            ("R²", |m| {
-                if let Metrics::Regression(r) = m {
-                    Some(format!("{:.4}", r.r2))
-                } else {
-                    None
-                }
-            }),
-        ],
+        Metrics::Binary(_) => {
+            rows.push(("accuracy", accuracy));
+            rows.extend(BINARY_ROWS);
+        }
+        Metrics::Multiclass(_) => {
+            rows.push(("accuracy", accuracy));
+            rows.extend(MULTICLASS_ROWS);
+        }
+        Metrics::Regression(_) => rows.extend(REGRESSION_ROWS),
     }
+    rows
 }
+
+fn accuracy(m: &Metrics) -> Option<String> {
+    m.accuracy().map(|a| format!("{a:.4}"))
+}
+
+/// A number with four decimals.
+fn four(v: f64) -> Option<String> {
+    Some(format!("{v:.4}"))
+}
+
+/// Two classes: precision, recall, F1 and the confusion counts.
+const BINARY_ROWS: [(&str, Getter); 5] = [
+    ("precision", |m| match m {
+        Metrics::Binary(r) => four(r.precision),
+        _ => None,
+    }),
+    ("recall", |m| match m {
+        Metrics::Binary(r) => four(r.recall),
+        _ => None,
+    }),
+    ("F1", |m| match m {
+        Metrics::Binary(r) => four(r.f1),
+        _ => None,
+    }),
+    ("TP / FP", |m| match m {
+        Metrics::Binary(r) => Some(format!("{} / {}", r.confusion.tp, r.confusion.fp)),
+        _ => None,
+    }),
+    ("TN / FN", |m| match m {
+        Metrics::Binary(r) => Some(format!("{} / {}", r.confusion.tn, r.confusion.fn_)),
+        _ => None,
+    }),
+];
+
+/// k classes: the macro means and the weighted F1.
+const MULTICLASS_ROWS: [(&str, Getter); 4] = [
+    ("macro P", |m| match m {
+        Metrics::Multiclass(r) => four(r.macro_avg.precision),
+        _ => None,
+    }),
+    ("macro R", |m| match m {
+        Metrics::Multiclass(r) => four(r.macro_avg.recall),
+        _ => None,
+    }),
+    ("macro F1", |m| match m {
+        Metrics::Multiclass(r) => four(r.macro_avg.f1),
+        _ => None,
+    }),
+    ("weighted F1", |m| match m {
+        Metrics::Multiclass(r) => four(r.weighted.f1),
+        _ => None,
+    }),
+];
+
+/// Regression: RMSE, MAE and R².
+const REGRESSION_ROWS: [(&str, Getter); 3] = [
+    ("RMSE", |m| match m {
+        Metrics::Regression(r) => four(r.rmse),
+        _ => None,
+    }),
+    ("MAE", |m| match m {
+        Metrics::Regression(r) => four(r.mae),
+        _ => None,
+    }),
+    ("R²", |m| match m {
+        Metrics::Regression(r) => four(r.r2),
+        _ => None,
+    }),
+];
 
 /// Renders rows of metrics for the given columns, with a group title line above.
 pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {

@@ -410,7 +410,7 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     fails(
         d,
         &with_o(&["train", "flower.csv", "--lr", "-0.1"]),
-        "learning rate must be positive and finite, got -0.1",
+        "error: --lr must be positive and finite, got -0.1",
     );
     fails(
         d,
@@ -478,7 +478,7 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     fails(
         d,
         &with_o(&["train", "flower.csv", "--features", "x1,x1"]),
-        "feature `x1` is listed twice",
+        "--features lists `x1` twice",
     );
     fails(
         d,
@@ -790,7 +790,7 @@ fn invalid_mlp_combinations_get_one_line_and_exit_code_2() {
     fails(
         d,
         &["train", "flower.csv", "--patience", "5"],
-        "--patience needs --validation",
+        "--patience needs a validation set (--validation: the fraction of training rows it watches)",
     );
     fails(
         d,
@@ -975,5 +975,61 @@ fn model_read_data_gives_the_same_errors_as_eval_and_predict() {
                 Ok(_) => assert_eq!(out.status.code(), Some(0), "{command} {name}: {stderr}"),
             }
         }
+    }
+}
+
+#[test]
+fn init_from_refuses_an_explicit_hidden_4_that_contradicts_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(reference_flower(), d.join("flower.csv")).unwrap();
+    scratchnet()
+        .current_dir(d)
+        .args([
+            "train",
+            "flower.csv",
+            "--hidden",
+            "16",
+            "--epochs",
+            "5",
+            "-o",
+            "m16.json",
+        ])
+        .assert()
+        .success();
+    // --hidden 4 is the default's value, but given explicitly it is a contradiction like 8
+    for hidden in ["4", "8"] {
+        fails(
+            d,
+            &[
+                "train",
+                "flower.csv",
+                "--hidden",
+                hidden,
+                "--init-from",
+                "m16.json",
+                "-o",
+                "out.json",
+            ],
+            &format!("the model's hidden layers are [16], not --hidden [{hidden}]"),
+        );
+    }
+    // without --hidden, or with the model's own sizes, it continues the model
+    for extra in [&[][..], &["--hidden", "16"][..]] {
+        let v = json_stdout(
+            scratchnet()
+                .current_dir(d)
+                .args([
+                    "train",
+                    "flower.csv",
+                    "--epochs",
+                    "5",
+                    "--init-from",
+                    "m16.json",
+                    "--json",
+                ])
+                .args(extra),
+        );
+        assert_eq!(v["model"], "2-16-1 tanh/sigmoid", "{extra:?}");
     }
 }

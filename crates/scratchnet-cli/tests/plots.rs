@@ -293,3 +293,136 @@ fn bad_plot_input_gets_one_line_and_exit_code_2() {
     );
     assert!(!d.join("h.png").exists() && !d.join("b.png").exists() && !d.join("a.jpg").exists());
 }
+
+#[test]
+fn plot_data_draws_ten_classes_in_distinct_colours_and_refuses_eleven() {
+    let palette: Vec<_> = (0..10).map(class_color).collect();
+    for (i, a) in palette.iter().enumerate() {
+        for b in &palette[i + 1..] {
+            // far apart in RGB, not merely different
+            let d = [(a.0, b.0), (a.1, b.1), (a.2, b.2)]
+                .iter()
+                .map(|&(x, y)| (f64::from(x) - f64::from(y)).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            assert!(d > 60.0, "{a:?} and {b:?} are too close ({d:.0})");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for k in ["10", "11"] {
+        scratchnet()
+            .current_dir(d)
+            .args(["generate", "gaussians", "--classes", k, "-n", "220"])
+            .args(["-o", &format!("g{k}.csv")])
+            .assert()
+            .success();
+    }
+    scratchnet()
+        .current_dir(d)
+        .args(["plot", "data", "g10.csv", "-o", "g10.png"])
+        .assert()
+        .success();
+    fails(
+        d,
+        &["plot", "data", "g11.csv", "-o", "g11.png"],
+        "has 11 distinct values; a scatter plot has 10 distinct colours, so at most 10 classes",
+    );
+    assert!(!d.join("g11.png").exists());
+}
+
+#[test]
+fn softmax_regression_boundary_is_titled_with_the_librarys_baseline_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    scratchnet()
+        .current_dir(d)
+        .args([
+            "generate",
+            "spiral",
+            "--classes",
+            "3",
+            "-n",
+            "300",
+            "-o",
+            "s.csv",
+        ])
+        .assert()
+        .success();
+    scratchnet()
+        .current_dir(d)
+        .args([
+            "train",
+            "s.csv",
+            "--hidden",
+            "",
+            "--epochs",
+            "50",
+            "-o",
+            "soft.json",
+        ])
+        .assert()
+        .success();
+    scratchnet()
+        .current_dir(d)
+        .args(["plot", "boundary", "soft.json", "s.csv", "-o", "b.svg"])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(d.join("b.svg")).unwrap();
+    assert!(svg.contains("softmax regression"), "no softmax title");
+    assert!(!svg.contains("logistic regression"), "titled logistic");
+    let model = scratchnet::model_file::Model::load(&d.join("soft.json")).unwrap();
+    assert_eq!(
+        scratchnet_cli::output::model_title(&model),
+        "softmax regression"
+    );
+}
+
+#[test]
+fn demo_without_a_hidden_layer_does_not_claim_a_hidden_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = scratchnet()
+        .current_dir(dir.path())
+        .args(["demo", "--hidden", "", "--epochs", "100", "--out", "run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let run = dir.path().join("run");
+    assert!(!run.join("hidden.png").exists());
+    assert!(!text.contains("hidden.png"), "claims hidden.png:\n{text}");
+    assert!(
+        text.contains("data.png, activations.png,\nloss.png, boundary.png and report.html to"),
+        "{text}"
+    );
+    for name in [
+        "data.png",
+        "activations.png",
+        "loss.png",
+        "boundary.png",
+        "report.html",
+    ] {
+        assert!(run.join(name).exists(), "{name} missing");
+    }
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), 4);
+}
+
+#[test]
+fn report_html_equations_are_the_text_of_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    trained(dir.path());
+    let run = dir.path().join("run");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let start = html
+        .find("<h2>The equations, step by step</h2>\n<pre>")
+        .unwrap();
+    let section = &html[start..];
+    let section = &section[section.find("<pre>").unwrap() + 5..section.find("</pre>").unwrap()];
+    let model = scratchnet::model_file::Model::load(&run.join("model.json")).unwrap();
+    let text = scratchnet_cli::equations::steps(&model.network, 320, "the demo's trained network");
+    assert_eq!(section, scratchnet_cli::html::escape(&text));
+    assert!(text.contains("dW2 = (1/m)·dZ2·A1ᵀ"));
+}

@@ -48,6 +48,16 @@ pub enum Error {
         /// What is wrong with it, and what to do.
         message: String,
     },
+    /// A name that is not one of the known ones (an activation, an optimizer, a data set …).
+    #[error("unknown {kind} `{name}`; expected one of: {expected}")]
+    UnknownName {
+        /// What kind of name, e.g. `activation`.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// The known names, comma-separated.
+        expected: &'static str,
+    },
     /// Data in memory does not fit the operation (shapes, classes).
     #[error("{0}")]
     Invalid(String),
@@ -86,6 +96,15 @@ impl Error {
         Error::Config {
             setting,
             message: message.into(),
+        }
+    }
+
+    /// [`Error::UnknownName`].
+    pub(crate) fn unknown(kind: &'static str, name: &str, expected: &'static str) -> Self {
+        Error::UnknownName {
+            kind,
+            name: name.to_string(),
+            expected,
         }
     }
 

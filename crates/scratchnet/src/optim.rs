@@ -144,9 +144,10 @@ impl FromStr for OptimizerKind {
                 beta2: 0.999,
                 eps: 1e-8,
             }),
-            other => Err(Error::config(
+            other => Err(Error::unknown(
                 "optimizer",
-                format!("`{other}` is unknown; expected one of: gd, momentum, nesterov, adam"),
+                other,
+                "gd, momentum, nesterov, adam",
             )),
         }
     }

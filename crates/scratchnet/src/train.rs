@@ -112,10 +112,7 @@ impl std::str::FromStr for Precision {
         match s {
             "f64" => Ok(Precision::F64),
             "f32" => Ok(Precision::F32),
-            other => Err(Error::config(
-                "precision",
-                format!("`{other}` is unknown; expected f64 or f32"),
-            )),
+            other => Err(Error::unknown("precision", other, "f64, f32")),
         }
     }
 }
@@ -230,7 +227,7 @@ impl TrainConfig {
             );
         }
         if !self.hidden_activation.is_elementwise() {
-            return bad("hidden_activation", "cannot be softmax: softmax is for the output layer only; hidden layers take tanh, relu, leaky-relu, sigmoid or identity".into());
+            return bad("hidden_activation", "cannot be softmax: softmax can only be the output activation; hidden layers take tanh, relu, leaky-relu, sigmoid or identity".into());
         }
         if self.batch_size == Some(0) {
             return bad("batch_size", "must be at least 1, got 0".into());

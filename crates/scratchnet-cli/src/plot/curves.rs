@@ -161,10 +161,23 @@ impl Picture for HistoryPlot {
     ) -> Result<()> {
         let root = root.titled(&self.title, font(20)).map_err(pe)?;
         let (left, right) = root.split_horizontally(self.size.0 / 2);
+        self.draw_loss(&left)?;
+        self.draw_score(&right)
+    }
+}
+
+impl HistoryPlot {
+    /// The last epoch, the right end of both x axes.
+    fn last_epoch(&self) -> f64 {
+        self.curve.epoch.last().copied().unwrap_or(1.0).max(1.0)
+    }
+
+    /// The left panel: the loss curves, on a log scale with `log_y`.
+    fn draw_loss<DB: DrawingBackend>(&self, left: &DrawingArea<DB, Shift>) -> Result<()> {
         let c = &self.curve;
-        let last = c.epoch.last().copied().unwrap_or(1.0).max(1.0);
+        let last = self.last_epoch();
         let (_, hi) = extent(&c.loss);
-        let mut builder = ChartBuilder::on(&left);
+        let mut builder = ChartBuilder::on(left);
         builder
             .caption("loss", font(16))
             .margin(12)
@@ -206,13 +219,20 @@ impl Picture for HistoryPlot {
             .draw()
             .map_err(pe)?;
         draw_series_panel!(chart, c.epoch, series);
+        Ok(())
+    }
+
+    /// The right panel: accuracy (or R²) per epoch.
+    fn draw_score<DB: DrawingBackend>(&self, right: &DrawingArea<DB, Shift>) -> Result<()> {
+        let c = &self.curve;
+        let last = self.last_epoch();
         let (alo, _) = extent(&c.accuracy);
         let lo = if c.score_name == "accuracy" {
             (alo - 0.05).clamp(0.0, 0.95)
         } else {
             (alo - 0.05).clamp(-1.0, 0.95)
         };
-        let mut chart = ChartBuilder::on(&right)
+        let mut chart = ChartBuilder::on(right)
             .caption(c.score_name.as_str(), font(16))
             .margin(12)
             .margin_right(28)

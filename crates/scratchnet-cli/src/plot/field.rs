@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use anyhow::{Result, bail};
 use ndarray::Array2;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use scratchnet::data::Dataset;
 use scratchnet::model_file::Model;
@@ -240,108 +241,133 @@ impl Picture for BoundaryPlot<'_> {
             y: yr,
         };
         for (panel, area) in self.panels.iter().zip(areas.iter()) {
-            let report = scratchnet::experiment::evaluate(panel.model, self.data)?;
-            let caption = format!(
-                "{}: accuracy {:.3} on {} points",
-                panel.title,
-                report.accuracy().unwrap_or(f64::NAN),
-                self.data.n_samples()
-            );
-            let mut chart = ChartBuilder::on(area)
-                .caption(caption, font(16))
-                .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(55)
-                .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
-                .map_err(pe)?;
-            let pa = chart.plotting_area().strip_coord_spec();
-            let (w, h) = pa.dim_in_pixel();
-            let (nx, ny) = cells(format, w as i32, h as i32);
-            let inputs = grid_inputs(&plane, &panel.model.standardizer.mean, nx, ny);
-            let out = panel.model.predict_proba(inputs.view())?;
-            if out.nrows() == 1 {
-                let p: Vec<f64> = out.iter().copied().collect();
-                paint(&pa, &p, nx, ny, probability_color)?;
-                draw_segments(
-                    &pa,
-                    &level_segments(&p, nx, ny, 0.5),
-                    nx,
-                    ny,
-                    BLACK.stroke_width(2),
-                )?;
-            } else {
-                // k classes: colour by the most probable class; the boundary of class c is where
-                // p_c − max_{j≠c} p_j changes sign.
-                let cols: Vec<Vec<f64>> = out.columns().into_iter().map(|c| c.to_vec()).collect();
-                let idx: Vec<f64> = (0..cols.len()).map(|i| i as f64).collect();
-                paint(&pa, &idx, nx, ny, |i| multiclass_color(&cols[i as usize]))?;
-                for c in 0..out.nrows() {
-                    let margin: Vec<f64> = cols
-                        .iter()
-                        .map(|p| {
-                            p[c] - p
-                                .iter()
-                                .enumerate()
-                                .filter(|(j, _)| *j != c)
-                                .map(|(_, v)| *v)
-                                .fold(f64::NEG_INFINITY, f64::max)
-                        })
-                        .collect();
-                    draw_segments(
-                        &pa,
-                        &level_segments(&margin, nx, ny, 0.0),
-                        nx,
-                        ny,
-                        BLACK.stroke_width(2),
-                    )?;
-                }
-            }
-            let (rx, ry) = chart.plotting_area().get_pixel_range();
-            self.geometry.borrow_mut().push(Geometry {
-                px: (rx.start, rx.end),
-                py: (ry.start, ry.end),
-                plane,
-            });
-            chart
-                .configure_mesh()
-                .x_desc(self.data.feature_names[self.axes.0].as_str())
-                .y_desc(self.data.feature_names[self.axes.1].as_str())
-                .label_style(font(13))
-                .axis_desc_style(font(15))
-                .disable_mesh()
-                .draw()
-                .map_err(pe)?;
-            draw_points(&mut chart, self.data, self.axes, 3)?;
-            // Misclassified points: a black cross over the point.
-            let xs = panel.model.standardizer.transform(self.data.x.view())?;
-            let predicted = panel.model.network.predict(xs.view());
-            let wrong = (0..self.data.n_samples()).filter(|&j| predicted[j] != self.data.labels[j]);
-            chart
-                .draw_series(wrong.map(|j| {
-                    Cross::new(
-                        (self.data.x[[self.axes.0, j]], self.data.x[[self.axes.1, j]]),
-                        4,
-                        BLACK.stroke_width(2),
-                    )
-                }))
-                .map_err(pe)?
-                .label("misclassified")
-                .legend(|(x, y)| Cross::new((x + 8, y), 4, BLACK.stroke_width(2)));
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                .map_err(pe)?
-                .label(if panel.model.classes.len() > 2 {
-                    "class boundary"
-                } else {
-                    "p = 0.5"
-                })
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
-                });
-            legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
+            self.draw_panel(panel, area, plane, format)?;
         }
         Ok(())
     }
+}
+
+/// A chart with f64 axes, as every picture here uses.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl BoundaryPlot<'_> {
+    /// One model's panel: the shaded field and its boundary, the axes, the points, the
+    /// misclassified ones crossed, and the legend.
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        panel: &BoundaryPanel<'_>,
+        area: &DrawingArea<DB, Shift>,
+        plane: Plane,
+        format: Format,
+    ) -> Result<()> {
+        let report = scratchnet::experiment::evaluate(panel.model, self.data)?;
+        let caption = format!(
+            "{}: accuracy {:.3} on {} points",
+            panel.title,
+            report.accuracy().unwrap_or(f64::NAN),
+            self.data.n_samples()
+        );
+        let mut chart = ChartBuilder::on(area)
+            .caption(caption, font(16))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(55)
+            .build_cartesian_2d(plane.x.0..plane.x.1, plane.y.0..plane.y.1)
+            .map_err(pe)?;
+        let pa = chart.plotting_area().strip_coord_spec();
+        let (w, h) = pa.dim_in_pixel();
+        let (nx, ny) = cells(format, w as i32, h as i32);
+        let inputs = grid_inputs(&plane, &panel.model.standardizer.mean, nx, ny);
+        let out = panel.model.predict_proba(inputs.view())?;
+        shade(&pa, &out, nx, ny)?;
+        let (rx, ry) = chart.plotting_area().get_pixel_range();
+        self.geometry.borrow_mut().push(Geometry {
+            px: (rx.start, rx.end),
+            py: (ry.start, ry.end),
+            plane,
+        });
+        chart
+            .configure_mesh()
+            .x_desc(self.data.feature_names[self.axes.0].as_str())
+            .y_desc(self.data.feature_names[self.axes.1].as_str())
+            .label_style(font(13))
+            .axis_desc_style(font(15))
+            .disable_mesh()
+            .draw()
+            .map_err(pe)?;
+        draw_points(&mut chart, self.data, self.axes, 3)?;
+        self.mark_misclassified(&mut chart, panel.model)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)
+    }
+
+    /// A black cross over each misclassified point, and the legend entries for the crosses
+    /// and the boundary line.
+    fn mark_misclassified<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        model: &Model,
+    ) -> Result<()> {
+        let xs = model.standardizer.transform(self.data.x.view())?;
+        let predicted = model.network.predict(xs.view());
+        let wrong = (0..self.data.n_samples()).filter(|&j| predicted[j] != self.data.labels[j]);
+        chart
+            .draw_series(wrong.map(|j| {
+                Cross::new(
+                    (self.data.x[[self.axes.0, j]], self.data.x[[self.axes.1, j]]),
+                    4,
+                    BLACK.stroke_width(2),
+                )
+            }))
+            .map_err(pe)?
+            .label("misclassified")
+            .legend(|(x, y)| Cross::new((x + 8, y), 4, BLACK.stroke_width(2)));
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(pe)?
+            .label(if model.classes.len() > 2 {
+                "class boundary"
+            } else {
+                "p = 0.5"
+            })
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+        Ok(())
+    }
+}
+
+/// Shades the nx × ny grid by the model's output `out` (one column per cell) and draws the
+/// boundary: the 0.5 contour for one output, the class boundaries for k.
+fn shade<DB: DrawingBackend>(
+    pa: &DrawingArea<DB, Shift>,
+    out: &Array2<f64>,
+    nx: usize,
+    ny: usize,
+) -> Result<()> {
+    let line = BLACK.stroke_width(2);
+    if out.nrows() == 1 {
+        let p: Vec<f64> = out.iter().copied().collect();
+        paint(pa, &p, nx, ny, probability_color)?;
+        return draw_segments(pa, &level_segments(&p, nx, ny, 0.5), nx, ny, line);
+    }
+    // k classes: colour by the most probable class; the boundary of class c is where
+    // p_c − max_{j≠c} p_j changes sign.
+    let cols: Vec<Vec<f64>> = out.columns().into_iter().map(|c| c.to_vec()).collect();
+    let idx: Vec<f64> = (0..cols.len()).map(|i| i as f64).collect();
+    paint(pa, &idx, nx, ny, |i| multiclass_color(&cols[i as usize]))?;
+    for c in 0..out.nrows() {
+        let margin: Vec<f64> = cols.iter().map(|p| class_margin(p, c)).collect();
+        draw_segments(pa, &level_segments(&margin, nx, ny, 0.0), nx, ny, line)?;
+    }
+    Ok(())
+}
+
+/// p_c − max_{j≠c} p_j: positive where class c is the most probable.
+fn class_margin(p: &[f64], c: usize) -> f64 {
+    p[c] - p
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != c)
+        .map(|(_, v)| *v)
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// What each hidden unit of the first layer computes over the input plane.
@@ -364,7 +390,8 @@ impl HiddenPlot<'_> {
     pub fn check(model: &Model) -> Result<()> {
         if model.network.layers.len() < 2 {
             bail!(
-                "the model has no hidden layer (it is logistic regression): there are no hidden units to show"
+                "the model has no hidden layer (it is {}): there are no hidden units to show",
+                model.task().baseline_name()
             );
         }
         Ok(())
@@ -426,50 +453,90 @@ impl Picture for HiddenPlot<'_> {
         };
         let root = root.titled(&title, font(18)).map_err(pe)?;
         let areas = root.split_evenly((rows, cols));
-        let plane = self.plane();
-        // one grid for every panel: fine for PNG, coarse for SVG (each cell is an element there)
-        let g = match format {
-            Format::Png => 150usize,
-            Format::Svg => (120 / cols).clamp(12, 40),
+        let layout = UnitLayout {
+            // one grid for every panel: fine for PNG, coarse for SVG (each cell is an element
+            // there)
+            g: match format {
+                Format::Png => 150usize,
+                Format::Svg => (120 / cols).clamp(12, 40),
+            },
+            small: rows * cols > 9,
+            font_size: if cols > 4 { 11 } else { 14 },
+            plane: self.plane(),
         };
-        let font_size = if cols > 4 { 11 } else { 14 };
-        let inputs = grid_inputs(&plane, &self.model.standardizer.mean, g, g);
+        let inputs = grid_inputs(
+            &layout.plane,
+            &self.model.standardizer.mean,
+            layout.g,
+            layout.g,
+        );
         let xs = self.model.standardizer.transform(inputs.view())?;
         let cache = layer.forward(xs.view());
-        let names = &self.model.features;
         for (u, area) in areas.iter().enumerate().take(n) {
             let a: Vec<f64> = cache.a.row(u).to_vec();
             let z: Vec<f64> = cache.z.row(u).to_vec();
-            let hi = a.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
-            let mut chart = ChartBuilder::on(area)
-                .caption(format!("unit {}", u + 1), font(font_size + 2))
-                .margin(6)
-                .x_label_area_size(if rows * cols > 9 { 22 } else { 36 })
-                .y_label_area_size(if rows * cols > 9 { 26 } else { 36 })
-                .build_cartesian_2d(plane.x.0..plane.x.1, plane.y.0..plane.y.1)
-                .map_err(pe)?;
-            let pa = chart.plotting_area().strip_coord_spec();
-            paint(&pa, &a, g, g, |v| activation_color(layer.activation, v, hi))?;
-            // the unit's own line, where Z = w·x + b = 0
-            draw_segments(
-                &pa,
-                &level_segments(&z, g, g, 0.0),
-                g,
-                g,
-                BLACK.mix(0.7).stroke_width(1),
-            )?;
-            chart
-                .configure_mesh()
-                .disable_mesh()
-                .x_labels(3)
-                .y_labels(3)
-                .x_desc(names[self.axes.0].as_str())
-                .y_desc(names[self.axes.1].as_str())
-                .label_style(font(font_size - 2))
-                .axis_desc_style(font(font_size - 1))
-                .draw()
-                .map_err(pe)?;
+            self.draw_unit(area, u, &a, &z, &layout)?;
         }
+        Ok(())
+    }
+}
+
+/// The grid of unit maps: cells per side of each map, small axes for many maps, font size,
+/// and the plane they all show.
+struct UnitLayout {
+    g: usize,
+    small: bool,
+    font_size: u32,
+    plane: Plane,
+}
+
+impl HiddenPlot<'_> {
+    /// The map of unit `u`: its activation `a` shaded over the plane and its line Z = 0.
+    fn draw_unit<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        u: usize,
+        a: &[f64],
+        z: &[f64],
+        layout: &UnitLayout,
+    ) -> Result<()> {
+        let UnitLayout {
+            g,
+            small,
+            font_size,
+            plane,
+        } = *layout;
+        let activation = self.model.network.layers[0].activation;
+        let names = &self.model.features;
+        let hi = a.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("unit {}", u + 1), font(font_size + 2))
+            .margin(6)
+            .x_label_area_size(if small { 22 } else { 36 })
+            .y_label_area_size(if small { 26 } else { 36 })
+            .build_cartesian_2d(plane.x.0..plane.x.1, plane.y.0..plane.y.1)
+            .map_err(pe)?;
+        let pa = chart.plotting_area().strip_coord_spec();
+        paint(&pa, a, g, g, |v| activation_color(activation, v, hi))?;
+        // the unit's own line, where Z = w·x + b = 0
+        draw_segments(
+            &pa,
+            &level_segments(z, g, g, 0.0),
+            g,
+            g,
+            BLACK.mix(0.7).stroke_width(1),
+        )?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(3)
+            .y_labels(3)
+            .x_desc(names[self.axes.0].as_str())
+            .y_desc(names[self.axes.1].as_str())
+            .label_style(font(font_size - 2))
+            .axis_desc_style(font(font_size - 1))
+            .draw()
+            .map_err(pe)?;
         Ok(())
     }
 }

@@ -20,17 +20,24 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-/// Class colours: blue for the first class, orange for the second (colour-blind safe), then more.
-pub const CLASS_COLORS: [RGBColor; 6] = [
+/// Class colours: Tableau 10, the ten clearly distinct colours of matplotlib's default
+/// cycle; blue for the first class and orange for the second (colour-blind safe). `plot data`
+/// refuses more classes than this.
+pub const CLASS_COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
-/// Colour of class `i`.
+/// Colour of class `i` (classes past the palette's ten repeat its colours; only a model's
+/// boundary picture can have that many).
 pub fn class_color(i: usize) -> RGBColor {
     CLASS_COLORS[i % CLASS_COLORS.len()]
 }

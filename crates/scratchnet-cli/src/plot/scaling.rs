@@ -4,6 +4,7 @@
 //! Input: the CSV `bench/scaling.py` writes, with the header
 //! `sweep,size,implementation,seconds_per_epoch`.
 
+use std::ops::Range;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -116,69 +117,84 @@ impl Picture for ScalingPlot {
         let n = self.sweeps.len().max(1);
         let panels = root.split_evenly((1, n));
         for (panel, sweep) in panels.iter().zip(&self.sweeps) {
-            // log10 of both coordinates on linear axes, labelled with the values themselves
-            let logged: Vec<(String, Vec<(f64, f64)>)> = sweep
-                .lines
-                .iter()
-                .map(|(name, pts)| {
-                    let pts = pts.iter().map(|(x, y)| (x.log10(), y.log10())).collect();
-                    (name.clone(), pts)
-                })
-                .collect();
-            let all = || logged.iter().flat_map(|(_, p)| p.iter().copied());
-            let (x0, x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, _)| {
-                (a.min(x), b.max(x))
-            });
-            let (y0, y1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (_, y)| {
-                (a.min(y), b.max(y))
-            });
-            let pad = |lo: f64, hi: f64| {
-                let p = ((hi - lo) * 0.06).max(0.05);
-                (lo - p)..(hi + p)
-            };
-            let x_desc = match sweep.name.as_str() {
-                "samples" => "samples m (2-4-1 network)",
-                "width" => "hidden units H (2-H-1 network, m = 10,000)",
-                other => other,
-            };
-            let mut chart = ChartBuilder::on(panel)
-                .caption(format!("time per epoch vs {}", sweep.name), font(16))
-                .margin(12)
-                .margin_right(24)
-                .x_label_area_size(44)
-                .y_label_area_size(70)
-                .build_cartesian_2d(pad(x0, x1), pad(y0, y1))
-                .map_err(pe)?;
-            chart
-                .configure_mesh()
-                .x_desc(x_desc)
-                .y_desc("seconds per epoch (log)")
-                .x_labels(7)
-                .y_labels(7)
-                .x_label_formatter(&|v| short(10f64.powf(*v), ""))
-                .y_label_formatter(&|v| short(10f64.powf(*v), "s"))
-                .light_line_style(BLACK.mix(0.03))
-                .label_style(font(12))
-                .axis_desc_style(font(14))
-                .draw()
-                .map_err(pe)?;
-            for (k, (name, pts)) in logged.iter().enumerate() {
-                let color = class_color(k);
-                chart
-                    .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-                    .map_err(pe)?
-                    .label(name.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                    });
-                chart
-                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                    .map_err(pe)?;
-            }
-            legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+            draw_sweep(panel, sweep)?;
         }
         Ok(())
     }
+}
+
+/// A line's name and its (log10 x, log10 y) points.
+type LogLine = (String, Vec<(f64, f64)>);
+
+/// The sweep's lines as log10 of both coordinates (drawn on linear axes, labelled with the
+/// values themselves), and the padded x and y ranges.
+fn log_lines(sweep: &Sweep) -> (Vec<LogLine>, Range<f64>, Range<f64>) {
+    let logged: Vec<LogLine> = sweep
+        .lines
+        .iter()
+        .map(|(name, pts)| {
+            let pts = pts.iter().map(|(x, y)| (x.log10(), y.log10())).collect();
+            (name.clone(), pts)
+        })
+        .collect();
+    let all = || logged.iter().flat_map(|(_, p)| p.iter().copied());
+    let (x0, x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, _)| {
+        (a.min(x), b.max(x))
+    });
+    let (y0, y1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (_, y)| {
+        (a.min(y), b.max(y))
+    });
+    let pad = |lo: f64, hi: f64| {
+        let p = ((hi - lo) * 0.06).max(0.05);
+        (lo - p)..(hi + p)
+    };
+    (logged, pad(x0, x1), pad(y0, y1))
+}
+
+/// One panel: time per epoch against the swept size, both on log scales.
+fn draw_sweep<DB: DrawingBackend>(panel: &DrawingArea<DB, Shift>, sweep: &Sweep) -> Result<()> {
+    let (logged, x_range, y_range) = log_lines(sweep);
+    let x_desc = match sweep.name.as_str() {
+        "samples" => "samples m (2-4-1 network)",
+        "width" => "hidden units H (2-H-1 network, m = 10,000)",
+        other => other,
+    };
+    let mut chart = ChartBuilder::on(panel)
+        .caption(format!("time per epoch vs {}", sweep.name), font(16))
+        .margin(12)
+        .margin_right(24)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x_range, y_range)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("seconds per epoch (log)")
+        .x_labels(7)
+        .y_labels(7)
+        .x_label_formatter(&|v| short(10f64.powf(*v), ""))
+        .y_label_formatter(&|v| short(10f64.powf(*v), "s"))
+        .light_line_style(BLACK.mix(0.03))
+        .label_style(font(12))
+        .axis_desc_style(font(14))
+        .draw()
+        .map_err(pe)?;
+    for (k, (name, pts)) in logged.iter().enumerate() {
+        let color = class_color(k);
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+            .map_err(pe)?
+            .label(name.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+            .map_err(pe)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+    Ok(())
 }
 
 #[cfg(test)]

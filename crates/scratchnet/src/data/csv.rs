@@ -293,7 +293,7 @@ fn check_listed_once(features: &[String]) -> Result<()> {
         .enumerate()
         .find(|(i, f)| features[..*i].contains(f))
     {
-        Some((_, dup)) => Err(Error::config("features", format!("list `{dup}` twice"))),
+        Some((_, dup)) => Err(Error::config("features", format!("lists `{dup}` twice"))),
         None => Ok(()),
     }
 }

@@ -115,7 +115,7 @@ impl Generator {
             return Err(Error::config(
                 "classes",
                 format!(
-                    "must be 2 for `{}`, got {classes} (spiral and gaussians make more)",
+                    "must be 2: `{}` makes exactly 2 classes, got {classes} (spiral and gaussians make more)",
                     self.name()
                 ),
             ));
@@ -268,12 +268,16 @@ impl FromStr for Generator {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Generator::ALL.into_iter().find(|g| g.name() == s).ok_or_else(|| {
-            Error::config(
-                "data_set",
-                format!("`{s}` is unknown; expected one of: flower, moons, circles, xor, spiral, gaussians, sine"),
-            )
-        })
+        Generator::ALL
+            .into_iter()
+            .find(|g| g.name() == s)
+            .ok_or_else(|| {
+                Error::unknown(
+                    "data set",
+                    s,
+                    "flower, moons, circles, xor, spiral, gaussians, sine",
+                )
+            })
     }
 }
 

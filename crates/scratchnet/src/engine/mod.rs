@@ -83,10 +83,7 @@ impl std::str::FromStr for EngineKind {
         match s {
             "reference" => Ok(EngineKind::Reference),
             "fast" => Ok(EngineKind::Fast),
-            other => Err(Error::config(
-                "engine",
-                format!("`{other}` is unknown; expected reference or fast"),
-            )),
+            other => Err(Error::unknown("engine", other, "fast, reference")),
         }
     }
 }

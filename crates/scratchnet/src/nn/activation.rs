@@ -291,10 +291,7 @@ impl FromStr for Activation {
             .into_iter()
             .find(|a| a.name() == s || (s == "leaky_relu" && *a == Activation::LeakyRelu))
             .ok_or_else(|| {
-                crate::Error::config(
-                    "activation",
-                    format!("`{s}` is unknown; expected one of: tanh, relu, leaky-relu, sigmoid, identity"),
-                )
+                crate::Error::unknown("activation", s, "tanh, relu, leaky-relu, sigmoid, identity")
             })
     }
 }

@@ -75,12 +75,7 @@ impl FromStr for Init {
         [Init::SmallUniform, Init::Xavier, Init::He]
             .into_iter()
             .find(|i| i.name() == s)
-            .ok_or_else(|| {
-                crate::Error::config(
-                    "init",
-                    format!("`{s}` is unknown; expected one of: small-uniform, xavier, he"),
-                )
-            })
+            .ok_or_else(|| crate::Error::unknown("initialization", s, "small-uniform, xavier, he"))
     }
 }
 

@@ -1,0 +1,48 @@
+//! `scratchnet eval`: a saved model's metrics on labelled data.
+
+use anyhow::Result;
+use scratchnet::experiment::evaluate;
+use scratchnet::metrics::Metrics;
+use scratchnet::model_file::Model;
+use serde::Serialize;
+
+use crate::cli::EvalArgs;
+use crate::output::{print_out, to_json, warn_undefined};
+use crate::table;
+
+/// The JSON report of `eval`.
+#[derive(Serialize)]
+struct EvalReport<'a> {
+    model: String,
+    data: String,
+    samples: usize,
+    #[serde(flatten)]
+    report: &'a Metrics,
+}
+
+/// `scratchnet eval`.
+pub fn eval(args: &EvalArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let (data, _) = model.read_data(&args.data, true)?;
+    let report = evaluate(&model, &data)?;
+    warn_undefined(&report, "eval");
+    if args.json {
+        let r = EvalReport {
+            model: model.network.describe(),
+            data: args.data.display().to_string(),
+            samples: data.n_samples(),
+            report: &report,
+        };
+        print_out(&(to_json(&r)? + "\n"))?;
+    } else {
+        let heading = format!("{} on {} rows", model.network.describe(), data.n_samples());
+        let cols = vec![table::Column {
+            heading: "value",
+            metrics: Some(&report),
+        }];
+        let mut text = table::metrics_table(&[(heading.as_str(), cols)]);
+        text.push_str(&table::confusion_matrix("\nconfusion matrix", &report));
+        print_out(&text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! The subcommands, one file each: each parses nothing itself, builds the library's settings,
+//! calls the library and prints. Progress and notes go to stderr; results to stdout.
+//!
+//! Commands import the shared modules (`cli`, `output`, `equations`, `table`, `progress`,
+//! `html`, `plot`), never each other.
+
+mod demo;
+mod eval;
+mod explain;
+mod generate;
+mod plot;
+mod predict;
+mod train;
+
+pub use demo::demo;
+pub use eval::eval;
+pub use explain::explain;
+pub use generate::generate;
+pub use plot::plot;
+pub use predict::predict;
+pub use train::train;

@@ -1,0 +1,150 @@
+//! `scratchnet train`: a network and its baseline on a CSV file; optionally saves the model
+//! and the learning curve.
+
+use anyhow::{Result, bail};
+use scratchnet::data::{Dataset, Task};
+use scratchnet::experiment::{Experiment, Outcome, curve_csv};
+use scratchnet::model_file::Model;
+
+use crate::cli::{TaskName, TrainArgs};
+use crate::output::{describe_run, print_out, rows_summary, to_json, warn_all};
+use crate::progress::{Interrupted, run_with_progress};
+use crate::table;
+
+/// `scratchnet train`.
+pub fn train(args: &TrainArgs) -> Result<()> {
+    if args.log_every == 0 {
+        bail!("--log-every must be at least 1");
+    }
+    // Fail now, not after a long training, when an output cannot be written.
+    for path in args.output.iter().chain(&args.history) {
+        scratchnet::io::check_writable(path)?;
+    }
+    let mut exp = args
+        .training
+        .experiment(args.history.as_ref().map(|_| args.log_every))?;
+    let data = read_data(args)?;
+    if let Some(path) = &args.init_from {
+        exp.init_from = Some(load_init_from(args, path)?);
+    }
+    let header = data_header(args, &data);
+    let rows = rows_summary(&data);
+    let out = run_with_progress(&exp, data)?;
+    if let Some(epoch) = out.interrupted_at {
+        return Err(interrupted(args, &out, epoch)?.into());
+    }
+    warn_all(&out);
+    if let Some(path) = &args.output {
+        out.model.save(path)?;
+    }
+    if let Some(path) = &args.history {
+        scratchnet::io::write_atomic(path, curve_csv(&out.curve, out.report.task).as_bytes())?;
+    }
+    if args.json {
+        print_out(&(to_json(&out.report)? + "\n"))
+    } else {
+        print_out(&summary(args, &exp, header, &rows, &out))
+    }
+}
+
+/// The data set, read for `--task`.
+fn read_data(args: &TrainArgs) -> Result<Dataset> {
+    let features = args.features.as_deref();
+    Ok(match args.task {
+        TaskName::Classification => {
+            Dataset::from_csv(&args.data, &args.target, features, args.positive.as_deref())?
+        }
+        TaskName::Regression => {
+            if args.positive.is_some() {
+                bail!("--positive applies to classification, not --task regression");
+            }
+            Dataset::from_csv_regression(&args.data, &args.target, features)?
+        }
+    })
+}
+
+/// The `--init-from` model, refused when an explicit `--hidden` or `--activation`
+/// contradicts it.
+fn load_init_from(args: &TrainArgs, path: &std::path::Path) -> Result<Model> {
+    let model = Model::load(path)?;
+    let layers = model.network.layers.len();
+    let model_hidden = &model.network.sizes()[1..layers];
+    if let Some(hidden) = &args.training.hidden
+        && hidden.0 != model_hidden
+    {
+        bail!(
+            "--init-from {}: the model's hidden layers are {model_hidden:?}, not --hidden {:?}",
+            path.display(),
+            hidden.0
+        );
+    }
+    let model_act = model.network.layers[0].activation;
+    if let Some(a) = args.training.activation
+        && layers > 1
+        && a != model_act
+    {
+        bail!(
+            "--init-from {}: the model's hidden activation is {model_act}, not --activation {a}",
+            path.display()
+        );
+    }
+    Ok(model)
+}
+
+/// "data.csv: target `y` (positive class `1`), features x1, x2", and a blank line.
+fn data_header(args: &TrainArgs, data: &Dataset) -> String {
+    let what = match data.task() {
+        Task::Binary => format!("positive class `{}`", data.classes[1]),
+        Task::Multiclass => format!(
+            "{} classes: {}",
+            data.classes.len(),
+            data.classes.join(", ")
+        ),
+        Task::Regression => "regression".to_string(),
+    };
+    format!(
+        "{}: target `{}` ({what}), features {}\n\n",
+        args.data.display(),
+        data.target_name,
+        data.feature_names.join(", ")
+    )
+}
+
+/// After Ctrl-C: saves the model where `-o` says (the best so far with early stopping) and
+/// returns the error that says so.
+fn interrupted(args: &TrainArgs, out: &Outcome, epoch: usize) -> Result<Interrupted> {
+    let saved = match &args.output {
+        Some(path) => {
+            out.model.save(path)?;
+            let which = match out.model.training.best_epoch {
+                Some(best) => {
+                    format!("the best model so far (epoch {best}, lowest validation loss)")
+                }
+                None => format!("the model after {epoch} epochs"),
+            };
+            format!("; {which} was written to {}", path.display())
+        }
+        None => String::new(),
+    };
+    Ok(Interrupted(format!(
+        "interrupted after epoch {epoch}{saved}"
+    )))
+}
+
+/// The text report: the data, the run, the comparison table and where the model went.
+fn summary(
+    args: &TrainArgs,
+    exp: &Experiment,
+    header: String,
+    rows: &str,
+    out: &Outcome,
+) -> String {
+    let mut s = header;
+    s.push_str(&describe_run(exp, rows, out));
+    s.push('\n');
+    s.push_str(&table::comparison(&out.report));
+    if let Some(path) = &args.output {
+        s.push_str(&format!("\nmodel written to {}\n", path.display()));
+    }
+    s
+}
