@@ -65,7 +65,9 @@ impl Activation {
 
     /// Runs `job` with this activation's element-wise function `G` known at compile time: the
     /// one place that maps each activation to its definition. Softmax maps to the identity:
-    /// Z passes through element-wise and the caller normalizes the columns.
+    /// Z passes through element-wise and the caller normalizes the columns. Always inlined,
+    /// so that `job` is compiled into its caller's instruction-set build (a SIMD kernel's).
+    #[inline(always)]
     pub(crate) fn with_g<J: WithG>(self, job: J) -> J::Out {
         match self {
             Activation::Sigmoid => job.run::<g::Sigmoid>(),
