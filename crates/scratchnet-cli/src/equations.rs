@@ -53,7 +53,7 @@ struct Shapes {
 /// where the network comes from ("a freshly initialized network (seed 69)").
 pub fn steps(net: &Network, m: usize, origin: &str) -> String {
     let sizes = net.sizes();
-    let big_l = net.layers.len();
+    let big_l = net.layers().len();
     let sh = Shapes {
         n_x: sizes[0],
         hidden: sizes[1..big_l].to_vec(),
@@ -142,7 +142,7 @@ fn data_steps(out: &mut String, sh: &Shapes) {
 /// Step 4: the parameters' shapes.
 fn init_step(out: &mut String, net: &Network) {
     line(out, "4. Initialize parameters");
-    for (i, layer) in net.layers.iter().enumerate() {
+    for (i, layer) in net.layers().iter().enumerate() {
         let n = i + 1;
         line(
             out,
@@ -167,7 +167,7 @@ fn forward_step(out: &mut String, net: &Network, sh: &Shapes) {
         out,
         "5. Forward propagation: each layer computes Z = W·A_prev + b, then A = g(Z); the cache keeps Z and A",
     );
-    for (i, layer) in net.layers.iter().enumerate() {
+    for (i, layer) in net.layers().iter().enumerate() {
         let n = i + 1;
         let (o, inn) = (layer.n_out(), layer.n_in());
         line(
@@ -192,7 +192,7 @@ fn forward_step(out: &mut String, net: &Network, sh: &Shapes) {
             out,
             &format!(
                 "   A{n} = {}   {o}×{m}{what}",
-                act_formula(layer.activation, &format!("Z{n}"))
+                act_formula(layer.activation(), &format!("Z{n}"))
             ),
         );
     }
@@ -261,7 +261,7 @@ fn backward_step(out: &mut String, net: &Network, sh: &Shapes) {
     );
     for i in (0..big_l).rev() {
         let n = i + 1;
-        let layer = &net.layers[i];
+        let layer = &net.layers()[i];
         let (o, inn) = (layer.n_out(), layer.n_in());
         line(
             out,
@@ -272,12 +272,12 @@ fn backward_step(out: &mut String, net: &Network, sh: &Shapes) {
         );
         line(out, &format!("   db{n} = (1/m)·Σ_columns dZ{n}   {o}×1"));
         if i > 0 {
-            let below = &net.layers[i - 1];
+            let below = &net.layers()[i - 1];
             line(
                 out,
                 &format!(
                     "   dZ{i} = W{n}ᵀ·dZ{n} ⊙ {}   ({inn}×{o})·({o}×{m}) ⊙ ({inn}×{m}) → {inn}×{m}",
-                    act_derivative(below.activation, i)
+                    act_derivative(below.activation(), i)
                 ),
             );
         }

@@ -125,7 +125,7 @@ fn standardized_line(model: &Model) -> String {
         .features
         .iter()
         .enumerate()
-        .map(|(i, f)| format!("{f}: mean {:.3}, sd {:.3}", st.mean[i], st.std[i]))
+        .map(|(i, f)| format!("{f}: mean {:.3}, sd {:.3}", st.mean()[i], st.std()[i]))
         .collect();
     format!(
         "standardized  with the training statistics: {}\n",
@@ -139,7 +139,7 @@ fn shapes_lines(net: &Network, m: usize) -> String {
     let (n_x, n_y) = (sizes[0], sizes[sizes.len() - 1]);
     let mut params = Vec::new();
     let mut cache = Vec::new();
-    for (l, layer) in net.layers.iter().enumerate() {
+    for (l, layer) in net.layers().iter().enumerate() {
         let n = l + 1;
         params.push(format!(
             "W{n} {}×{}   b{n} {}×1",
@@ -217,7 +217,7 @@ fn loss_line(out: &Outcome) -> String {
 /// library's name for the task's baseline ("logistic regression", "softmax regression",
 /// "linear regression").
 pub fn model_title(m: &Model) -> String {
-    if m.network.layers.len() == 1 {
+    if m.network.layers().len() == 1 {
         m.task().baseline_name().into()
     } else {
         format!("network {}", m.network.describe())
@@ -226,7 +226,7 @@ pub fn model_title(m: &Model) -> String {
 
 /// The title of a hidden-units picture.
 pub fn hidden_title(m: &Model, axes: (usize, usize)) -> String {
-    let act = m.network.layers[0].activation;
+    let act = m.network.layers()[0].activation();
     format!(
         "Hidden units of {}: {act} activation (blue < 0 < orange), black line Z = 0{}",
         m.network.describe(),

@@ -143,9 +143,9 @@ pub struct Outcome {
 pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<(f64, f64)> {
     let (out, loss) = engine::output_and_cost(net, x, y)?;
     let score = match net
-        .layers
+        .layers()
         .last()
-        .and_then(|l| Task::of_output(l.activation))
+        .and_then(|l| Task::of_output(l.activation()))
     {
         Some(Task::Regression) => {
             let (p, t): (Vec<f64>, Vec<f64>) =

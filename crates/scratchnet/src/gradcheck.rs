@@ -46,7 +46,7 @@ pub fn compare_gradients(
     let mut worst: f64 = 0.0;
     let mut n_checked = 0;
     let mut worst_pair = (0.0, 0.0);
-    for l in 0..net.layers.len() {
+    for l in 0..net.layers().len() {
         let analytic: Vec<f64> = grads.layers[l]
             .dw
             .iter()
@@ -83,13 +83,13 @@ pub const REL_FLOOR: f64 = 1e-4;
 
 /// Parameter `i` of layer `l`, counting the weights row by row and then the biases.
 fn param_mut(net: &mut Network, l: usize, i: usize) -> &mut f64 {
-    let layer = &mut net.layers[l];
-    let n_w = layer.w.len();
+    let (w, b) = net.layers_mut()[l].params_mut();
+    let n_w = w.len();
     if i < n_w {
-        let cols = layer.w.ncols();
-        &mut layer.w[[i / cols, i % cols]]
+        let cols = w.ncols();
+        &mut w[[i / cols, i % cols]]
     } else {
-        &mut layer.b[i - n_w]
+        &mut b[i - n_w]
     }
 }
 

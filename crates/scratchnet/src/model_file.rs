@@ -160,9 +160,9 @@ impl Model {
     /// What the model is for: two classes, k classes or regression.
     pub fn task(&self) -> Task {
         self.network
-            .layers
+            .layers()
             .last()
-            .and_then(|l| Task::of_output(l.activation))
+            .and_then(|l| Task::of_output(l.activation()))
             .unwrap_or(Task::Binary)
     }
 
@@ -198,12 +198,12 @@ impl Model {
             target_standardizer: self.target_standardizer.clone(),
             layers: self
                 .network
-                .layers
+                .layers()
                 .iter()
                 .map(|l| LayerFile {
-                    weights: l.w.rows().into_iter().map(|r| r.to_vec()).collect(),
-                    bias: l.b.to_vec(),
-                    activation: l.activation,
+                    weights: l.w().rows().into_iter().map(|r| r.to_vec()).collect(),
+                    bias: l.b().to_vec(),
+                    activation: l.activation(),
                 })
                 .collect(),
             training: self.training.clone(),
@@ -375,14 +375,15 @@ fn check_features_and_classes(
 
 /// One finite mean and one positive normal deviation per feature (d of each).
 fn check_standardizer(st: &Standardizer, d: usize) -> std::result::Result<(), String> {
-    if st.mean.len() != d || st.std.len() != d {
+    if st.mean().len() != d || st.std().len() != d {
         return Err(format!(
             "standardizer has {} means and {} deviations for {d} features",
-            st.mean.len(),
-            st.std.len()
+            st.mean().len(),
+            st.std().len()
         ));
     }
-    if st.mean.iter().any(|v| !v.is_finite()) || st.std.iter().any(|v| !(v.is_normal() && *v > 0.0))
+    if st.mean().iter().any(|v| !v.is_finite())
+        || st.std().iter().any(|v| !(v.is_normal() && *v > 0.0))
     {
         return Err(
             "standardizer has non-finite means, or deviations that are not positive normal numbers"
@@ -483,11 +484,11 @@ fn check_activations(
 /// A regression target's standardizer: one finite mean and one positive normal deviation.
 fn is_target_standardizer(t: Option<&Standardizer>) -> bool {
     t.is_some_and(|t| {
-        t.mean.len() == 1
-            && t.std.len() == 1
-            && t.mean[0].is_finite()
-            && t.std[0].is_normal()
-            && t.std[0] > 0.0
+        t.mean().len() == 1
+            && t.std().len() == 1
+            && t.mean()[0].is_finite()
+            && t.std()[0].is_normal()
+            && t.std()[0] > 0.0
     })
 }
 
@@ -526,10 +527,7 @@ mod tests {
             features: vec!["a".into(), "b".into()],
             target: "y".into(),
             classes: vec!["no".into(), "yes".into()],
-            standardizer: Standardizer {
-                mean: vec![1.0, 2.0],
-                std: vec![0.5, 3.0],
-            },
+            standardizer: Standardizer::new(vec![1.0, 2.0], vec![0.5, 3.0]).unwrap(),
             target_standardizer: None,
             network,
             training: TrainingInfo {

@@ -215,43 +215,28 @@ fn update<D: Dimension>(
 impl Optimizer {
     /// Applies one update with learning rate `lr` to every parameter of `net`.
     pub fn step(&mut self, net: &mut Network, grads: &Gradients, lr: f64) {
-        if self.state.len() != net.layers.len() {
+        if self.state.len() != net.layers().len() {
             self.state = net
-                .layers
+                .layers()
                 .iter()
                 .map(|l| LayerState {
-                    w1: ndarray::Array2::zeros(l.w.raw_dim()),
-                    w2: ndarray::Array2::zeros(l.w.raw_dim()),
-                    b1: ndarray::Array1::zeros(l.b.raw_dim()),
-                    b2: ndarray::Array1::zeros(l.b.raw_dim()),
+                    w1: ndarray::Array2::zeros(l.w().raw_dim()),
+                    w2: ndarray::Array2::zeros(l.w().raw_dim()),
+                    b1: ndarray::Array1::zeros(l.b().raw_dim()),
+                    b2: ndarray::Array1::zeros(l.b().raw_dim()),
                 })
                 .collect();
         }
         self.t += 1;
         for ((layer, g), st) in net
-            .layers
+            .layers_mut()
             .iter_mut()
             .zip(&grads.layers)
             .zip(&mut self.state)
         {
-            update(
-                self.kind,
-                self.t,
-                lr,
-                &mut layer.w,
-                &g.dw,
-                &mut st.w1,
-                &mut st.w2,
-            );
-            update(
-                self.kind,
-                self.t,
-                lr,
-                &mut layer.b,
-                &g.db,
-                &mut st.b1,
-                &mut st.b2,
-            );
+            let (w, b) = layer.params_mut();
+            update(self.kind, self.t, lr, w, &g.dw, &mut st.w1, &mut st.w2);
+            update(self.kind, self.t, lr, b, &g.db, &mut st.b1, &mut st.b2);
         }
     }
 }
@@ -332,7 +317,7 @@ mod tests {
         (0..steps)
             .map(|_| {
                 opt.step(&mut net, &grads, 0.1);
-                net.layers[0].w[[0, 0]]
+                net.layers()[0].w()[[0, 0]]
             })
             .collect()
     }
@@ -355,9 +340,9 @@ mod tests {
         };
         OptimizerKind::Gd.build().step(&mut net, &grads, 1.2);
         // 1 − 1.2·0.1 = 0.88; −2 − 1.2·(−0.2) = −1.76; 0.5 − 1.2 = −0.7
-        assert!((net.layers[0].w[[0, 0]] - 0.88).abs() < 1e-15);
-        assert!((net.layers[0].w[[0, 1]] + 1.76).abs() < 1e-15);
-        assert!((net.layers[0].b[0] + 0.7).abs() < 1e-15);
+        assert!((net.layers()[0].w()[[0, 0]] - 0.88).abs() < 1e-15);
+        assert!((net.layers()[0].w()[[0, 1]] + 1.76).abs() < 1e-15);
+        assert!((net.layers()[0].b()[0] + 0.7).abs() < 1e-15);
     }
 
     #[test]

@@ -546,8 +546,8 @@ fn check_diverged(loss: f64, network: &Network, epoch: usize, learning_rate: f64
 pub fn add_l2_gradient(grads: &mut Gradients, net: &Network, l2: f64, m: usize) {
     if l2 > 0.0 {
         let k = l2 / m.max(1) as f64;
-        for (g, layer) in grads.layers.iter_mut().zip(&net.layers) {
-            g.dw.scaled_add(k, &layer.w);
+        for (g, layer) in grads.layers.iter_mut().zip(net.layers()) {
+            g.dw.scaled_add(k, layer.w());
         }
     }
 }
@@ -558,9 +558,9 @@ pub fn l2_penalty(net: &Network, l2: f64, m: usize) -> f64 {
         return 0.0;
     }
     let sum: f64 = net
-        .layers
+        .layers()
         .iter()
-        .map(|l| l.w.iter().map(|w| w * w).sum::<f64>())
+        .map(|l| l.w().iter().map(|w| w * w).sum::<f64>())
         .sum();
     l2 / (2.0 * m.max(1) as f64) * sum
 }
@@ -573,7 +573,7 @@ fn check_shapes(network: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Re
             network.n_inputs()
         )));
     }
-    let n_y = network.layers.last().map_or(0, |l| l.n_out());
+    let n_y = network.layers().last().map_or(0, |l| l.n_out());
     if y.nrows() != n_y {
         return Err(Error::Invalid(format!(
             "Y has {} rows but the network has {n_y} outputs",

@@ -53,9 +53,15 @@ fn bits(v: &[f64]) -> Vec<u64> {
 
 fn weights(net: &Network) -> Vec<u64> {
     let all: Vec<f64> = net
-        .layers
+        .layers()
         .iter()
-        .flat_map(|l| l.w.iter().chain(l.b.iter()).copied().collect::<Vec<_>>())
+        .flat_map(|l| {
+            l.w()
+                .iter()
+                .chain(l.b().iter())
+                .copied()
+                .collect::<Vec<_>>()
+        })
         .collect();
     bits(&all)
 }
@@ -156,8 +162,8 @@ fn wide_layers_agree_to_rounding() {
         assert!((a - b).abs() <= 1e-9 * a.abs(), "{a} vs {b}");
     }
     let (ra, fa) = (&reference.network, &fast.network);
-    for (l, m) in ra.layers.iter().zip(&fa.layers) {
-        for (a, b) in l.w.iter().zip(m.w.iter()) {
+    for (l, m) in ra.layers().iter().zip(fa.layers()) {
+        for (a, b) in l.w().iter().zip(m.w().iter()) {
             assert!((a - b).abs() <= 1e-9 * a.abs().max(1e-3), "{a} vs {b}");
         }
     }

@@ -85,7 +85,7 @@ fn same_seed_gives_bit_identical_models() {
         .unwrap()
         .model
         .network;
-    assert_ne!(w5.layers[0].w, w6.layers[0].w);
+    assert_ne!(w5.layers()[0].w(), w6.layers()[0].w());
 }
 
 #[test]

@@ -46,11 +46,12 @@ fn network(p: &Value) -> Network {
 
 fn max_rel_diff(a: &Network, b: &Network) -> f64 {
     let mut worst: f64 = 0.0;
-    for (la, lb) in a.layers.iter().zip(&b.layers) {
-        for (x, y) in
-            la.w.iter()
-                .chain(la.b.iter())
-                .zip(lb.w.iter().chain(lb.b.iter()))
+    for (la, lb) in a.layers().iter().zip(b.layers()) {
+        for (x, y) in la
+            .w()
+            .iter()
+            .chain(la.b().iter())
+            .zip(lb.w().iter().chain(lb.b().iter()))
         {
             worst = worst.max((x - y).abs() / x.abs().max(y.abs()).max(1e-12));
         }

@@ -146,7 +146,7 @@ fn render_pictures(data: &Dataset, out: &Outcome) -> Result<DemoPictures> {
         ),
         size,
     };
-    let hidden = if out.model.network.layers.len() > 1 {
+    let hidden = if out.model.network.layers().len() > 1 {
         let pic = HiddenPlot {
             model: &out.model,
             axes: (0, 1),

@@ -159,13 +159,13 @@ fn sample_heading(out: &mut String, data: &Dataset, n: usize, y_scaled: f64) {
 
 /// W, b, Z = W·A_prev + b and A = g(Z) of every layer.
 fn sample_forward(out: &mut String, net: &Network, cache: &Cache<'_>) {
-    for (i, (layer, c)) in net.layers.iter().zip(&cache.layers).enumerate() {
+    for (i, (layer, c)) in net.layers().iter().zip(&cache.layers).enumerate() {
         let l = i + 1;
-        let _ = writeln!(out, "   W{l} = {}", fmt_matrix(layer.w.view()));
+        let _ = writeln!(out, "   W{l} = {}", fmt_matrix(layer.w().view()));
         let _ = writeln!(
             out,
             "   b{l} = {}",
-            fmt_matrix(layer.b.view().insert_axis(Axis(1)))
+            fmt_matrix(layer.b().view().insert_axis(Axis(1)))
         );
         let _ = writeln!(
             out,
@@ -176,7 +176,7 @@ fn sample_forward(out: &mut String, net: &Network, cache: &Cache<'_>) {
         let _ = writeln!(
             out,
             "   A{l} = {} = {}",
-            act_formula(layer.activation, &format!("Z{l}")),
+            act_formula(layer.activation(), &format!("Z{l}")),
             fmt_matrix(c.a.view())
         );
     }
@@ -184,7 +184,7 @@ fn sample_forward(out: &mut String, net: &Network, cache: &Cache<'_>) {
 
 /// The sample's cost and prediction.
 fn sample_cost(out: &mut String, net: &Network, cache: &Cache<'_>, y: ArrayView2<f64>) {
-    let big_l = net.layers.len();
+    let big_l = net.layers().len();
     let cost = net.cost(cache, y);
     let formula = match net.loss() {
         Loss::BinaryCrossEntropy => format!("−[y·log(A{big_l}) + (1 − y)·log(1 − A{big_l})]"),
@@ -210,7 +210,7 @@ fn sample_cost(out: &mut String, net: &Network, cache: &Cache<'_>, y: ArrayView2
 
 /// dZ, dW and db of every layer, from the output down.
 fn sample_backward(out: &mut String, net: &Network, cache: &Cache<'_>, y: ArrayView2<f64>) {
-    let big_l = net.layers.len();
+    let big_l = net.layers().len();
     let grads = net.backward(cache, y);
     let _ = writeln!(
         out,
@@ -236,7 +236,7 @@ fn sample_backward(out: &mut String, net: &Network, cache: &Cache<'_>, y: ArrayV
             let _ = writeln!(
                 out,
                 "   dZ{i} = W{l}ᵀ·dZ{l} ⊙ {} = {}",
-                act_derivative(net.layers[i - 1].activation, i),
+                act_derivative(net.layers()[i - 1].activation(), i),
                 fmt_matrix(dz_below)
             );
         }

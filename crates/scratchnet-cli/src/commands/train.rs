@@ -67,7 +67,7 @@ fn read_data(args: &TrainArgs) -> Result<Dataset> {
 /// contradicts it.
 fn load_init_from(args: &TrainArgs, path: &std::path::Path) -> Result<Model> {
     let model = Model::load(path)?;
-    let layers = model.network.layers.len();
+    let layers = model.network.layers().len();
     let model_hidden = &model.network.sizes()[1..layers];
     if let Some(hidden) = &args.training.hidden
         && hidden.0 != model_hidden
@@ -78,7 +78,7 @@ fn load_init_from(args: &TrainArgs, path: &std::path::Path) -> Result<Model> {
             hidden.0
         );
     }
-    let model_act = model.network.layers[0].activation;
+    let model_act = model.network.layers()[0].activation();
     if let Some(a) = args.training.activation
         && layers > 1
         && a != model_act

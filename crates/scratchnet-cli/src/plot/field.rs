@@ -212,7 +212,13 @@ impl BoundaryPlot<'_> {
     pub fn fixed_note(model: &Model, axes: (usize, usize)) -> String {
         let held: Vec<String> = (0..model.features.len())
             .filter(|&f| f != axes.0 && f != axes.1)
-            .map(|f| format!("{} = {:.3}", model.features[f], model.standardizer.mean[f]))
+            .map(|f| {
+                format!(
+                    "{} = {:.3}",
+                    model.features[f],
+                    model.standardizer.mean()[f]
+                )
+            })
             .collect();
         if held.is_empty() {
             String::new()
@@ -277,7 +283,7 @@ impl BoundaryPlot<'_> {
         let pa = chart.plotting_area().strip_coord_spec();
         let (w, h) = pa.dim_in_pixel();
         let (nx, ny) = cells(format, w as i32, h as i32);
-        let inputs = grid_inputs(&plane, &panel.model.standardizer.mean, nx, ny);
+        let inputs = grid_inputs(&plane, panel.model.standardizer.mean(), nx, ny);
         let out = panel.model.predict_proba(inputs.view())?;
         shade(&pa, &out, nx, ny)?;
         let (rx, ry) = chart.plotting_area().get_pixel_range();
@@ -388,7 +394,7 @@ pub const MAX_UNITS_SHOWN: usize = 36;
 impl HiddenPlot<'_> {
     /// Checks that the model has a hidden layer.
     pub fn check(model: &Model) -> Result<()> {
-        if model.network.layers.len() < 2 {
+        if model.network.layers().len() < 2 {
             bail!(
                 "the model has no hidden layer (it is {}): there are no hidden units to show",
                 model.task().baseline_name()
@@ -400,7 +406,12 @@ impl HiddenPlot<'_> {
     /// The plane: each axis feature over mean ± 3 standard deviations of the training data.
     pub fn plane(&self) -> Plane {
         let st = &self.model.standardizer;
-        let r = |f: usize| (st.mean[f] - 3.0 * st.std[f], st.mean[f] + 3.0 * st.std[f]);
+        let r = |f: usize| {
+            (
+                st.mean()[f] - 3.0 * st.std()[f],
+                st.mean()[f] + 3.0 * st.std()[f],
+            )
+        };
         Plane {
             axes: self.axes,
             x: r(self.axes.0),
@@ -442,7 +453,7 @@ impl Picture for HiddenPlot<'_> {
         format: Format,
     ) -> Result<()> {
         Self::check(self.model)?;
-        let layer = &self.model.network.layers[0];
+        let layer = &self.model.network.layers()[0];
         let n = layer.n_out().min(MAX_UNITS_SHOWN);
         let cols = (n as f64).sqrt().ceil() as usize;
         let rows = n.div_ceil(cols);
@@ -466,7 +477,7 @@ impl Picture for HiddenPlot<'_> {
         };
         let inputs = grid_inputs(
             &layout.plane,
-            &self.model.standardizer.mean,
+            self.model.standardizer.mean(),
             layout.g,
             layout.g,
         );
@@ -506,7 +517,7 @@ impl HiddenPlot<'_> {
             font_size,
             plane,
         } = *layout;
-        let activation = self.model.network.layers[0].activation;
+        let activation = self.model.network.layers()[0].activation();
         let names = &self.model.features;
         let hi = a.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
         let mut chart = ChartBuilder::on(area)

@@ -17,9 +17,10 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standardizer {
     /// μ, one per feature (d).
-    pub mean: Vec<f64>,
-    /// σ, one per feature (d); always positive.
-    pub std: Vec<f64>,
+    mean: Vec<f64>,
+    /// σ, one per feature (d); positive (checked by [`Standardizer::new`]; a model file's
+    /// are checked by its loader).
+    std: Vec<f64>,
 }
 
 impl Standardizer {
@@ -58,6 +59,34 @@ impl Standardizer {
             });
         }
         Standardizer { mean, std }
+    }
+
+    /// A standardizer from given statistics: as many means as standard deviations, every μ
+    /// finite and every σ positive and finite.
+    pub fn new(mean: Vec<f64>, std: Vec<f64>) -> Result<Self> {
+        if mean.len() != std.len() {
+            return Err(Error::Invalid(format!(
+                "{} means but {} standard deviations",
+                mean.len(),
+                std.len()
+            )));
+        }
+        if mean.iter().any(|m| !m.is_finite()) || std.iter().any(|s| !(s.is_normal() && *s > 0.0)) {
+            return Err(Error::Invalid(
+                "every mean must be finite and every standard deviation positive and finite".into(),
+            ));
+        }
+        Ok(Standardizer { mean, std })
+    }
+
+    /// μ, one per feature (d).
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+
+    /// σ, one per feature (d).
+    pub fn std(&self) -> &[f64] {
+        &self.std
     }
 
     /// The identity standardizer for d features (μ = 0, σ = 1).

@@ -26,11 +26,11 @@ use crate::{Error, Result, Rng};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dense {
     /// Weights W, (n_out × n_in): row i holds the incoming weights of unit i.
-    pub w: Array2<f64>,
+    w: Array2<f64>,
     /// Biases b, one per unit (n_out), broadcast over the m columns.
-    pub b: Array1<f64>,
+    b: Array1<f64>,
     /// The activation g applied to Z.
-    pub activation: Activation,
+    activation: Activation,
 }
 
 /// What `forward` keeps for `backward`: Z and A = g(Z), both (n_out × m).
@@ -179,6 +179,26 @@ impl Dense {
             b: Array1::zeros(n_out),
             activation,
         }
+    }
+
+    /// Weights W, (n_out × n_in): row i holds the incoming weights of unit i.
+    pub fn w(&self) -> &Array2<f64> {
+        &self.w
+    }
+
+    /// Biases b, one per unit (n_out).
+    pub fn b(&self) -> &Array1<f64> {
+        &self.b
+    }
+
+    /// The activation g applied to Z.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// W and b to update in place (their shapes must stay).
+    pub(crate) fn params_mut(&mut self) -> (&mut Array2<f64>, &mut Array1<f64>) {
+        (&mut self.w, &mut self.b)
     }
 
     /// Number of inputs (n_in).

@@ -84,8 +84,9 @@ pub struct Gradients<T = f64> {
 /// (W2, b2, σ); logistic regression is one layer (W, b, σ).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
-    /// The layers, input side first.
-    pub layers: Vec<Dense>,
+    /// The layers, input side first (private: their sizes must chain and the last one's
+    /// activation decides the loss).
+    layers: Vec<Dense>,
     loss: Loss,
 }
 
@@ -96,7 +97,7 @@ impl Network {
         let last = layers
             .last()
             .ok_or_else(|| Error::Invalid("a network needs at least one layer".into()))?;
-        let loss = Loss::for_output(last.activation)?;
+        let loss = Loss::for_output(last.activation())?;
         for (i, l) in layers.iter().enumerate() {
             if l.n_in() == 0 || l.n_out() == 0 {
                 return Err(Error::Invalid(format!(
@@ -153,6 +154,16 @@ impl Network {
         Network::new(layers)
     }
 
+    /// The layers, input side first: layer l holds W_l, b_l and g_l.
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    /// The layers' parameters, to update in place (shapes and activations stay).
+    pub(crate) fn layers_mut(&mut self) -> &mut [Dense] {
+        &mut self.layers
+    }
+
     /// The loss this network minimizes.
     pub fn loss(&self) -> Loss {
         self.loss
@@ -177,7 +188,7 @@ impl Network {
 
     /// A short description such as `2-4-1 tanh/sigmoid`, or `2-1 sigmoid` without hidden layers.
     pub fn describe(&self) -> String {
-        let acts: Vec<&str> = self.layers.iter().map(|l| l.activation.name()).collect();
+        let acts: Vec<&str> = self.layers.iter().map(|l| l.activation().name()).collect();
         let mut uniq: Vec<&str> = Vec::new();
         for a in acts {
             if uniq.last() != Some(&a) {
@@ -193,7 +204,7 @@ impl Network {
 
     /// Total number of weights and biases.
     pub fn n_parameters(&self) -> usize {
-        self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
+        self.layers.iter().map(|l| l.w().len() + l.b().len()).sum()
     }
 
     /// Forward propagation (tutorial `forwardPropagation`): for l = 1…L,
@@ -245,7 +256,7 @@ impl Network {
             if let Some(da_prev) = da_prev {
                 // dZ_(l−1) = dA_(l−1) ⊙ g'(Z_(l−1)), e.g. dZ1 = W2ᵀ·dZ2 ⊙ (1 − A1²)
                 let below = &cache.layers[l - 1];
-                dz = self.layers[l - 1].activation.backward(
+                dz = self.layers[l - 1].activation().backward(
                     da_prev.view(),
                     below.z.view(),
                     below.a.view(),
@@ -327,9 +338,9 @@ mod tests {
     #[test]
     fn tutorial_shapes() {
         let net = tutorial_net();
-        assert_eq!(net.layers[0].w.dim(), (4, 2));
-        assert_eq!(net.layers[0].b.len(), 4);
-        assert_eq!(net.layers[1].w.dim(), (1, 4));
+        assert_eq!(net.layers[0].w().dim(), (4, 2));
+        assert_eq!(net.layers[0].b().len(), 4);
+        assert_eq!(net.layers[1].w().dim(), (1, 4));
         assert_eq!(net.describe(), "2-4-1 tanh/sigmoid");
         let x = Array2::<f64>::zeros((2, 320));
         let cache = net.forward(x.view());

@@ -34,7 +34,7 @@ fn run_chunked(
     y: Option<ArrayView2<f64>>,
 ) -> (Array2<f64>, f64) {
     let m = x.ncols();
-    let n_y = net.layers.last().map_or(x.nrows(), Dense::n_out);
+    let n_y = net.layers().last().map_or(x.nrows(), Dense::n_out);
     if m == 0 {
         return (Array2::zeros((n_y, 0)), 0.0);
     }

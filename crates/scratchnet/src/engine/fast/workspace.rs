@@ -71,24 +71,24 @@ impl<T: Kernels> Workspace<T> {
     /// Buffers of type `T` for `net` on batches of `m` samples.
     pub fn for_network(net: &Network, m: usize) -> Self {
         let shape = |n: usize| Array2::zeros((n, m));
-        let n_y = net.layers.last().map_or(0, |l| l.n_out());
+        let n_y = net.layers().last().map_or(0, |l| l.n_out());
         Workspace {
             m,
             n_x: net.n_inputs(),
             n_y,
-            z: net.layers.iter().map(|l| shape(l.n_out())).collect(),
-            a: net.layers.iter().map(|l| shape(l.n_out())).collect(),
-            dz: net.layers.iter().map(|l| shape(l.n_out())).collect(),
+            z: net.layers().iter().map(|l| shape(l.n_out())).collect(),
+            a: net.layers().iter().map(|l| shape(l.n_out())).collect(),
+            dz: net.layers().iter().map(|l| shape(l.n_out())).collect(),
             // the batch buffers are made on first use: full-batch f64 training never needs them
             x: Array2::zeros((0, 0)),
             y: Array2::zeros((0, 0)),
             grads: Gradients {
                 layers: net
-                    .layers
+                    .layers()
                     .iter()
                     .map(|l| DenseGrad {
-                        dw: Array2::zeros(l.w.raw_dim()),
-                        db: Array1::zeros(l.b.raw_dim()),
+                        dw: Array2::zeros(l.w().raw_dim()),
+                        db: Array1::zeros(l.b().raw_dim()),
                     })
                     .collect(),
             },
@@ -103,8 +103,8 @@ impl<T: Kernels> Workspace<T> {
             m,
             n_x: 0,
             n_y: 0,
-            z: net.layers.iter().map(|l| shape(l.n_out())).collect(),
-            a: net.layers.iter().map(|l| shape(l.n_out())).collect(),
+            z: net.layers().iter().map(|l| shape(l.n_out())).collect(),
+            a: net.layers().iter().map(|l| shape(l.n_out())).collect(),
             dz: Vec::new(),
             x: Array2::zeros((0, 0)),
             y: Array2::zeros((0, 0)),
@@ -643,14 +643,14 @@ pub trait Params<T>: Sync {
 
 impl Params<f64> for Network {
     fn n_layers(&self) -> usize {
-        self.layers.len()
+        self.layers().len()
     }
     fn layer(&self, l: usize) -> (ArrayView2<'_, f64>, &[f64], Activation) {
-        let layer = &self.layers[l];
+        let layer = &self.layers()[l];
         (
-            layer.w.view(),
-            layer.b.as_slice().unwrap_or_default(),
-            layer.activation,
+            layer.w().view(),
+            layer.b().as_slice().unwrap_or_default(),
+            layer.activation(),
         )
     }
 }
@@ -666,18 +666,18 @@ impl<T: Real> ParamCopy<T> {
     pub fn of(net: &Network) -> Self {
         ParamCopy {
             layers: net
-                .layers
+                .layers()
                 .iter()
-                .map(|l| (l.w.mapv(T::of), l.b.mapv(T::of), l.activation))
+                .map(|l| (l.w().mapv(T::of), l.b().mapv(T::of), l.activation()))
                 .collect(),
         }
     }
 
     /// Refreshes the copy from `net` (same shapes), allocating nothing.
     pub fn load(&mut self, net: &Network) {
-        for ((w, b, _), l) in self.layers.iter_mut().zip(&net.layers) {
-            w.zip_mut_with(&l.w, |t, &v| *t = T::of(v));
-            b.zip_mut_with(&l.b, |t, &v| *t = T::of(v));
+        for ((w, b, _), l) in self.layers.iter_mut().zip(net.layers()) {
+            w.zip_mut_with(l.w(), |t, &v| *t = T::of(v));
+            b.zip_mut_with(l.b(), |t, &v| *t = T::of(v));
         }
     }
 }
