@@ -88,7 +88,7 @@ pub fn warn_all(out: &Outcome) {
 /// "400 rows (200 × `0`, 200 × `1`)", or "400 rows" for regression.
 pub fn rows_summary(data: &Dataset) -> String {
     let counts: Vec<String> = data
-        .classes
+        .classes()
         .iter()
         .zip(data.class_counts())
         .map(|(c, n)| format!("{n} × `{c}`"))

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 use serde::Serialize;
 
-use crate::data::{Dataset, Standardizer, Task};
+use crate::data::{Dataset, Scalers, Standardized, Target, Task};
 use crate::metrics::{ConfusionMatrix, Metrics, MulticlassReport, RegressionReport, Report};
 use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
@@ -123,11 +123,11 @@ pub struct Outcome {
     pub baseline: Model,
     /// The rows the network was fitted on (shuffled), standardized as the network saw them
     /// (with `model.standardizer`; kept standardized so that big data is never held twice).
-    pub train: Dataset,
+    pub train: Standardized,
     /// The validation rows, standardized; empty without validation.
-    pub validation: Dataset,
+    pub validation: Standardized,
     /// The test rows, standardized; empty with `test_split` 0.
-    pub test: Dataset,
+    pub test: Standardized,
     /// The network's training loss after each epoch.
     pub history: Vec<f64>,
     /// The learning curve, when `log_every` was set: epoch 0, every k-th epoch, and the last.
@@ -186,16 +186,6 @@ pub fn curve_csv(curve: &[CurvePoint], task: Task) -> String {
     out
 }
 
-/// The targets of `data` as the model's network sees them: Y (n_y × m), standardized for
-/// regression.
-fn network_targets(model: &Model, data: &Dataset) -> Result<Array2<f64>> {
-    let y = data.y();
-    match &model.target_standardizer {
-        Some(t) => t.transform(y.view()),
-        None => Ok(y),
-    }
-}
-
 /// Metrics of `model` on a labelled data set in raw units.
 pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
     if data.feature_names != model.features {
@@ -206,50 +196,64 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
         )));
     }
     let task = model.task();
-    if data.task() != task || data.classes != model.classes {
+    if data.task() != task || data.classes() != model.classes {
         return Err(Error::Invalid(format!(
             "the data is {} with classes ({}) but the model is a {} model with classes ({})",
             data.task(),
-            data.classes.join(", "),
+            data.classes().join(", "),
             task,
             model.classes.join(", ")
         )));
     }
-    let xs = model.standardizer.transform(data.x.view())?;
-    evaluate_scaled(model, xs.view(), data)
+    let scalers = Scalers {
+        features: model.standardizer.clone(),
+        target: model.target_standardizer.clone(),
+    };
+    evaluate_standardized(model, &scalers.standardize(data.clone())?)
 }
 
-/// Metrics of `model` on `data`, whose features are already standardized with the model's
-/// statistics in `xs` (d × m): saves a copy of X when the caller has one.
-fn evaluate_scaled(model: &Model, xs: ArrayView2<f64>, data: &Dataset) -> Result<Metrics> {
-    let task = model.task();
-    let y = network_targets(model, data)?;
+/// Metrics of `model` on rows already standardized with its statistics.
+fn evaluate_standardized(model: &Model, data: &Standardized) -> Result<Metrics> {
     // chunked (big data sets never hold every layer's Z and A at once) and threaded
-    let (out, loss) = engine::output_and_cost(&model.network, xs, y.view())?;
+    let (out, loss) = engine::output_and_cost(&model.network, data.x(), data.y())?;
     check_finite_output(&out)?;
-    Ok(match task {
-        Task::Binary => {
-            let predicted = classes_of(&out);
-            Metrics::Binary(Report::new(
-                loss,
-                ConfusionMatrix::from_labels(&predicted, &data.labels),
-            ))
-        }
-        Task::Multiclass => Metrics::Multiclass(MulticlassReport::new(
+    Ok(match data.target() {
+        Target::Classes { labels, classes } if classes.len() == 2 => Metrics::Binary(Report::new(
             loss,
-            &model.classes,
-            &classes_of(&out),
-            &data.labels,
+            ConfusionMatrix::from_labels(&classes_of(&out), labels),
         )),
-        Task::Regression => {
-            let values = match &model.target_standardizer {
+        Target::Classes { labels, classes } => Metrics::Multiclass(MulticlassReport::new(
+            loss,
+            classes,
+            &classes_of(&out),
+            labels,
+        )),
+        Target::Values(values) => {
+            let predicted = match &model.target_standardizer {
                 Some(t) => t.inverse(out.view()),
                 None => out,
             };
-            let predicted: Vec<f64> = values.iter().copied().collect();
-            Metrics::Regression(RegressionReport::new(loss, &predicted, &data.values))
+            let predicted: Vec<f64> = predicted.iter().copied().collect();
+            Metrics::Regression(RegressionReport::new(loss, &predicted, values))
         }
     })
+}
+
+/// The rows of one experiment, standardized with the training rows' statistics.
+struct Splits {
+    train: Standardized,
+    validation: Standardized,
+    test: Standardized,
+    scalers: Scalers,
+}
+
+/// What training the network gave: the fit, its time, the learning curve and where a
+/// cancellation stopped it.
+struct Trained {
+    fitted: Fitted,
+    seconds: f64,
+    curve: Vec<CurvePoint>,
+    interrupted_at: Option<usize>,
 }
 
 impl Experiment {
@@ -293,7 +297,7 @@ impl Experiment {
                 ),
             ));
         }
-        if m.task() != data.task() || m.classes != data.classes {
+        if m.task() != data.task() || m.classes != data.classes() {
             return Err(Error::config(
                 "init_from",
                 format!(
@@ -301,7 +305,7 @@ impl Experiment {
                     m.task(),
                     m.classes.join(", "),
                     data.task(),
-                    data.classes.join(", ")
+                    data.classes().join(", ")
                 ),
             ));
         }
@@ -327,6 +331,8 @@ impl Experiment {
         self.run_inner(Cow::Owned(data), on_epoch)
     }
 
+    /// The tutorial's steps: split, standardize, train the network, train the baseline,
+    /// report both.
     fn run_inner(
         &self,
         data: Cow<'_, Dataset>,
@@ -339,170 +345,219 @@ impl Experiment {
             output_activation: task.output_activation(),
             ..self.config.clone()
         };
-        // set.seed(69); df[sample(nrow(df)), ]; 80/20 split; then a validation share of the rest
-        // (shuffling indices, then copying each split once: no full shuffled copy of the data)
-        let mut data_rng = rng(config.seed, Stream::Data);
-        let (train_all, mut test) = match data {
-            // an owned data set is permuted in place and split: only the test share is copied
-            Cow::Owned(d) => d.into_shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
-            Cow::Borrowed(d) => d.shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
-        };
-        let (mut train, mut validation) = if self.validation > 0.0 {
-            train_all.split(1.0 - self.validation)?
-        } else {
-            let empty = test.select(&[]);
-            (train_all, empty)
-        };
-        if task != Task::Regression && train.class_counts().contains(&0) {
-            return Err(Error::Invalid(format!(
-                "the training rows ({}) miss a class; use more data or another --seed",
-                train.n_samples()
-            )));
-        }
-        // scale() with the *training* statistics (or the continued model's), for every split
-        let (standardizer, target_standardizer) = match &self.init_from {
-            Some(m) => (m.standardizer.clone(), m.target_standardizer.clone()),
-            None => (
-                Standardizer::fit(train.x.view()),
-                (task == Task::Regression).then(|| Standardizer::fit(train.y().view())),
-            ),
-        };
-        // Standardize every split in place (no second copy of X); Y is small.
-        let scaled = |d: &mut Dataset| -> Result<Array2<f64>> {
-            standardizer.transform_in_place(&mut d.x)?;
-            let y = d.y();
-            match &target_standardizer {
-                Some(t) => t.transform(y.view()),
-                None => Ok(y),
-            }
-        };
-        let y_train = scaled(&mut train)?;
-        let y_val = scaled(&mut validation)?;
-        let y_test = scaled(&mut test)?;
-        let (x_train, x_val, x_test) = (&train.x, &validation.x, &test.x);
-        let val = (validation.n_samples() > 0).then(|| (x_val.view(), y_val.view()));
-        let has_test = test.n_samples() > 0;
-
-        let mut curve = Vec::new();
-        let mut record = |net: &Network, epoch: usize| {
-            let (train_loss, train_score) =
-                loss_and_score(net, x_train.view(), y_train.view()).unwrap_or((f64::NAN, f64::NAN));
-            let (test_loss, test_score) = if has_test {
-                let (l, a) = loss_and_score(net, x_test.view(), y_test.view())
-                    .unwrap_or((f64::NAN, f64::NAN));
-                (Some(l), Some(a))
-            } else {
-                (None, None)
-            };
-            curve.push(CurvePoint {
-                epoch,
-                train_loss,
-                train_score,
-                test_loss,
-                test_score,
-            });
-        };
-        let mut on_epoch = on_epoch;
-        let start = Instant::now();
-        let network = match &self.init_from {
-            Some(m) => m.network.clone(),
-            None => config.init_network(x_train.view(), y_train.view())?,
-        };
-        if self.log_every.is_some() {
-            record(&network, 0);
-        }
-        let fitted = config.fit_from(network, x_train.view(), y_train.view(), val, |info| {
-            if let Some(k) = self.log_every
-                && (info.epoch % k.max(1) == 0 || info.epoch == info.epochs)
-            {
-                record(info.network, info.epoch);
-            }
-            if self.cancelled() {
-                return ControlFlow::Break(());
-            }
-            on_epoch(info)
-        })?;
-        let seconds = start.elapsed().as_secs_f64();
-        let (history, best_epoch, stopped_at) =
-            (fitted.history.clone(), fitted.best_epoch, fitted.stopped_at);
-        let interrupted_at = if self.cancelled() {
-            stopped_at.or(Some(history.len() - 1))
-        } else {
-            None
-        };
-
+        let splits = self.split(data, config.seed)?;
+        let trained = self.train_network(&config, &splits, on_epoch)?;
         let baseline_cfg = TrainConfig {
             hidden: vec![],
             ..config.clone()
         };
         let start = Instant::now();
-        let base_net = baseline_cfg.init_network(x_train.view(), y_train.view())?;
-        let base_fit =
-            baseline_cfg.fit_from(base_net, x_train.view(), y_train.view(), val, |_| {
-                if self.cancelled() {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            })?;
+        let base_fit = self.fit_on(&baseline_cfg, None, &splits, |_| {
+            if self.cancelled() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
         let baseline_seconds = start.elapsed().as_secs_f64();
-
-        let wrap = |fitted: Fitted, cfg: &TrainConfig| {
-            let mut m = Model::from_training(&train, standardizer.clone(), fitted, cfg);
-            m.target_standardizer = target_standardizer.clone();
-            m
-        };
-        let mut model = wrap(fitted, &config);
-        model.training.interrupted_at = interrupted_at;
+        let mut model = model_of(&splits, trained.fitted.clone(), &config);
+        model.training.interrupted_at = trained.interrupted_at;
         if self.init_from.is_some() {
             model.training.init = Some("continued".into());
         }
-        let baseline = wrap(base_fit, &baseline_cfg);
-        // the validation rows are already standardized (in place, above): evaluate them as
-        // they are, like train and test (standardizing them again gave wrong metrics)
-        let on = |m: &Model, d: &Dataset| -> Result<Option<Metrics>> {
-            if d.n_samples() > 0 {
-                evaluate_scaled(m, d.x.view(), d).map(Some)
-            } else {
-                Ok(None)
-            }
-        };
-        let report = ExperimentReport {
-            model: model.network.describe(),
-            task,
-            epochs: model.training.epochs,
-            seconds,
-            best_epoch,
-            stopped_at,
-            precision: model.training.precision.clone(),
-            train: evaluate_scaled(&model, x_train.view(), &train)?,
-            validation: on(&model, &validation)?,
-            test: if has_test {
-                Some(evaluate_scaled(&model, x_test.view(), &test)?)
-            } else {
-                None
-            },
-            baseline: BaselineReport {
-                model: task.baseline_name().into(),
-                seconds: baseline_seconds,
-                train: evaluate_scaled(&baseline, x_train.view(), &train)?,
-                test: if has_test {
-                    Some(evaluate_scaled(&baseline, x_test.view(), &test)?)
-                } else {
-                    None
-                },
-            },
-        };
+        let baseline = model_of(&splits, base_fit, &baseline_cfg);
+        let report = report(&model, &baseline, &splits, &trained, baseline_seconds)?;
         Ok(Outcome {
             model,
             baseline,
-            train,
-            validation,
-            test,
-            history,
-            curve,
+            history: trained.fitted.history,
+            curve: trained.curve,
+            interrupted_at: trained.interrupted_at,
             report,
+            train: splits.train,
+            validation: splits.validation,
+            test: splits.test,
+        })
+    }
+
+    /// set.seed(69); df[sample(nrow(df)), ]; the test split; then a validation share of the
+    /// rest; every split standardized with the training rows' statistics (or the continued
+    /// model's). Shuffles indices and copies each split once: no full shuffled copy.
+    fn split(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<Splits> {
+        let mut data_rng = rng(seed, Stream::Data);
+        let (train_all, test) = match data {
+            // an owned data set is permuted in place and split: only the test share is copied
+            Cow::Owned(d) => d.into_shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+            Cow::Borrowed(d) => d.shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+        };
+        let (train, validation) = if self.validation > 0.0 {
+            train_all.split(1.0 - self.validation)?
+        } else {
+            let empty = test.select(&[]);
+            (train_all, empty)
+        };
+        if train.task() != Task::Regression && train.class_counts().contains(&0) {
+            return Err(Error::Invalid(format!(
+                "the training rows ({}) miss a class; use more data or another seed",
+                train.n_samples()
+            )));
+        }
+        let scalers = match &self.init_from {
+            Some(m) => Scalers {
+                features: m.standardizer.clone(),
+                target: m.target_standardizer.clone(),
+            },
+            None => Scalers::fit(&train),
+        };
+        Ok(Splits {
+            train: scalers.standardize(train)?,
+            validation: scalers.standardize(validation)?,
+            test: scalers.standardize(test)?,
+            scalers,
+        })
+    }
+
+    /// Trains the network (fresh, or continued from `init_from`), recording the learning
+    /// curve every `log_every` epochs and stopping when cancelled.
+    fn train_network(
+        &self,
+        config: &TrainConfig,
+        splits: &Splits,
+        mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Trained> {
+        let mut curve = Vec::new();
+        let mut record = |net: &Network, epoch: usize| -> Result<()> {
+            curve.push(curve_point(net, epoch, &splits.train, &splits.test)?);
+            Ok(())
+        };
+        let start = Instant::now();
+        let network = match &self.init_from {
+            Some(m) => m.network.clone(),
+            None => config.init_network_checked(splits.train.x(), splits.train.y())?,
+        };
+        if self.log_every.is_some() {
+            record(&network, 0)?;
+        }
+        let mut failed = None;
+        let fitted = self.fit_on(config, Some(network), splits, |info| {
+            if let Some(k) = self.log_every
+                && (info.epoch % k.max(1) == 0 || info.epoch == info.epochs)
+                && let Err(e) = record(info.network, info.epoch)
+            {
+                failed = Some(e);
+                return ControlFlow::Break(());
+            }
+            if self.cancelled() {
+                return ControlFlow::Break(());
+            }
+            on_epoch(info)
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let fitted = fitted?;
+        let seconds = start.elapsed().as_secs_f64();
+        let interrupted_at = self
+            .cancelled()
+            .then(|| fitted.stopped_at.unwrap_or(fitted.history.len() - 1));
+        Ok(Trained {
+            fitted,
+            seconds,
+            curve,
             interrupted_at,
         })
     }
+
+    /// Trains `config`'s network (from `initial`, or freshly initialized) on the training
+    /// rows, watching the validation rows; stops when `on_epoch` says so.
+    fn fit_on(
+        &self,
+        config: &TrainConfig,
+        initial: Option<Network>,
+        splits: &Splits,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
+        let (x, y) = (splits.train.x(), splits.train.y());
+        let validation = &splits.validation;
+        let val = (validation.n_samples() > 0).then(|| (validation.x(), validation.y()));
+        let network = match initial {
+            Some(net) => net,
+            None => config.init_network_checked(x, y)?,
+        };
+        config.fit_checked(network, x, y, val, on_epoch)
+    }
+}
+
+/// The learning curve's point after `epoch` epochs: loss and score on train and test.
+fn curve_point(
+    net: &Network,
+    epoch: usize,
+    train: &Standardized,
+    test: &Standardized,
+) -> Result<CurvePoint> {
+    let (train_loss, train_score) = loss_and_score(net, train.x(), train.y())?;
+    let (test_loss, test_score) = if test.n_samples() > 0 {
+        let (l, a) = loss_and_score(net, test.x(), test.y())?;
+        (Some(l), Some(a))
+    } else {
+        (None, None)
+    };
+    Ok(CurvePoint {
+        epoch,
+        train_loss,
+        train_score,
+        test_loss,
+        test_score,
+    })
+}
+
+/// A fitted network wrapped with the training rows' names, classes and standardizers.
+fn model_of(splits: &Splits, fitted: Fitted, config: &TrainConfig) -> Model {
+    let train = &splits.train;
+    let classes = match train.target() {
+        Target::Classes { classes, .. } => classes.clone(),
+        Target::Values(_) => Vec::new(),
+    };
+    Model::trained_on(
+        train.feature_names().to_vec(),
+        train.target_name().to_string(),
+        classes,
+        splits.scalers.clone(),
+        fitted,
+        config,
+    )
+}
+
+/// The report: the network and the baseline on the training rows, the validation rows (the
+/// network only) and the test rows, evaluated as they are (already standardized).
+fn report(
+    model: &Model,
+    baseline: &Model,
+    splits: &Splits,
+    trained: &Trained,
+    baseline_seconds: f64,
+) -> Result<ExperimentReport> {
+    let on = |m: &Model, d: &Standardized| -> Result<Option<Metrics>> {
+        (d.n_samples() > 0)
+            .then(|| evaluate_standardized(m, d))
+            .transpose()
+    };
+    Ok(ExperimentReport {
+        model: model.network.describe(),
+        task: model.task(),
+        epochs: model.training.epochs,
+        seconds: trained.seconds,
+        best_epoch: trained.fitted.best_epoch,
+        stopped_at: trained.fitted.stopped_at,
+        precision: model.training.precision.clone(),
+        train: evaluate_standardized(model, &splits.train)?,
+        validation: on(model, &splits.validation)?,
+        test: on(model, &splits.test)?,
+        baseline: BaselineReport {
+            model: model.task().baseline_name().into(),
+            seconds: baseline_seconds,
+            train: evaluate_standardized(baseline, &splits.train)?,
+            test: on(baseline, &splits.test)?,
+        },
+    })
 }

@@ -21,7 +21,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::data::csv::{CsvSpec, RawTable, encode_labels, read_csv_noted, regression_values};
-use crate::data::{Dataset, Standardizer, Task};
+use crate::data::{Dataset, Scalers, Standardizer, Task};
 pub use crate::nn::network::classes_of;
 use crate::nn::{Activation, Dense, Network};
 use crate::train::{Fitted, TrainConfig};
@@ -130,12 +130,36 @@ impl Model {
         fitted: Fitted,
         config: &TrainConfig,
     ) -> Model {
+        let scalers = Scalers {
+            features: standardizer,
+            target: None,
+        };
+        Model::trained_on(
+            data.feature_names.clone(),
+            data.target_name.clone(),
+            data.classes().to_vec(),
+            scalers,
+            fitted,
+            config,
+        )
+    }
+
+    /// A trained network wrapped with the names of its training rows, their standardizers
+    /// and how it was trained.
+    pub(crate) fn trained_on(
+        features: Vec<String>,
+        target: String,
+        classes: Vec<String>,
+        scalers: Scalers,
+        fitted: Fitted,
+        config: &TrainConfig,
+    ) -> Model {
         Model {
-            features: data.feature_names.clone(),
-            target: data.target_name.clone(),
-            classes: data.classes.clone(),
-            standardizer,
-            target_standardizer: None,
+            features,
+            target,
+            classes,
+            standardizer: scalers.features,
+            target_standardizer: scalers.target,
             network: fitted.network,
             training: TrainingInfo {
                 seed: config.seed,
@@ -661,14 +685,14 @@ mod tests {
         assert_eq!(d.feature_names, ["a", "b"]);
         assert_eq!(d.x, ndarray::array![[1.0, 3.0], [2.0, 4.0]]);
         assert_eq!(
-            (d.classes.as_slice(), d.labels.as_slice()),
+            (d.classes(), d.labels()),
             (&["no".to_string(), "yes".to_string()][..], &[1, 0][..])
         );
         assert_eq!(lines, [2, 3]);
         // unlabelled: no target column needed, every label class 0
         let p = csv(&dir, "u.csv", "a,b\n1,2\n");
         let (d, lines) = model().read_data(&p, false).unwrap();
-        assert_eq!((d.labels, lines), (vec![0], vec![2]));
+        assert_eq!((d.labels().to_vec(), lines), (vec![0], vec![2]));
     }
 
     #[test]
@@ -719,9 +743,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = csv(&dir, "r.csv", "t,x\n1.5,1\n-2,2\n");
         let (d, _) = m.read_data(&p, true).unwrap();
-        assert_eq!(d.values, [1.5, -2.0]);
+        assert_eq!(d.values(), [1.5, -2.0]);
         let (d, _) = m.read_data(&p, false).unwrap();
-        assert_eq!(d.values, [0.0, 0.0]);
+        assert_eq!(d.values(), [0.0, 0.0]);
         let p = csv(&dir, "bad.csv", "t,x\nbig,1\n");
         let e = m.read_data(&p, true).unwrap_err().to_string();
         assert!(

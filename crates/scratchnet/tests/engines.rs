@@ -25,7 +25,7 @@ fn prepared(data: &Dataset) -> (Array2<f64>, Array2<f64>) {
         .transform(data.x.view())
         .unwrap();
     let mut y = data.y();
-    if data.classes.is_empty() {
+    if data.classes().is_empty() {
         y = Standardizer::fit(y.view()).transform(y.view()).unwrap();
     }
     (x, y)

@@ -109,11 +109,11 @@ fn test_set_is_standardized_with_training_statistics() {
     );
     // the outcome's test rows are the raw test rows scaled with the *training* statistics
     let expected = fitted_on_train.transform(test.x.view()).unwrap();
-    assert_eq!(out.test.x, expected);
+    assert_eq!(out.test.x(), expected);
     // and the owned path (in-place shuffle, in-place scaling) gives the same model
     let owned = exp
         .run_owned(data.clone(), |_| ControlFlow::Continue(()))
         .unwrap();
     assert_eq!(owned.model.to_json(), out.model.to_json());
-    assert_eq!(owned.test.x, out.test.x);
+    assert_eq!(owned.test.x(), out.test.x());
 }

@@ -156,8 +156,8 @@ fn early_stopping_restores_the_best_weights() {
     };
     let (loss, accuracy) = scratchnet::experiment::loss_and_score(
         &out.model.network,
-        out.validation.x.view(),
-        out.validation.y().view(),
+        out.validation.x(),
+        out.validation.y(),
     )
     .unwrap();
     assert!((v.loss - loss).abs() < 1e-12, "{} vs {loss}", v.loss);

@@ -141,9 +141,9 @@ fn sample(
 /// Which sample, its raw features and its target.
 fn sample_heading(out: &mut String, data: &Dataset, n: usize, y_scaled: f64) {
     let raw: Vec<String> = data.x.column(n).iter().map(|v| format!("{v:.6}")).collect();
-    let target = match data.labels.get(n) {
-        Some(&l) => format!("label {l} (class `{}`)", data.classes[l]),
-        None => format!("target {} (standardized: {y_scaled:.6})", data.values[n]),
+    let target = match data.labels().get(n) {
+        Some(&l) => format!("label {l} (class `{}`)", data.classes()[l]),
+        None => format!("target {} (standardized: {y_scaled:.6})", data.values()[n]),
     };
     let _ = writeln!(
         out,

@@ -94,11 +94,11 @@ fn load_init_from(args: &TrainArgs, path: &std::path::Path) -> Result<Model> {
 /// "data.csv: target `y` (positive class `1`), features x1, x2", and a blank line.
 fn data_header(args: &TrainArgs, data: &Dataset) -> String {
     let what = match data.task() {
-        Task::Binary => format!("positive class `{}`", data.classes[1]),
+        Task::Binary => format!("positive class `{}`", data.classes()[1]),
         Task::Multiclass => format!(
             "{} classes: {}",
-            data.classes.len(),
-            data.classes.join(", ")
+            data.classes().len(),
+            data.classes().join(", ")
         ),
         Task::Regression => "regression".to_string(),
     };

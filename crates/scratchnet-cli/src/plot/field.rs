@@ -315,7 +315,7 @@ impl BoundaryPlot<'_> {
     ) -> Result<()> {
         let xs = model.standardizer.transform(self.data.x.view())?;
         let predicted = model.network.predict(xs.view());
-        let wrong = (0..self.data.n_samples()).filter(|&j| predicted[j] != self.data.labels[j]);
+        let wrong = (0..self.data.n_samples()).filter(|&j| predicted[j] != self.data.labels()[j]);
         chart
             .draw_series(wrong.map(|j| {
                 Cross::new(

@@ -32,7 +32,7 @@ pub fn ranges(data: &Dataset, axes: (usize, usize)) -> ((f64, f64), (f64, f64)) 
 
 /// "200 × 0, 200 × 1".
 pub fn class_counts(data: &Dataset) -> String {
-    data.classes
+    data.classes()
         .iter()
         .zip(data.class_counts())
         .map(|(c, n)| format!("{n} × {c}"))
@@ -52,10 +52,10 @@ pub fn draw_points<DB: DrawingBackend>(
     radius: i32,
 ) -> Result<()> {
     let counts = data.class_counts();
-    for (k, class) in data.classes.iter().enumerate() {
+    for (k, class) in data.classes().iter().enumerate() {
         let color = class_color(k);
         let points = (0..data.n_samples())
-            .filter(|&j| data.labels[j] == k)
+            .filter(|&j| data.labels()[j] == k)
             .map(|j| (data.x[[axes.0, j]], data.x[[axes.1, j]]));
         chart
             .draw_series(points.map(|p| {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
-use super::Dataset;
+use super::{Dataset, Target};
 use crate::{Error, Result};
 
 /// Which columns to read.
@@ -651,9 +651,9 @@ impl Dataset {
                 });
                 out.push(',');
             }
-            match self.classes.is_empty() {
-                true => out.push_str(&self.values[j].to_string()),
-                false => out.push_str(&self.classes[self.labels[j]]),
+            match &self.target {
+                Target::Values(v) => out.push_str(&v[j].to_string()),
+                Target::Classes { labels, classes } => out.push_str(&classes[labels[j]]),
             }
             out.push('\n');
         }
@@ -686,7 +686,7 @@ mod tests {
         let d = load("a,b,y\n1,2,0\n3,4,1\n5,6,1\n").unwrap();
         assert_eq!(d.x.dim(), (2, 3));
         assert_eq!(d.x[[1, 2]], 6.0);
-        assert_eq!(d.labels, vec![0, 1, 1]);
+        assert_eq!(d.labels(), vec![0, 1, 1]);
         assert_eq!(d.feature_names, vec!["a", "b"]);
     }
 
@@ -694,18 +694,18 @@ mod tests {
     fn text_labels_positive_is_the_larger_unless_told() {
         let f = file("x,diag\n1,M\n2,B\n3,M\n");
         let d = Dataset::from_csv(f.path(), "diag", None, None).unwrap();
-        assert_eq!(d.classes, vec!["B", "M"]);
-        assert_eq!(d.labels, vec![1, 0, 1]);
+        assert_eq!(d.classes(), vec!["B", "M"]);
+        assert_eq!(d.labels(), vec![1, 0, 1]);
         let d = Dataset::from_csv(f.path(), "diag", None, Some("B")).unwrap();
-        assert_eq!(d.classes, vec!["M", "B"]);
-        assert_eq!(d.labels, vec![0, 1, 0]);
+        assert_eq!(d.classes(), vec!["M", "B"]);
+        assert_eq!(d.labels(), vec![0, 1, 0]);
         assert!(Dataset::from_csv(f.path(), "diag", None, Some("X")).is_err());
     }
 
     #[test]
     fn numeric_labels_sort_as_numbers() {
         let d = load("a,y\n1,10\n2,9\n").unwrap();
-        assert_eq!(d.classes, vec!["9", "10"]);
+        assert_eq!(d.classes(), vec!["9", "10"]);
     }
 
     #[test]
@@ -766,7 +766,7 @@ mod tests {
     fn rejects_one_class_accepts_three_and_not_hundreds() {
         assert!(message("a,y\n1,0\n2,0\n").contains("only one class (`0`)"));
         let three = load("a,y\n1,0\n2,1\n3,2\n").unwrap();
-        assert_eq!(three.classes, vec!["0", "1", "2"]);
+        assert_eq!(three.classes(), vec!["0", "1", "2"]);
         let many: String = (0..150).map(|i| format!("{i},{i}.5\n")).collect();
         let m = message(&format!("a,y\n{many}"));
         assert!(
@@ -779,7 +779,7 @@ mod tests {
     fn regression_target_must_be_numeric() {
         let f = file("a,t\n1,0.5\n2,1e3\n");
         let d = Dataset::from_csv_regression(f.path(), "t", None).unwrap();
-        assert_eq!(d.values, vec![0.5, 1000.0]);
+        assert_eq!(d.values(), vec![0.5, 1000.0]);
         let f = file("a,t\n1,0.5\n2,big\n");
         let e = Dataset::from_csv_regression(f.path(), "t", None)
             .unwrap_err()

@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::{Error, Result, Rng};
-pub use standardize::Standardizer;
+pub use standardize::{Scalers, Standardized, Standardizer};
 
 /// What a data set's target is, and so which output, loss and metrics a network uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,7 +67,69 @@ impl Task {
     }
 }
 
-/// A labelled data set: classes (two or more) or, for regression, numeric values.
+/// What a data set predicts, one entry per sample: a class or a number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// Classification.
+    Classes {
+        /// Class index of each sample (m), an index into `classes`.
+        labels: Vec<usize>,
+        /// The class labels as they appear in the data (two or more); for two classes
+        /// `classes[1]` is the positive class (1).
+        classes: Vec<String>,
+    },
+    /// Regression: the numeric target of each sample (m).
+    Values(Vec<f64>),
+}
+
+impl Target {
+    /// The task this target implies.
+    pub fn task(&self) -> Task {
+        match self {
+            Target::Values(_) => Task::Regression,
+            Target::Classes { classes, .. } if classes.len() == 2 => Task::Binary,
+            Target::Classes { .. } => Task::Multiclass,
+        }
+    }
+
+    /// Number of samples m.
+    pub fn len(&self) -> usize {
+        match self {
+            Target::Classes { labels, .. } => labels.len(),
+            Target::Values(v) => v.len(),
+        }
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Target {
+        match self {
+            Target::Classes { labels, classes } => Target::Classes {
+                labels: indices.iter().map(|&i| labels[i]).collect(),
+                classes: classes.clone(),
+            },
+            Target::Values(v) => Target::Values(indices.iter().map(|&i| v[i]).collect()),
+        }
+    }
+
+    /// The entries in `range`.
+    fn slice(&self, range: std::ops::Range<usize>) -> Target {
+        match self {
+            Target::Classes { labels, classes } => Target::Classes {
+                labels: labels[range].to_vec(),
+                classes: classes.clone(),
+            },
+            Target::Values(v) => Target::Values(v[range].to_vec()),
+        }
+    }
+}
+
+/// A labelled data set in raw units: features X and the target. (Features standardized for
+/// the network are a [`standardize::Standardized`], a different type.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     /// Names of the d feature columns.
@@ -76,13 +138,8 @@ pub struct Dataset {
     pub target_name: String,
     /// Features X, (d × m): one column per sample.
     pub x: Array2<f64>,
-    /// Class index of each sample (m), an index into `classes`.
-    pub labels: Vec<usize>,
-    /// The class labels as they appear in the data; for two classes `classes[1]` is the
-    /// positive class (1). Empty for regression.
-    pub classes: Vec<String>,
-    /// The numeric target of each sample (m), for regression; empty for classification.
-    pub values: Vec<f64>,
+    /// The target of each sample: classes or values.
+    pub target: Target,
 }
 
 impl Dataset {
@@ -118,9 +175,7 @@ impl Dataset {
             feature_names,
             target_name,
             x,
-            labels,
-            classes,
-            values: Vec::new(),
+            target: Target::Classes { labels, classes },
         })
     }
 
@@ -144,18 +199,36 @@ impl Dataset {
             feature_names,
             target_name,
             x,
-            labels: Vec::new(),
-            classes: Vec::new(),
-            values,
+            target: Target::Values(values),
         })
     }
 
     /// The task: regression for a numeric target, else binary or multiclass by class count.
     pub fn task(&self) -> Task {
-        match self.classes.len() {
-            0 => Task::Regression,
-            2 => Task::Binary,
-            _ => Task::Multiclass,
+        self.target.task()
+    }
+
+    /// The class index of each sample; empty for regression.
+    pub fn labels(&self) -> &[usize] {
+        match &self.target {
+            Target::Classes { labels, .. } => labels,
+            Target::Values(_) => &[],
+        }
+    }
+
+    /// The class labels; empty for regression.
+    pub fn classes(&self) -> &[String] {
+        match &self.target {
+            Target::Classes { classes, .. } => classes,
+            Target::Values(_) => &[],
+        }
+    }
+
+    /// The numeric target of each sample; empty for classification.
+    pub fn values(&self) -> &[f64] {
+        match &self.target {
+            Target::Values(v) => v,
+            Target::Classes { .. } => &[],
         }
     }
 
@@ -172,25 +245,23 @@ impl Dataset {
     /// Y as the tutorial lays it out. Two classes: (1 × m), 1.0 for the positive class and 0.0
     /// otherwise. k classes: one-hot (k × m). Regression: the values (1 × m).
     pub fn y(&self) -> Array2<f64> {
-        match self.task() {
-            Task::Binary => {
-                Array2::from_shape_fn((1, self.labels.len()), |(_, j)| self.labels[j] as f64)
+        match &self.target {
+            Target::Classes { labels, classes } if classes.len() == 2 => {
+                Array2::from_shape_fn((1, labels.len()), |(_, j)| labels[j] as f64)
             }
-            Task::Multiclass => {
-                Array2::from_shape_fn((self.classes.len(), self.labels.len()), |(i, j)| {
-                    f64::from(u8::from(self.labels[j] == i))
+            Target::Classes { labels, classes } => {
+                Array2::from_shape_fn((classes.len(), labels.len()), |(i, j)| {
+                    f64::from(u8::from(labels[j] == i))
                 })
             }
-            Task::Regression => {
-                Array2::from_shape_fn((1, self.values.len()), |(_, j)| self.values[j])
-            }
+            Target::Values(v) => Array2::from_shape_fn((1, v.len()), |(_, j)| v[j]),
         }
     }
 
     /// How many samples each class has, in the order of `classes`.
     pub fn class_counts(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.classes.len()];
-        for &l in &self.labels {
+        let mut counts = vec![0; self.classes().len()];
+        for &l in self.labels() {
             counts[l] += 1;
         }
         counts
@@ -202,17 +273,7 @@ impl Dataset {
             feature_names: self.feature_names.clone(),
             target_name: self.target_name.clone(),
             x: self.x.select(Axis(1), indices),
-            labels: if self.labels.is_empty() {
-                Vec::new()
-            } else {
-                indices.iter().map(|&i| self.labels[i]).collect()
-            },
-            classes: self.classes.clone(),
-            values: if self.values.is_empty() {
-                Vec::new()
-            } else {
-                indices.iter().map(|&i| self.values[i]).collect()
-            },
+            target: self.target.select(indices),
         }
     }
 
@@ -258,9 +319,7 @@ impl Dataset {
             feature_names,
             target_name,
             x,
-            labels,
-            classes,
-            values,
+            target,
         } = self;
         let mut buf = x.reversed_axes().into_raw_vec_and_offset().0;
         // gather in place: sample k becomes old sample order[k], cycle by cycle
@@ -285,17 +344,7 @@ impl Dataset {
         }
         let test_buf = buf.split_off(n_train * d);
         buf.shrink_to_fit();
-        let permute = |v: &[usize]| -> Vec<usize> { order.iter().map(|&i| v[i]).collect() };
-        let labels = if labels.is_empty() {
-            labels
-        } else {
-            permute(&labels)
-        };
-        let values: Vec<f64> = if values.is_empty() {
-            values
-        } else {
-            order.iter().map(|&i| values[i]).collect()
-        };
+        let target = target.select(&order);
         let part = |xbuf: Vec<f64>, range: std::ops::Range<usize>| -> Result<Dataset> {
             let x = Array2::from_shape_vec((range.len(), d), xbuf)
                 .map_err(|e| Error::Internal(e.to_string()))?
@@ -304,17 +353,7 @@ impl Dataset {
                 feature_names: feature_names.clone(),
                 target_name: target_name.clone(),
                 x,
-                labels: if labels.is_empty() {
-                    Vec::new()
-                } else {
-                    labels[range.clone()].to_vec()
-                },
-                classes: classes.clone(),
-                values: if values.is_empty() {
-                    Vec::new()
-                } else {
-                    values[range].to_vec()
-                },
+                target: target.slice(range),
             })
         };
         Ok((part(buf, 0..n_train)?, part(test_buf, n_train..m)?))
@@ -377,7 +416,7 @@ mod tests {
         for j in 0..5 {
             assert_eq!(a.x[[1, j]], 10.0 * a.x[[0, j]]);
             let orig = a.x[[0, j]] as usize - 1;
-            assert_eq!(a.labels[j], tiny().labels[orig]);
+            assert_eq!(a.labels()[j], tiny().labels()[orig]);
         }
     }
 
@@ -457,7 +496,7 @@ mod tests {
         let r = Dataset::regression(vec!["a".into()], "t".into(), x, vec![0.5, -1.0, 2.0]).unwrap();
         assert_eq!(r.task(), Task::Regression);
         assert_eq!(r.y(), array![[0.5, -1.0, 2.0]]);
-        assert_eq!(r.select(&[2, 0]).values, vec![2.0, 0.5]);
+        assert_eq!(r.select(&[2, 0]).values(), vec![2.0, 0.5]);
     }
 
     #[test]

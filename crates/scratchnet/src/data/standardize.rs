@@ -11,6 +11,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::{Dataset, Target, Task};
 use crate::{Error, Result};
 
 /// Per-feature mean and standard deviation, fitted on training data.
@@ -104,18 +105,8 @@ impl Standardizer {
 
     /// X̃ = (X − μ) / σ for X (d × m) → (d × m).
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
-        if x.nrows() != self.n_features() {
-            return Err(Error::Invalid(format!(
-                "data has {} features but the standardizer was fitted on {}",
-                x.nrows(),
-                self.n_features()
-            )));
-        }
         let mut out = x.to_owned();
-        for (i, mut row) in out.axis_iter_mut(Axis(0)).enumerate() {
-            let (mu, sigma) = (self.mean[i], self.std[i]);
-            row.mapv_inplace(|v| (v - mu) / sigma);
-        }
+        self.transform_in_place(&mut out)?;
         Ok(out)
     }
 
@@ -143,6 +134,80 @@ impl Standardizer {
             row.mapv_inplace(|v| v * sigma + mu);
         }
         out
+    }
+}
+
+/// A model's standardizers, fitted on its training rows: the features and, for regression,
+/// the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalers {
+    /// μ and σ of each feature.
+    pub features: Standardizer,
+    /// μ and σ of the target (regression only).
+    pub target: Option<Standardizer>,
+}
+
+impl Scalers {
+    /// Fits both on the training rows.
+    pub fn fit(train: &Dataset) -> Self {
+        Scalers {
+            features: Standardizer::fit(train.x.view()),
+            target: (train.task() == Task::Regression).then(|| Standardizer::fit(train.y().view())),
+        }
+    }
+
+    /// `data` as the network sees it: X̃ standardized in place (no second copy of X), Y (one-hot
+    /// for k classes, standardized for regression).
+    pub fn standardize(&self, mut data: Dataset) -> Result<Standardized> {
+        self.features.transform_in_place(&mut data.x)?;
+        let y = match &self.target {
+            Some(t) => t.transform(data.y().view())?,
+            None => data.y(),
+        };
+        Ok(Standardized { data, y })
+    }
+}
+
+/// A data set standardized for the network: X̃ (d × m) with a model's statistics and Y
+/// (n_y × m). A different type from the raw [`Dataset`], so that raw and standardized rows
+/// cannot be mixed up (standardizing standardized rows a second time once gave wrong
+/// validation metrics).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standardized {
+    /// The rows, X holding X̃.
+    data: Dataset,
+    y: Array2<f64>,
+}
+
+impl Standardized {
+    /// X̃ (d × m).
+    pub fn x(&self) -> ArrayView2<'_, f64> {
+        self.data.x.view()
+    }
+
+    /// Y (n_y × m) as the network is trained on it.
+    pub fn y(&self) -> ArrayView2<'_, f64> {
+        self.y.view()
+    }
+
+    /// The target in raw units (classes, or values before standardization).
+    pub fn target(&self) -> &Target {
+        &self.data.target
+    }
+
+    /// The feature names.
+    pub fn feature_names(&self) -> &[String] {
+        &self.data.feature_names
+    }
+
+    /// The target's name.
+    pub fn target_name(&self) -> &str {
+        &self.data.target_name
+    }
+
+    /// Number of samples m.
+    pub fn n_samples(&self) -> usize {
+        self.data.n_samples()
     }
 }
 

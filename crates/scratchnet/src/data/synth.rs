@@ -333,9 +333,9 @@ mod tests {
         let d = Generator::Sine
             .generate(200, 2, 0.0, &mut Rng::seed_from_u64(1))
             .unwrap();
-        assert!(d.classes.is_empty());
+        assert!(d.classes().is_empty());
         for j in 0..200 {
-            assert!((d.values[j] - d.x[[0, j]].sin()).abs() < 1e-15);
+            assert!((d.values()[j] - d.x[[0, j]].sin()).abs() < 1e-15);
         }
     }
 
