@@ -41,7 +41,7 @@ use std::path::Path;
 use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::data::csv::distinct_sorted;
-use crate::data::{Dataset, Standardizer, Task};
+use crate::data::{Dataset, Scalers, Task};
 use crate::engine::EngineKind;
 use crate::metrics::RegressionReport;
 use crate::model_file::Model;
@@ -335,52 +335,27 @@ impl<K: Kind> CheckedMlp<K> {
             (data, None)
         };
         let scalers = Scalers::fit(&train);
-        let (x, y) = scalers.scale(&train)?;
-        let val = validation.as_ref().map(|v| scalers.scale(v)).transpose()?;
+        let names = (train.feature_names.clone(), train.target_name.clone());
+        let classes = train.classes().to_vec();
+        let train = scalers.standardize(train)?;
+        let validation = validation.map(|v| scalers.standardize(v)).transpose()?;
         let config = TrainConfig {
             output_activation: task.output_activation(),
             ..s.config.clone()
         };
-        let network = config.init_network_checked(x.view(), y.view())?;
-        let val_views = val.as_ref().map(|(x, y)| (x.view(), y.view()));
-        let fitted = config.fit_checked(network, x.view(), y.view(), val_views, |_| {
-            ControlFlow::Continue(())
-        })?;
+        let (x, y) = (train.x(), train.y());
+        let network = config.init_network_checked(x, y)?;
+        let val = validation.as_ref().map(|v| (v.x(), v.y()));
+        let fitted = config.fit_checked(network, x, y, val, |_| ControlFlow::Continue(()))?;
         let (history, validation_history) =
             (fitted.history.clone(), fitted.validation_history.clone());
-        let mut model = Model::from_training(&train, scalers.features, fitted, &config);
-        model.target_standardizer = scalers.target;
+        let model = Model::trained_on(names.0, names.1, classes, scalers, fitted, &config);
         Ok(FittedMlp {
             model,
             history,
             validation_history,
             kind: PhantomData,
         })
-    }
-}
-
-/// The standardizers fitted on the training rows: features, and the target for regression.
-struct Scalers {
-    features: Standardizer,
-    target: Option<Standardizer>,
-}
-
-impl Scalers {
-    fn fit(train: &Dataset) -> Self {
-        Scalers {
-            features: Standardizer::fit(train.x.view()),
-            target: (train.task() == Task::Regression).then(|| Standardizer::fit(train.y().view())),
-        }
-    }
-
-    /// X̃ (d × m) and Y (n_y × m) as the network sees them.
-    fn scale(&self, data: &Dataset) -> Result<(Array2<f64>, Array2<f64>)> {
-        let x = self.features.transform(data.x.view())?;
-        let y = match &self.target {
-            Some(t) => t.transform(data.y().view())?,
-            None => data.y(),
-        };
-        Ok((x, y))
     }
 }
 
