@@ -63,12 +63,7 @@ impl ConfusionMatrix {
 
     /// 2·P·R / (P + R); 0 when P + R = 0.
     pub fn f1(&self) -> f64 {
-        let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        }
+        f1_score(self.precision(), self.recall())
     }
 
     /// Warnings for metrics that were undefined and reported as 0.
@@ -81,6 +76,15 @@ impl ConfusionMatrix {
             w.push("recall is undefined (no positive samples); reported as 0".to_string());
         }
         w
+    }
+}
+
+/// F1 = 2·P·R / (P + R), the harmonic mean of precision and recall (0 when both are 0).
+fn f1_score(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
     }
 }
 
@@ -186,60 +190,23 @@ impl MulticlassReport {
     /// Builds the report from the loss and predicted and true class indices.
     pub fn new(loss: f64, classes: &[String], predicted: &[usize], truth: &[usize]) -> Self {
         let k = classes.len();
-        let mut cm = vec![vec![0usize; k]; k];
-        for (&p, &t) in predicted.iter().zip(truth) {
-            if p < k && t < k {
-                cm[t][p] += 1;
-            }
-        }
+        let cm = confusion_matrix(k, predicted, truth);
         let m: usize = cm.iter().flatten().sum();
         let correct: usize = (0..k).map(|i| cm[i][i]).sum();
-        let mut warnings = Vec::new();
-        let per_class: Vec<ClassMetrics> = (0..k)
-            .map(|c| {
-                let tp = cm[c][c];
-                let predicted_c: usize = (0..k).map(|t| cm[t][c]).sum();
-                let support: usize = cm[c].iter().sum();
-                if predicted_c == 0 {
-                    warnings.push(format!(
-                        "precision of class `{}` is undefined (never predicted); reported as 0",
-                        classes[c]
-                    ));
-                }
-                let (p, r) = (ratio(tp, predicted_c), ratio(tp, support));
-                let f1 = if p + r == 0.0 {
-                    0.0
-                } else {
-                    2.0 * p * r / (p + r)
-                };
-                ClassMetrics {
-                    class: classes[c].clone(),
-                    precision: p,
-                    recall: r,
-                    f1,
-                    support,
-                }
+        let per_class: Vec<ClassMetrics> = (0..k).map(|c| class_metrics(&cm, c, classes)).collect();
+        let warnings = per_class
+            .iter()
+            .zip(0..k)
+            .filter(|(_, c)| (0..k).all(|t| cm[t][*c] == 0))
+            .map(|(cls, _)| {
+                format!(
+                    "precision of class `{}` is undefined (never predicted); reported as 0",
+                    cls.class
+                )
             })
             .collect();
-        let mean =
-            |f: fn(&ClassMetrics) -> f64| per_class.iter().map(f).sum::<f64>() / k.max(1) as f64;
-        let weighted = |f: fn(&ClassMetrics) -> f64| {
-            per_class
-                .iter()
-                .map(|c| f(c) * c.support as f64)
-                .sum::<f64>()
-                / m.max(1) as f64
-        };
-        let macro_avg = Averages {
-            precision: mean(|c| c.precision),
-            recall: mean(|c| c.recall),
-            f1: mean(|c| c.f1),
-        };
-        let weighted = Averages {
-            precision: weighted(|c| c.precision),
-            recall: weighted(|c| c.recall),
-            f1: weighted(|c| c.f1),
-        };
+        let macro_avg = averages(&per_class, |_| 1.0);
+        let weighted = averages(&per_class, |c| c.support as f64);
         MulticlassReport {
             loss,
             accuracy: ratio(correct, m),
@@ -253,6 +220,46 @@ impl MulticlassReport {
             weighted,
             warnings,
         }
+    }
+}
+
+/// The k×k confusion matrix: entry [t][p] counts the samples of true class t predicted as p.
+fn confusion_matrix(k: usize, predicted: &[usize], truth: &[usize]) -> Vec<Vec<usize>> {
+    let mut cm = vec![vec![0usize; k]; k];
+    for (&p, &t) in predicted.iter().zip(truth) {
+        if p < k && t < k {
+            cm[t][p] += 1;
+        }
+    }
+    cm
+}
+
+/// Precision, recall and F1 of class c, one class against the rest.
+fn class_metrics(cm: &[Vec<usize>], c: usize, classes: &[String]) -> ClassMetrics {
+    let tp = cm[c][c];
+    let predicted_c: usize = cm.iter().map(|row| row[c]).sum();
+    let support: usize = cm[c].iter().sum();
+    let (precision, recall) = (ratio(tp, predicted_c), ratio(tp, support));
+    ClassMetrics {
+        class: classes[c].clone(),
+        precision,
+        recall,
+        f1: f1_score(precision, recall),
+        support,
+    }
+}
+
+/// The per-class metrics averaged with weights (1 for the macro average, the support for the
+/// weighted one).
+fn averages(per_class: &[ClassMetrics], weight: impl Fn(&ClassMetrics) -> f64) -> Averages {
+    let total: f64 = per_class.iter().map(&weight).sum();
+    let mean = |f: fn(&ClassMetrics) -> f64| {
+        per_class.iter().map(|c| f(c) * weight(c)).sum::<f64>() / total.max(1.0)
+    };
+    Averages {
+        precision: mean(|c| c.precision),
+        recall: mean(|c| c.recall),
+        f1: mean(|c| c.f1),
     }
 }
 

@@ -93,33 +93,7 @@ impl Generator {
         if self == Generator::Sine {
             return sine(n, noise, rng);
         }
-        if n < classes {
-            return Err(Error::config(
-                "n_samples",
-                format!("must give at least one sample per class, got {n} for {classes} classes"),
-            ));
-        }
-        if !(noise >= 0.0 && noise.is_finite()) {
-            return Err(Error::config(
-                "noise",
-                format!("must be a non-negative number, got {noise}"),
-            ));
-        }
-        if classes < 2 {
-            return Err(Error::config(
-                "classes",
-                format!("must be at least 2, got {classes}"),
-            ));
-        }
-        if classes > 2 && !self.supports_classes() {
-            return Err(Error::config(
-                "classes",
-                format!(
-                    "must be 2: `{}` makes exactly 2 classes, got {classes} (spiral and gaussians make more)",
-                    self.name()
-                ),
-            ));
-        }
+        self.check(n, classes, noise)?;
         let mut points: Vec<(f64, f64, usize)> = Vec::with_capacity(n);
         for class in 0..classes {
             let count = n / classes + usize::from(class < n % classes);
@@ -150,6 +124,40 @@ impl Generator {
         )
     }
 
+    /// The settings of a classification set: a sample per class at least, finite noise ≥ 0,
+    /// 2 classes or more (more only for the generators that make them).
+    fn check(self, n: usize, classes: usize, noise: f64) -> Result<()> {
+        if n < classes {
+            return Err(Error::config(
+                "n_samples",
+                format!("must give at least one sample per class, got {n} for {classes} classes"),
+            ));
+        }
+        if !(noise >= 0.0 && noise.is_finite()) {
+            return Err(Error::config(
+                "noise",
+                format!("must be a non-negative number, got {noise}"),
+            ));
+        }
+        if classes < 2 {
+            return Err(Error::config(
+                "classes",
+                format!("must be at least 2, got {classes}"),
+            ));
+        }
+        if classes > 2 && !self.supports_classes() {
+            return Err(Error::config(
+                "classes",
+                format!(
+                    "must be 2: `{}` makes exactly 2 classes, got {classes} (spiral and gaussians make more)",
+                    self.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sample i of `count` of class `class`, before its label is attached.
     fn point(
         self,
         class: usize,
@@ -182,20 +190,7 @@ impl Generator {
                 let r = if class == 0 { 1.0 } else { 0.5 };
                 (r * t.cos() + noise * gauss(), r * t.sin() + noise * gauss())
             }
-            Generator::Xor => {
-                let a: f64 = rng.random_range(0.05..1.0);
-                let b: f64 = rng.random_range(0.05..1.0);
-                let flip: bool = rng.random();
-                // class 0: quadrants I and III; class 1: II and IV
-                let (sa, sb) = match (class, flip) {
-                    (0, false) => (1.0, 1.0),
-                    (0, true) => (-1.0, -1.0),
-                    (_, false) => (-1.0, 1.0),
-                    (_, true) => (1.0, -1.0),
-                };
-                let mut gauss = || -> f64 { StandardNormal.sample(rng) };
-                (sa * a + noise * gauss(), sb * b + noise * gauss())
-            }
+            Generator::Xor => xor_point(class, noise, rng),
             Generator::Spiral => {
                 // CS231n: r = linspace(0, 1, N), t = linspace(4j, 4(j+1), N) + 0.2·N(0,1)
                 let r = linspace(0.0, 1.0, i, count);
@@ -251,6 +246,21 @@ fn sine(n: usize, noise: f64, rng: &mut Rng) -> Result<Dataset> {
     }
     let x = Array2::from_shape_vec((1, n), xs).map_err(|e| Error::Internal(e.to_string()))?;
     Dataset::regression(vec!["x1".into()], "y".into(), x, ys)
+}
+
+/// A point of the XOR set: class 0 in quadrants I and III, class 1 in II and IV.
+fn xor_point(class: usize, noise: f64, rng: &mut Rng) -> (f64, f64) {
+    let a: f64 = rng.random_range(0.05..1.0);
+    let b: f64 = rng.random_range(0.05..1.0);
+    let flip: bool = rng.random();
+    let (sa, sb) = match (class, flip) {
+        (0, false) => (1.0, 1.0),
+        (0, true) => (-1.0, -1.0),
+        (_, false) => (-1.0, 1.0),
+        (_, true) => (1.0, -1.0),
+    };
+    let mut gauss = || -> f64 { StandardNormal.sample(rng) };
+    (sa * a + noise * gauss(), sb * b + noise * gauss())
 }
 
 /// The tutorial's planar flower: `n` points, half per class, with its classic noise 0.2.
