@@ -97,7 +97,7 @@ fn set_threads(n: u16) {
             "warning: --threads {n} is more than the {cores} cores here; extra threads only wait"
         );
     }
-    scratchnet::parallel::set_threads(n.into());
+    scratchnet::set_threads(n.into());
 }
 
 /// `--help` and `--version` print and succeed; a usage error prints its first line (and the

@@ -99,7 +99,7 @@ fn w2() {
     let reps = 1000;
     println!(
         "W2: 32-256-256-1 tanh/sigmoid, mini-batch of 256, {} threads",
-        scratchnet::parallel::threads()
+        scratchnet::threads()
     );
     let mut ws = Workspace::new(&net, m);
     time("gather the batch (one thread)", reps, || {

@@ -91,7 +91,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        scratchnet::parallel::set_threads(n);
+        scratchnet::set_threads(n);
     }
     let f: Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).expect("fixture")).expect("json");

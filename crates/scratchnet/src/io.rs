@@ -11,10 +11,10 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Most symbolic links followed from an output path to the file it names (Linux's limit
 /// before `ELOOP`); more, and the path is refused as a loop.
-pub const MAX_SYMLINK_HOPS: usize = 40;
+pub(crate) const MAX_SYMLINK_HOPS: usize = 40;
 
 /// Checks, before any long work, that `path` could be written: its symbolic links (if any) end
-/// within [`MAX_SYMLINK_HOPS`] hops, the directory of the file they lead to exists, and that
+/// within 40 hops, the directory of the file they lead to exists, and that
 /// file is not a directory. Returns the directory of `path` itself.
 pub fn check_writable(path: &Path) -> Result<&Path> {
     if is_device(path) {
@@ -33,7 +33,7 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
 /// (existing or not) ends the walk. More than [`MAX_SYMLINK_HOPS`] links (a loop such as
 /// `a → a` or `a → b → a`) is an [`Error::Io`] naming `path`: "too many levels of symbolic
 /// links".
-pub fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
+pub(crate) fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..=MAX_SYMLINK_HOPS {
         match std::fs::symlink_metadata(&current) {
@@ -103,7 +103,7 @@ fn writable_dir(path: &Path) -> Result<&Path> {
 /// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
 ///
 /// A symbolic link is written through (its target is replaced atomically, the link stays); a
-/// loop of links is an error (see [`resolve_symlinks`]) and writes nothing. A path that exists
+/// loop of links is an error (40 hops at most) and writes nothing. A path that exists
 /// but is not a regular file (`/dev/null`, a FIFO, a terminal, `/dev/stdout` into a pipe) is
 /// written to directly: renaming over it would replace the device with a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

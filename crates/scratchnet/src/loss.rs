@@ -117,7 +117,7 @@ pub fn output_delta(a: ArrayView2<f64>, y: ArrayView2<f64>) -> Array2<f64> {
 ///
 /// # Panics
 /// If A, Y and dZ do not all have the same shape.
-pub fn output_delta_into<T: Real>(a: ArrayView2<T>, y: ArrayView2<T>, dz: &mut Array2<T>) {
+pub(crate) fn output_delta_into<T: Real>(a: ArrayView2<T>, y: ArrayView2<T>, dz: &mut Array2<T>) {
     assert!(
         a.dim() == y.dim() && a.dim() == dz.dim(),
         "A, Y and dZ need one shape"

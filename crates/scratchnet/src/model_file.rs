@@ -517,7 +517,7 @@ fn is_target_standardizer(t: Option<&Standardizer>) -> bool {
 }
 
 /// An error when a model's output holds NaN or infinity (weights so large that they overflow).
-pub fn check_finite_output(out: &Array2<f64>) -> Result<()> {
+pub(crate) fn check_finite_output(out: &Array2<f64>) -> Result<()> {
     if out.iter().all(|v| v.is_finite()) {
         Ok(())
     } else {

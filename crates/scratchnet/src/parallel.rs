@@ -15,17 +15,17 @@ static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
 
 /// A thread must get at least this many multiply-adds (samples × parameters) of a batch, or
 /// starting it costs more than it saves.
-pub const MIN_WORK_PER_THREAD: usize = 2_000_000;
+pub(crate) const MIN_WORK_PER_THREAD: usize = 2_000_000;
 
 /// Use `n` threads (0: all cores). Call it before the first training or prediction: the worker
 /// threads are started once, at first use, and then kept (a thread started per mini-batch
 /// begins cold and made W2 no faster than one thread).
-pub fn set_threads(n: usize) {
+pub(crate) fn set_threads(n: usize) {
     THREADS.store(n, Ordering::Relaxed);
 }
 
 /// The number of threads to use: the one set by [`set_threads`], else every core.
-pub fn threads() -> usize {
+pub(crate) fn threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -60,7 +60,7 @@ pub(crate) fn map_ordered<I: Send, R: Send>(
 
 /// How many threads to use for `work` multiply-adds over `columns` samples: at most
 /// [`threads`], at least 1, and no more than gives each thread [`MIN_WORK_PER_THREAD`].
-pub fn threads_for(work: usize, columns: usize) -> usize {
+pub(crate) fn threads_for(work: usize, columns: usize) -> usize {
     (work / MIN_WORK_PER_THREAD)
         .min(threads())
         .min(columns)
@@ -68,7 +68,7 @@ pub fn threads_for(work: usize, columns: usize) -> usize {
 }
 
 /// `0..n` cut into `parts` contiguous ranges whose lengths differ by at most one.
-pub fn ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
     let parts = parts.max(1);
     (0..parts)
         .map(|p| (p * n / parts)..((p + 1) * n / parts))

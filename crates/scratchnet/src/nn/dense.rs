@@ -86,7 +86,7 @@ pub fn linear_forward(w: &Array2<f64>, b: &Array1<f64>, a_prev: ArrayView2<f64>)
 /// `dW = (1/m) · dZ · A_prevᵀ`: the weight gradient, e.g. `dW2 = (1/m) · dZ2 · A1ᵀ`.
 ///
 /// `(n_out×m)·(m×n_in) → n_out×n_in`: entry (i, k) is `(1/m)·Σ_j dZ_ij·A_prev,kj`, a dot
-/// product of row i of dZ with row k of A_prev (summed in [`real::dot`]'s fixed order).
+/// product of row i of dZ with row k of A_prev (summed in `nn::real::dot`'s fixed order).
 ///
 /// # Panics
 /// If dZ and A_prev do not have the same number of columns m.
@@ -101,7 +101,7 @@ pub fn weight_gradient(dz: ArrayView2<f64>, a_prev: ArrayView2<f64>) -> Array2<f
 
 /// `db = (1/m) · Σ_columns dZ`: the bias gradient, e.g. `db2 = (1/m) · rowSums(dZ2)`.
 ///
-/// `n_out×m → n_out` (each row summed in [`real::sum`]'s fixed order).
+/// `n_out×m → n_out` (each row summed in `nn::real::sum`'s fixed order).
 pub fn bias_gradient(dz: ArrayView2<f64>) -> Array1<f64> {
     let m = dz.ncols() as f64;
     rows(dz).iter().map(|d| real::sum(d) / m).collect()

@@ -5,7 +5,7 @@
 //! tanh, σ, the cross-entropy terms and every sum the same way, bit for bit.
 //!
 //! Why our own tanh and exp: `f64::tanh` and `f64::exp` call the C library one number at a time
-//! (≈10 ns each); the functions here are branch-free polynomials, so the compiler turns a loop
+//! (see bench/README.md, "Design notes"); the functions here are branch-free polynomials, so the compiler turns a loop
 //! over a row into SIMD code. Each is within 4 units in the last place of its libm reference
 //! (tested below). Every multiply-add is an explicit fused one (`mul_add`, one rounding) and
 //! every sum has a fixed order (8 partial sums combined in a fixed tree), so results do not
@@ -77,7 +77,7 @@ fn expm1_poly(r: f64) -> f64 {
 /// e^x for x ≥ −708 (smaller x gives e^(−708) ≈ 3·10⁻³⁰⁸ instead of a subnormal), ≤ 1 ulp
 /// from `f64::exp` in practice (tests allow 4). Reference: `f64::exp`.
 #[inline(always)]
-pub fn exp_neg(x: f64) -> f64 {
+pub(crate) fn exp_neg(x: f64) -> f64 {
     let x = at_least(x, -708.0);
     let (scale, r) = reduce(x);
     scale.mul_add(expm1_poly(r), scale)
@@ -86,7 +86,7 @@ pub fn exp_neg(x: f64) -> f64 {
 /// tanh(x) = sign(x)·(−e/(2 + e)) with e = expm1(−2|x|): branch-free, within 4 ulp of
 /// `f64::tanh` (the reference).
 #[inline(always)]
-pub fn tanh(x: f64) -> f64 {
+pub(crate) fn tanh(x: f64) -> f64 {
     // tanh(20) rounds to 1, so −2|x| ≥ −40 loses nothing and keeps 2^k normal
     let u = at_least(-2.0 * x.abs(), -40.0);
     let (scale, r) = reduce(u);
@@ -97,7 +97,7 @@ pub fn tanh(x: f64) -> f64 {
 /// σ(z) = 1 / (1 + e^(−z)) as `(z ≥ 0 ? 1 : e) / (1 + e)` with e = e^(−|z|): never overflows.
 /// Reference: `1 / (1 + f64::exp(−z))`.
 #[inline(always)]
-pub fn sigmoid(z: f64) -> f64 {
+pub(crate) fn sigmoid(z: f64) -> f64 {
     let e = exp_neg(-z.abs());
     let num = if z >= 0.0 { 1.0 } else { e };
     num / (1.0 + e)
@@ -135,7 +135,7 @@ fn log1p_unit(t: f64) -> f64 {
 /// One term of the binary cross-entropy from the logit z and the label y:
 /// `max(z, 0) − z·y + log(1 + e^(−|z|))`. Reference: [`crate::loss::binary_cross_entropy`].
 #[inline(always)]
-pub fn bce_term(z: f64, y: f64) -> f64 {
+pub(crate) fn bce_term(z: f64, y: f64) -> f64 {
     let zp = if z > 0.0 { z } else { 0.0 };
     zp - z * y + log1p_unit(exp_neg(-z.abs()))
 }
@@ -152,9 +152,9 @@ pub trait Real:
     fn f64(self) -> f64;
     /// `self·a + b` with one rounding.
     fn mul_add(self, a: Self, b: Self) -> Self;
-    /// [`tanh`] in this type.
+    /// The branch-free `tanh` of this module, in this type.
     fn tanh(self) -> Self;
-    /// [`sigmoid`] in this type.
+    /// The branch-free `sigmoid` of this module, in this type.
     fn sigmoid(self) -> Self;
 }
 
@@ -227,19 +227,19 @@ fn sum8<T: Copy, S: Real>(a: &[T], b: &[T], f: impl Fn(S, T, T) -> S) -> S {
 
 /// Σ_j a_j·b_j over two rows of equal length, in the fixed order of `sum8`.
 #[inline(always)]
-pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     sum8(a, b, |acc: T, x, y| x.mul_add(y, acc))
 }
 
 /// Σ_j a_j over a row, in the fixed order of `sum8`.
 #[inline(always)]
-pub fn sum<T: Real>(a: &[T]) -> T {
+pub(crate) fn sum<T: Real>(a: &[T]) -> T {
     sum8(a, a, |acc: T, x, _| acc + x)
 }
 
 /// `out += w·x` along a row (axpy): the inner step of the small products.
 #[inline(always)]
-pub fn axpy<T: Real>(out: &mut [T], w: T, x: &[T]) {
+pub(crate) fn axpy<T: Real>(out: &mut [T], w: T, x: &[T]) {
     let n = out.len().min(x.len());
     for (o, x) in out[..n].iter_mut().zip(&x[..n]) {
         *o = w.mul_add(*x, *o);
@@ -248,7 +248,7 @@ pub fn axpy<T: Real>(out: &mut [T], w: T, x: &[T]) {
 
 /// `out ← w·x` along a row: the first term of the small products.
 #[inline(always)]
-pub fn scale_into<T: Real>(out: &mut [T], w: T, x: &[T]) {
+pub(crate) fn scale_into<T: Real>(out: &mut [T], w: T, x: &[T]) {
     let n = out.len().min(x.len());
     for (o, x) in out[..n].iter_mut().zip(&x[..n]) {
         *o = w * *x;
@@ -257,10 +257,10 @@ pub fn scale_into<T: Real>(out: &mut [T], w: T, x: &[T]) {
 
 /// The sum of [`bce_term`] over a row of logits and labels, in f64.
 #[inline(always)]
-pub fn bce_sum<T: Real>(z: &[T], y: &[T]) -> f64 {
+pub(crate) fn bce_sum<T: Real>(z: &[T], y: &[T]) -> f64 {
     // The terms of 32 samples are computed before they are added (in `sum8`'s order): four
     // vectors of independent work at a time, instead of one long chain (exp, log, division)
-    // per vector that the next must wait behind (0.6 → 0.3 µs for the tutorial's 320).
+    // per vector that the next must wait behind (timings: bench/README.md, "Design notes").
     let n = z.len().min(y.len());
     let (z, y) = (&z[..n], &y[..n]);
     let mut acc = [0.0; 8];

@@ -7,7 +7,7 @@
 //! computes; the tests below check the one-pass kernels against the passes they replace, bit
 //! for bit. The loops must be loops over slices: the compiler's loop vectorizer handles them
 //! well, while fixed-size arrays of lanes go to its SLP vectorizer, which made a fused 8-sample
-//! step 4× slower (see bench/README.md).
+//! step slower (bench/README.md, "Design notes").
 //!
 //! Reproducibility: every multiply-add is an explicit fused one (`mul_add`) and every sum has a
 //! fixed order, so the results are bit-identical whichever instruction set runs them. (The
@@ -60,8 +60,8 @@ pub(crate) static BASELINE_ONLY: std::sync::atomic::AtomicBool =
 /// `([Σ_j d_j·p_k,j for each k], Σ_j d_j)`: K dot products of one row with K others and the
 /// row's sum, in one pass. Each is bit for bit [`dot`] / [`sum`] (the same 8 partial sums in
 /// the same order), but the K + 1 sums advance together, so the pass runs at the speed of the
-/// multiply-adds instead of waiting on one chain of additions (the small layers' gradients of
-/// the tutorial's backward pass were 17 such chains, 0.6 µs of its 0.9).
+/// multiply-adds instead of waiting on one chain of additions (the tutorial's backward pass
+/// had 17 such chains; timings: bench/README.md, "Design notes").
 #[inline(always)]
 pub fn dots_and_sum<T: Real, const K: usize>(d: &[T], p: [&[T]; K]) -> ([T; K], T) {
     let (p, n) = cut(p, d.len());
@@ -169,7 +169,7 @@ pub fn back_derivative_row<T: Real, G: Elementwise, const K: usize>(
 }
 
 simd_dispatch! {
-    /// `a ← tanh(z)` for a whole slice, vectorized (the slice form of [`tanh`]).
+    /// `a ← tanh(z)` for a whole slice, vectorized (the slice form of `nn::real::tanh`).
     pub fn tanh_slice(z: &[f64], a: &mut [f64]) {
         for (a, z) in a.iter_mut().zip(z) {
             *a = tanh(*z);
@@ -178,7 +178,7 @@ simd_dispatch! {
 }
 
 simd_dispatch! {
-    /// `a ← σ(z)` for a whole slice, vectorized (the slice form of [`sigmoid`]).
+    /// `a ← σ(z)` for a whole slice, vectorized (the slice form of `nn::real::sigmoid`).
     pub fn sigmoid_slice(z: &[f64], a: &mut [f64]) {
         for (a, z) in a.iter_mut().zip(z) {
             *a = sigmoid(*z);

@@ -38,7 +38,7 @@ fn run_chunked(
     if m == 0 {
         return (Array2::zeros((n_y, 0)), 0.0);
     }
-    // not zeroed first: every column is written below (zeroing 8 MB costs ~10% of W3)
+    // not zeroed first: every column is written below (what zeroing cost: bench/README.md)
     let mut out = Array2::uninit((n_y, m));
     let widest = net.sizes().into_iter().max().unwrap_or(1).max(1);
     let chunk = ((1 << 14) / widest).clamp(256, 1024).min(m);

@@ -776,7 +776,7 @@ impl Network {
 
 /// One batch split by columns over threads: a [`Workspace`] per thread (a contiguous range of
 /// the batch's samples each) and the gradients they sum to, `∇ = Σ_t (m_t/m)·∇_t` in thread
-/// order, in f64. With one thread (every small batch, see [`crate::parallel`]) and f64 it is
+/// order, in f64. With one thread (every small batch, see `parallel::threads_for`) and f64 it is
 /// exactly the plain workspace. With `T = f32` it computes in f32 from a copy of the
 /// parameters refreshed before every step.
 #[derive(Debug)]
@@ -874,7 +874,7 @@ impl<T: Kernels> Split<T> {
             let share = r.len() as f64 / m;
             cost += share * costs[p];
             // dispatched: outside the SIMD kernels, mul_add would be a libm call per element
-            // (the sum of W2's 74k gradients took 0.3 ms of a 1.9 ms step that way)
+            // (timings: bench/README.md, "Design notes")
             for (sum, g) in self.sum.layers.iter_mut().zip(&ws.grads.layers) {
                 add_share_to(&mut sum.dw, share, &g.dw, p == 0);
                 add_share_to(&mut sum.db, share, &g.db, p == 0);
