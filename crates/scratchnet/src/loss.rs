@@ -68,7 +68,15 @@ impl Loss {
 /// let j = scratchnet::loss::binary_cross_entropy(array![[0.0, 0.0]].view(), array![[1.0, 0.0]].view());
 /// assert!((j - std::f64::consts::LN_2).abs() < 1e-15);
 /// ```
+///
+/// # Panics
+/// If the output and Y do not have the same shape.
 pub fn binary_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
+    assert_eq!(
+        z.dim(),
+        y.dim(),
+        "the output and Y need one shape (n_y × m)"
+    );
     let m = z.ncols().max(1) as f64;
     let sum: f64 = z
         .rows()
@@ -81,7 +89,15 @@ pub fn binary_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
 
 /// Categorical cross-entropy from the logits Z (k × m) and one-hot Y (k × m), via the stable
 /// log-sum-exp: `J = (1/m) · Σ_j [max_j + log Σ_i e^(Z_ij − max_j) − Σ_i Y_ij·Z_ij]` → scalar.
+///
+/// # Panics
+/// If the output and Y do not have the same shape.
 pub fn categorical_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
+    assert_eq!(
+        z.dim(),
+        y.dim(),
+        "the output and Y need one shape (n_y × m)"
+    );
     let m = z.ncols().max(1) as f64;
     let mut sum = 0.0;
     for (zc, yc) in z.columns().into_iter().zip(y.columns()) {
@@ -95,7 +111,15 @@ pub fn categorical_cross_entropy(z: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 
 }
 
 /// Mean squared error `J = (1/m) · Σ ½ (A − Y)²`, with A and Y (n_y × m) → scalar.
+///
+/// # Panics
+/// If the output and Y do not have the same shape.
 pub fn mean_squared_error(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
+    assert_eq!(
+        a.dim(),
+        y.dim(),
+        "the output and Y need one shape (n_y × m)"
+    );
     let m = a.ncols().max(1) as f64;
     let mut sum = 0.0;
     Zip::from(a)
@@ -107,6 +131,9 @@ pub fn mean_squared_error(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
 /// `dZ = A − Y`: the gradient of J·m with respect to the output layer's Z, for
 /// sigmoid + binary cross-entropy, softmax + categorical cross-entropy and identity + squared
 /// error alike. `(n_y×m)`.
+///
+/// # Panics
+/// If A and Y do not have the same shape.
 pub fn output_delta(a: ArrayView2<f64>, y: ArrayView2<f64>) -> Array2<f64> {
     let mut dz = Array2::zeros(a.raw_dim());
     output_delta_into(a, y, &mut dz);

@@ -269,6 +269,7 @@ impl TrainConfig {
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
     ) -> Result<Network> {
+        check_output_for(self.output_activation, y.nrows())?;
         let sizes = LayerSizes::from_data(x, y, &self.hidden);
         Network::init(
             &sizes,
@@ -519,6 +520,26 @@ impl EarlyStopping {
     }
 }
 
+/// The output activation must suit Y's rows: sigmoid (binary cross-entropy) one row of 0/1,
+/// softmax (categorical cross-entropy) k ≥ 2 one-hot rows; identity takes any.
+fn check_output_for(output: Activation, rows: usize) -> Result<()> {
+    let fits = match output {
+        Activation::Sigmoid => rows == 1,
+        Activation::Softmax => rows >= 2,
+        _ => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(Error::config(
+        "output_activation",
+        format!(
+            "{output} does not fit Y with {rows} row(s): sigmoid takes one row (two classes), \
+             softmax one-hot rows for k ≥ 2 classes (the estimator picks the output from the labels)"
+        ),
+    ))
+}
+
 /// Early stopping watches a validation set, so it needs one.
 pub(crate) fn check_patience(patience: Option<usize>, has_validation: bool) -> Result<()> {
     if patience.is_some() && !has_validation {
@@ -670,6 +691,42 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, Error::Diverged { .. }), "{e}");
         assert!(e.to_string().contains("smaller learning rate"));
+    }
+
+    #[test]
+    fn a_sigmoid_output_refuses_one_hot_targets() {
+        // three one-hot rows with the default sigmoid output: three independent sigmoids and
+        // binary cross-entropy, not the softmax the data asks for
+        let x = array![[0.0, 1.0, 2.0]];
+        let y = array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+        let e = TrainConfig::default()
+            .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    setting: "output_activation",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let softmax = TrainConfig {
+            output_activation: Activation::Softmax,
+            ..TrainConfig::default().epochs(10)
+        };
+        assert!(
+            softmax
+                .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+                .is_ok()
+        );
+        let one_row = array![[0.0, 1.0, 1.0]];
+        assert!(
+            softmax
+                .fit(x.view(), one_row.view(), |_| ControlFlow::Continue(()))
+                .is_err()
+        );
     }
 
     #[test]

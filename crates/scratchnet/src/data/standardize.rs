@@ -127,7 +127,11 @@ impl Standardizer {
     }
 
     /// X = X̃ · σ + μ: back to the original units, (d × m) → (d × m).
+    ///
+    /// # Panics
+    /// If X does not have the standardizer's d rows.
     pub fn inverse(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        assert_eq!(x.nrows(), self.n_features(), "X needs d rows");
         let mut out = x.to_owned();
         for (i, mut row) in out.axis_iter_mut(Axis(0)).enumerate() {
             let (mu, sigma) = (self.mean[i], self.std[i]);

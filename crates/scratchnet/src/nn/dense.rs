@@ -212,6 +212,9 @@ impl Dense {
     }
 
     /// Forward: `Z = W·A_prev + b`, `A = g(Z)`; keeps Z and A for `backward`.
+    ///
+    /// # Panics
+    /// If A_prev does not have n_in rows.
     pub fn forward(&self, a_prev: ArrayView2<f64>) -> DenseCache {
         let z = linear_forward(&self.w, &self.b, a_prev);
         let a = self.activation.forward(z.view());
@@ -220,12 +223,17 @@ impl Dense {
 
     /// Backward from dZ: returns (dW, db) and, when `need_input_grad`, dA_prev = Wᵀ·dZ
     /// (the first layer does not need it: nothing sits below the input).
+    ///
+    /// # Panics
+    /// If dZ is not (n_out × m) or A_prev not (n_in × m).
     pub fn backward(
         &self,
         dz: ArrayView2<f64>,
         a_prev: ArrayView2<f64>,
         need_input_grad: bool,
     ) -> (DenseGrad, Option<Array2<f64>>) {
+        assert_eq!(dz.nrows(), self.n_out(), "dZ needs n_out rows");
+        assert_eq!(a_prev.nrows(), self.n_in(), "A_prev needs n_in rows");
         let grad = DenseGrad {
             dw: weight_gradient(dz, a_prev),
             db: bias_gradient(dz),

@@ -232,7 +232,11 @@ impl Network {
     }
 
     /// The cost J of the forward pass in `cache` against targets Y (n_y × m).
+    ///
+    /// # Panics
+    /// If Y's shape is not the output's (n_y × m).
     pub fn cost(&self, cache: &Cache<'_>, y: ArrayView2<f64>) -> f64 {
+        assert_targets_fit(cache, y);
         let last = &cache.layers[cache.layers.len() - 1];
         self.loss.cost(last.z.view(), last.a.view(), y)
     }
@@ -240,7 +244,11 @@ impl Network {
     /// Backward propagation (tutorial `backwardPropagation`): dZ_L = A_L − Y, then for
     /// l = L…1: `dW_l = (1/m)·dZ_l·A_(l−1)ᵀ`, `db_l = (1/m)·Σ dZ_l`,
     /// `dZ_(l−1) = W_lᵀ·dZ_l ⊙ g'_(l−1)(Z_(l−1))`.
+    ///
+    /// # Panics
+    /// If Y's shape is not the output's (n_y × m).
     pub fn backward(&self, cache: &Cache<'_>, y: ArrayView2<f64>) -> Gradients {
+        assert_targets_fit(cache, y);
         let n = self.layers.len();
         let mut grads: Vec<DenseGrad> = Vec::with_capacity(n);
         // dZ_L = A_L − Y  (sigmoid + cross-entropy, identity + squared error)
@@ -290,6 +298,18 @@ impl Network {
     pub fn is_finite(&self) -> bool {
         self.layers.iter().all(Dense::is_finite)
     }
+}
+
+/// Y must have the shape of the cached output A_L (n_y × m).
+fn assert_targets_fit(cache: &Cache<'_>, y: ArrayView2<f64>) {
+    let out = cache.output();
+    assert_eq!(
+        y.dim(),
+        out.dim(),
+        "Y is {:?} but the output A_L is {:?} (n_y × m)",
+        y.dim(),
+        out.dim()
+    );
 }
 
 /// Class indices from a classifier's output: threshold 0.5 for one row (two classes), the
