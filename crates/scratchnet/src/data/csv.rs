@@ -505,7 +505,7 @@ pub fn infer_classes(
             path,
             format!(
                 "target column `{column}` has {} distinct values ({}), too many for classes (at most {MAX_CLASSES}); \
-                 for a numeric target use --task regression",
+                 a numeric target is for regression (the CLI's `--task regression`)",
                 distinct.len(),
                 shown(&distinct)
             ),

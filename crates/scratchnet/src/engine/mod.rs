@@ -131,3 +131,41 @@ fn check_inputs(net: &Network, x: ArrayView2<f64>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Init, LayerSizes};
+    use ndarray::array;
+    use rand::SeedableRng;
+
+    #[test]
+    fn predictions_refuse_inputs_with_the_wrong_number_of_features() {
+        let sizes = LayerSizes {
+            n_x: 2,
+            n_h: vec![4],
+            n_y: 1,
+        };
+        let mut rng = crate::Rng::seed_from_u64(1);
+        let net = Network::init(
+            &sizes,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Init::Xavier,
+            &mut rng,
+        )
+        .unwrap();
+        // three feature rows for a two-input network: an error, not the first two rows
+        let x3 = array![[0.5, 1.0], [0.1, -0.2], [9.0, 9.0]];
+        let e = predict_proba(&net, x3.view()).unwrap_err();
+        assert_eq!(e.to_string(), "X has 3 feature rows; the network takes 2");
+        assert!(output_and_cost(&net, x3.view(), array![[1.0, 0.0]].view()).is_err());
+        let x2 = array![[0.5, 1.0], [0.1, -0.2]];
+        assert!(output_and_cost(&net, x2.view(), array![[1.0, 0.0, 1.0]].view()).is_err());
+        let p = predict_proba(&net, x2.view()).unwrap();
+        // the plain forward pass, to 4 ulp (the same formulas; chunking only)
+        for (a, b) in p.iter().zip(net.output(x2.view()).iter()) {
+            assert!((a - b).abs() <= 4.0 * f64::EPSILON);
+        }
+    }
+}

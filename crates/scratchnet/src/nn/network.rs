@@ -82,6 +82,16 @@ pub struct Gradients<T = f64> {
 
 /// A feed-forward network. The tutorial's 2-4-1 network is two layers: (W1, b1, tanh) and
 /// (W2, b2, σ); logistic regression is one layer (W, b, σ).
+///
+/// The layers are read through [`Network::layers`]; they cannot be changed from outside (the
+/// loss follows the last layer's activation, and the sizes must chain), so this does not
+/// compile:
+///
+/// ```compile_fail
+/// # fn f(net: &mut scratchnet::nn::Network) {
+/// net.layers[1].activation = scratchnet::nn::Activation::Identity;
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     /// The layers, input side first (private: their sizes must chain and the last one's
