@@ -42,14 +42,14 @@ fn sizes(c: &mut Criterion, name: &str, n_x: usize, hidden: Vec<usize>, m: usize
     let mut ws = Workspace::new(&network, m);
     let mut g = c.benchmark_group(name);
     g.bench_function("forward (fast)", |b| {
-        b.iter(|| network.forward_into(black_box(x.view()), &mut ws))
+        b.iter(|| ws.forward(&network, black_box(x.view())))
     });
     g.bench_function("forward (plain reference)", |b| {
         b.iter(|| black_box(network.forward(black_box(x.view()))))
     });
-    network.forward_into(x.view(), &mut ws);
+    ws.forward(&network, x.view());
     g.bench_function("backward (fast)", |b| {
-        b.iter(|| network.backward_into(black_box(x.view()), y.view(), &mut ws))
+        b.iter(|| ws.backward(&network, black_box(x.view()), y.view()))
     });
     let cache = network.forward(x.view());
     g.bench_function("backward (plain reference)", |b| {

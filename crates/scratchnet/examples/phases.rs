@@ -58,18 +58,18 @@ fn w1() {
     let reps = 200_000;
     println!("W1: 2-4-1 tanh/sigmoid, 320 samples, one thread");
     time("forward (Z1, A1, Z2, A2)", reps, || {
-        net.forward_into(x.view(), &mut ws)
+        ws.forward(&net, x.view())
     });
     time("cost (binary cross-entropy)", reps, || {
         black_box(ws.cost(Loss::BinaryCrossEntropy, y.view()));
     });
     time("backward (dZ2, dW2, db2, dZ1, dW1, db1)", reps, || {
-        net.backward_into(x.view(), y.view(), &mut ws)
+        ws.backward(&net, x.view(), y.view())
     });
     time("the three above, one after the other", reps, || {
-        net.forward_into(x.view(), &mut ws);
+        ws.forward(&net, x.view());
         black_box(ws.cost(Loss::BinaryCrossEntropy, y.view()));
-        net.backward_into(x.view(), y.view(), &mut ws);
+        ws.backward(&net, x.view(), y.view());
     });
     let mut split = Split::new(&net, m);
     time("whole step (forward, cost, backward)", reps, || {
@@ -105,10 +105,8 @@ fn w2() {
     time("gather the batch (one thread)", reps, || {
         ws.gather(x.view(), y.view(), &batch)
     });
-    let fwd = time("forward (one thread)", reps, || net.forward_batch(&mut ws));
-    let bwd = time("backward (one thread)", reps, || {
-        net.backward_batch(&mut ws)
-    });
+    let fwd = time("forward (one thread)", reps, || ws.forward_batch(&net));
+    let bwd = time("backward (one thread)", reps, || ws.backward_batch(&net));
     let mut split = Split::new(&net, m);
     let step = time("whole step, split over the threads", reps, || {
         black_box(split.step(&net, x.view(), y.view(), Some(&batch)));
@@ -122,8 +120,8 @@ fn w2() {
     let (mut h1, mut h2) = (Workspace::new(&net, m / 2), Workspace::new(&net, m / 2));
     let pass = |ws: &mut Workspace| {
         ws.gather(x.view(), y.view(), &half);
-        net.forward_batch(ws);
-        net.backward_batch(ws);
+        ws.forward_batch(&net);
+        ws.backward_batch(&net);
     };
     let one = time("half a batch, one thread", reps, || pass(&mut h1));
     let start = Instant::now();

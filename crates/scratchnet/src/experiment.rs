@@ -12,11 +12,12 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::data::{Dataset, Scalers, Standardized, Target, Task};
+use crate::engine::EngineKind;
 use crate::metrics::{ConfusionMatrix, Metrics, MulticlassReport, RegressionReport, Report};
 use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
 use crate::train::{EpochInfo, Fitted, Stream, TrainConfig, rng};
-use crate::{Error, Result, engine};
+use crate::{Error, Result};
 
 /// An experiment: training settings plus how the rows are split.
 #[derive(Debug, Clone)]
@@ -35,7 +36,8 @@ pub struct Experiment {
     /// network; its standardizers are kept. Default `None`.
     pub init_from: Option<Model>,
     /// When this flag becomes true (e.g. on Ctrl-C), training stops at the end of the current
-    /// epoch and the baseline is skipped; the outcome says where it stopped. Default `None`.
+    /// epoch and the baseline stops after its first epoch; the outcome says where the network
+    /// stopped (`interrupted_at`). Default `None`.
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
@@ -139,9 +141,14 @@ pub struct Outcome {
 }
 
 /// Loss and score (accuracy, or R² for regression) of `net` on standardized X (n_x × m) and
-/// Y (n_y × m, standardized for regression).
-pub fn loss_and_score(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<(f64, f64)> {
-    let (out, loss) = engine::output_and_cost(net, x, y)?;
+/// Y (n_y × m, standardized for regression), through `engine`.
+pub fn loss_and_score(
+    engine: EngineKind,
+    net: &Network,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+) -> Result<(f64, f64)> {
+    let (out, loss) = engine.output_and_cost(net, x, y)?;
     let score = match net
         .layers()
         .last()
@@ -215,7 +222,9 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
 /// Metrics of `model` on rows already standardized with its statistics.
 fn evaluate_standardized(model: &Model, data: &Standardized) -> Result<Metrics> {
     // chunked (big data sets never hold every layer's Z and A at once) and threaded
-    let (out, loss) = engine::output_and_cost(&model.network, data.x(), data.y())?;
+    let (out, loss) = model
+        .engine
+        .output_and_cost(&model.network, data.x(), data.y())?;
     check_finite_output(&out)?;
     Ok(match data.target() {
         Target::Classes { labels, classes } if classes.len() == 2 => Metrics::Binary(Report::new(
@@ -427,7 +436,13 @@ impl Experiment {
     ) -> Result<Trained> {
         let mut curve = Vec::new();
         let mut record = |net: &Network, epoch: usize| -> Result<()> {
-            curve.push(curve_point(net, epoch, &splits.train, &splits.test)?);
+            curve.push(curve_point(
+                config.engine,
+                net,
+                epoch,
+                &splits.train,
+                &splits.test,
+            )?);
             Ok(())
         };
         let start = Instant::now();
@@ -490,14 +505,15 @@ impl Experiment {
 
 /// The learning curve's point after `epoch` epochs: loss and score on train and test.
 fn curve_point(
+    engine: EngineKind,
     net: &Network,
     epoch: usize,
     train: &Standardized,
     test: &Standardized,
 ) -> Result<CurvePoint> {
-    let (train_loss, train_score) = loss_and_score(net, train.x(), train.y())?;
+    let (train_loss, train_score) = loss_and_score(engine, net, train.x(), train.y())?;
     let (test_loss, test_score) = if test.n_samples() > 0 {
-        let (l, a) = loss_and_score(net, test.x(), test.y())?;
+        let (l, a) = loss_and_score(engine, net, test.x(), test.y())?;
         (Some(l), Some(a))
     } else {
         (None, None)

@@ -27,7 +27,8 @@
 //! [`nn::Network::backward`] (through [`nn::Dense::backward`]) and
 //! [`optim::gradient_descent_update`]. The [`engine::Reference`] engine trains with exactly
 //! these calls (`scratchnet demo --engine reference`); the default fast engine computes the same
-//! numbers with preallocated buffers and SIMD kernels.
+//! numbers with preallocated buffers and SIMD kernels (bit for bit on the tutorial's network
+//! and other small layers; to rounding where wide layers use GEMM).
 //!
 //! ## Train and save a classifier
 //!

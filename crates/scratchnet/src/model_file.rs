@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::csv::{CsvSpec, RawTable, encode_labels, read_csv_noted, regression_values};
 use crate::data::{Dataset, Scalers, Standardizer, Task};
+use crate::engine::EngineKind;
 pub use crate::nn::network::classes_of;
 use crate::nn::{Activation, Dense, Network};
 use crate::train::{Fitted, TrainConfig};
@@ -91,6 +92,9 @@ pub struct Model {
     pub network: Network,
     /// How it was trained.
     pub training: TrainingInfo,
+    /// The engine that computes its predictions: the one it was trained with, the fast one
+    /// for a loaded file (not saved: both compute the same numbers).
+    pub engine: EngineKind,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -161,6 +165,7 @@ impl Model {
             standardizer: scalers.features,
             target_standardizer: scalers.target,
             network: fitted.network,
+            engine: config.engine,
             training: TrainingInfo {
                 seed: config.seed,
                 epochs: fitted.history.len().saturating_sub(1),
@@ -196,7 +201,7 @@ impl Model {
     /// the model's numbers overflow on this data.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let xs = self.standardizer.transform(x)?;
-        let mut out = crate::engine::predict_proba(&self.network, xs.view())?;
+        let mut out = self.engine.predict_proba(&self.network, xs.view())?;
         if let Some(t) = &self.target_standardizer {
             out = t.inverse(out.view());
         }
@@ -296,6 +301,7 @@ impl Model {
             target_standardizer: file.target_standardizer,
             network,
             training: file.training,
+            engine: EngineKind::Fast,
         })
     }
 
@@ -568,6 +574,7 @@ mod tests {
                 interrupted_at: None,
                 precision: None,
             },
+            engine: EngineKind::Fast,
         }
     }
 

@@ -77,11 +77,13 @@ pub struct TrainConfig {
     /// the best weights. Needs a validation set. Default `None`.
     pub patience: Option<usize>,
     /// The number type of training's arithmetic. Default f64; f32 computes forward and
-    /// backward passes in f32 (GEMM twice as fast) on an f32 copy of the weights, while the
+    /// backward passes in f32 (faster GEMM: bench/README.md) on an f32 copy of the weights, while the
     /// weights themselves, the optimizer and the saved model stay f64.
     pub precision: Precision,
     /// Which engine runs forward, cost and backward: the fast one (default) or the readable
-    /// reference ([`crate::engine::Reference`], f64 only). Both compute the same numbers.
+    /// reference ([`crate::engine::Reference`], f64 only). Both compute the same numbers: bit
+    /// for bit on small layers in one thread, to rounding on GEMM-sized layers (see
+    /// [`crate::engine`]).
     pub engine: EngineKind,
 }
 

@@ -155,6 +155,7 @@ fn early_stopping_restores_the_best_weights() {
         panic!("binary validation metrics expected");
     };
     let (loss, accuracy) = scratchnet::experiment::loss_and_score(
+        scratchnet::engine::EngineKind::Fast,
         &out.model.network,
         out.validation.x(),
         out.validation.y(),

@@ -53,11 +53,8 @@ impl Standardizer {
             };
             let sigma = var_s.sqrt() * scale;
             mean.push(mu_s * scale);
-            std.push(if sigma > 0.0 && sigma.is_finite() {
-                sigma
-            } else {
-                1.0
-            });
+            // (a subnormal σ would not survive the model file's check: treat it as constant)
+            std.push(if sigma.is_normal() { sigma } else { 1.0 });
         }
         Standardizer { mean, std }
     }

@@ -88,6 +88,43 @@ impl std::str::FromStr for EngineKind {
     }
 }
 
+impl EngineKind {
+    /// The output A_L of `net` for X (n_x × m) through this engine: the reference's
+    /// [`Network::output`], or the fast engine's chunked passes ([`predict_proba`]).
+    ///
+    /// Errors when X does not have the network's n_x rows.
+    pub fn predict_proba(self, net: &Network, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        match self {
+            EngineKind::Fast => predict_proba(net, x),
+            EngineKind::Reference => {
+                check_inputs(net, x)?;
+                Ok(net.output(x))
+            }
+        }
+    }
+
+    /// The output A_L and the cost J of `net` on (X, Y) through this engine.
+    ///
+    /// Errors when X does not have n_x rows or Y is not (n_y × m).
+    pub fn output_and_cost(
+        self,
+        net: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Result<(Array2<f64>, f64)> {
+        match self {
+            EngineKind::Fast => output_and_cost(net, x, y),
+            EngineKind::Reference => {
+                check_inputs(net, x)?;
+                check_targets(net, x, y)?;
+                let cache = net.forward(x);
+                let cost = net.cost(&cache, y);
+                Ok((cache.output().to_owned(), cost))
+            }
+        }
+    }
+}
+
 /// The output A_L of `net` for inputs X (n_x × m), through the fast engine's forward passes
 /// (chunks of columns, over threads when there is enough work; each column is computed the
 /// same way whatever the thread count). For a sigmoid output: the probability of the
@@ -108,6 +145,12 @@ pub fn output_and_cost(
     y: ArrayView2<f64>,
 ) -> Result<(Array2<f64>, f64)> {
     check_inputs(net, x)?;
+    check_targets(net, x, y)?;
+    Ok(fast::predict::output_and_cost(net, x, y))
+}
+
+/// Y must be (n_y × m) for the network's n_y and X's m.
+fn check_targets(net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<()> {
     if y.dim() != (net.n_outputs(), x.ncols()) {
         return Err(Error::Invalid(format!(
             "Y is {}×{}; the network has {} outputs and X {} samples",
@@ -117,7 +160,7 @@ pub fn output_and_cost(
             x.ncols()
         )));
     }
-    Ok(fast::predict::output_and_cost(net, x, y))
+    Ok(())
 }
 
 /// X must have the network's n_x rows.

@@ -163,6 +163,10 @@ impl Dense {
                 b.len()
             )));
         }
+        // row-major and contiguous, whatever the caller's layout: the fast engine reads W and b
+        // as slices
+        let w = w.as_standard_layout().into_owned();
+        let b = b.as_standard_layout().into_owned();
         Ok(Dense { w, b, activation })
     }
 

@@ -73,7 +73,7 @@ impl Cache<'_> {
 }
 
 /// Gradients with the same layout as the parameters: `layers[l].dw` has the shape of
-/// `network.layers[l].w`.
+/// `network.layers()[l].w()`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Gradients<T = f64> {
     /// One gradient per layer, first layer first.

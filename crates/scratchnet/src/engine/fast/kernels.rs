@@ -318,6 +318,34 @@ mod tests {
     }
 
     #[test]
+    fn an_upstream_nan_stays_nan_through_relu_on_both_paths() {
+        // the drift the engine seam removed: dZ = dA ⊙ g'(Z) with dA = NaN and Z < 0 was NaN
+        // in the reference and an exact 0 in the kernels
+        use crate::nn::activation::g;
+        use ndarray::array;
+        for act in [Activation::Relu, Activation::LeakyRelu] {
+            let plain = act.backward(
+                array![[f64::NAN, 1.0]].view(),
+                array![[-1.0, -1.0]].view(),
+                array![[0.0, 0.0]].view(),
+            );
+            assert!(plain[[0, 0]].is_nan(), "{act} reference");
+        }
+        let mut d = [f64::NAN, 1.0];
+        times_derivative_row::<f64, g::Relu>(&mut d, &[-1.0, -1.0], &[0.0, 0.0]);
+        assert!(d[0].is_nan() && d[1] == 0.0);
+        let mut d = [0.0; 2];
+        back_derivative_row::<f64, g::LeakyRelu, 1>(
+            &mut d,
+            [1.0],
+            [&[f64::NAN, 2.0]],
+            &[-1.0, -1.0],
+            &[0.0, 0.0],
+        );
+        assert!(d[0].is_nan() && d[1] == 0.02);
+    }
+
+    #[test]
     fn row_kernels_apply_bias_activation_and_derivative() {
         for act in [
             Activation::Tanh,

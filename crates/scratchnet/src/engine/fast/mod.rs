@@ -63,7 +63,8 @@ impl Buffers {
 
 /// The fast engine. Buffers are made on the first step of each batch size and kept: one set
 /// for the full batch (or the mini-batch size), one for a smaller last mini-batch, so that
-/// epochs after the first allocate nothing on small layers.
+/// training steps after the first allocate nothing on small layers (the validation loss of
+/// each epoch goes through the prediction path, which allocates its output).
 #[derive(Debug)]
 pub(crate) struct Fast {
     precision: Precision,

@@ -87,7 +87,7 @@ fn forward_chunks(
         } else {
             tail.get_or_insert_with(|| Workspace::forward_only(net, xc.ncols()))
         };
-        net.forward_into(xc, ws);
+        ws.forward(net, xc);
         if let Some(y) = y {
             let yc = y.slice(s![.., c * chunk..c * chunk + xc.ncols()]);
             let j = ws.cost(net.loss(), yc);

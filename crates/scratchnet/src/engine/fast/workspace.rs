@@ -1,11 +1,13 @@
-//! Allocation-free forward and backward passes: every Z, A, dZ and gradient lives in a buffer
+//! Preallocated forward and backward passes: every Z, A, dZ and gradient lives in a buffer
 //! allocated once, before the first epoch (or the first mini-batch).
 //!
-//! The arithmetic is that of [`Network::forward`] and [`Network::backward`] (the plain
-//! references, kept for readability), run through the fast kernels of [`super::kernels`]:
-//! small layers (at most [`SMALL_WEIGHTS`] weights, e.g. the tutorial's 4×2 and 1×4) use
-//! row-wise products with no allocation at all; wider ones use matrixmultiply's GEMM. A test
-//! checks that both paths agree with the plain references.
+//! The arithmetic is that of [`Network::forward`] and [`Network::backward`] (the reference
+//! engine, which runs them as written), through the row kernels of [`super::kernels`]: small
+//! layers (at most [`SMALL_WEIGHTS`] weights, e.g. the tutorial's 4×2 and 1×4, or a side of
+//! at most [`THIN_SIDE`] units) use row-wise products in the reference's order and allocate
+//! nothing; wider ones use matrixmultiply's GEMM, whose packing buffers are allocated per
+//! product (3 per batch and wide layer, counted in `tests/allocations.rs`). Tests check both
+//! paths against the reference.
 //!
 //! The buffers are generic over the number type `T` ([`Real`]): f64, or f32 for
 //! `--precision f32` training, where a [`Split`] keeps an f32 copy of the parameters, refreshed
@@ -128,9 +130,17 @@ impl<T: Kernels> Workspace<T> {
     }
 
     /// Copies the columns `idx` of X and Y into the workspace's own batch buffers (a
-    /// mini-batch, converted to `T`), for [`Network::forward_batch`] and
-    /// [`Network::backward_batch`]. `idx.len()` must equal the workspace's m.
+    /// mini-batch, converted to `T`), for [`Workspace::forward_batch`] and
+    /// [`Workspace::backward_batch`].
+    ///
+    /// # Panics
+    /// If `idx` does not have the workspace's m entries or names a column X lacks.
     pub fn gather(&mut self, x: ArrayView2<f64>, y: ArrayView2<f64>, idx: &[usize]) {
+        assert_eq!(idx.len(), self.m, "a batch of m columns");
+        assert!(
+            x.nrows() == self.n_x && y.nrows() == self.n_y,
+            "X n_x rows, Y n_y rows"
+        );
         self.batch_buffers();
         for (mut to, from) in self.x.rows_mut().into_iter().zip(x.rows()) {
             for (t, &j) in to.iter_mut().zip(idx) {
@@ -743,33 +753,62 @@ fn backward_layers<T: Kernels>(
     }
 }
 
-impl Network {
-    /// [`Network::forward`] into `ws`, allocating nothing. X is (n_x × m) with the m of `ws`.
-    pub fn forward_into(&self, x: ArrayView2<f64>, ws: &mut Workspace) {
-        forward_layers(self, x, &mut ws.z, &mut ws.a);
+impl Workspace {
+    /// [`Network::forward`] into these buffers. X is (n_x × m) with this workspace's m.
+    ///
+    /// # Panics
+    /// If X is not (n_x × m).
+    pub fn forward(&mut self, net: &Network, x: ArrayView2<f64>) {
+        assert_eq!(x.dim(), (net.n_inputs(), self.m), "X must be n_x × m");
+        forward_layers(net, x, &mut self.z, &mut self.a);
     }
 
-    /// [`Network::backward`] into `ws.grads`, allocating nothing; needs the `forward_into` of
+    /// [`Network::backward`] into [`Workspace::grads`]; needs the [`Workspace::forward`] of
     /// the same X just before.
-    pub fn backward_into(&self, x: ArrayView2<f64>, y: ArrayView2<f64>, ws: &mut Workspace) {
-        backward_layers(self, x, y, &ws.z, &ws.a, &mut ws.dz, &mut ws.grads);
+    ///
+    /// # Panics
+    /// If X is not (n_x × m) or Y not (n_y × m), or for a forward-only workspace.
+    pub fn backward(&mut self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) {
+        assert_eq!(x.dim(), (net.n_inputs(), self.m), "X must be n_x × m");
+        assert_eq!(y.dim(), (net.n_outputs(), self.m), "Y must be n_y × m");
+        assert_eq!(
+            self.dz.len(),
+            net.layers().len(),
+            "a forward-only workspace"
+        );
+        backward_layers(net, x, y, &self.z, &self.a, &mut self.dz, &mut self.grads);
     }
 
-    /// [`Network::forward_into`] on the mini-batch of the last [`Workspace::gather`].
-    pub fn forward_batch(&self, ws: &mut Workspace) {
-        forward_layers(self, ws.x.view(), &mut ws.z, &mut ws.a);
+    /// [`Workspace::forward`] on the mini-batch of the last [`Workspace::gather`].
+    pub fn forward_batch(&mut self, net: &Network) {
+        assert_eq!(
+            self.x.dim(),
+            (net.n_inputs(), self.m),
+            "gather a batch first"
+        );
+        forward_layers(net, self.x.view(), &mut self.z, &mut self.a);
     }
 
-    /// [`Network::backward_into`] on the mini-batch of the last [`Workspace::gather`].
-    pub fn backward_batch(&self, ws: &mut Workspace) {
+    /// [`Workspace::backward`] on the mini-batch of the last [`Workspace::gather`].
+    pub fn backward_batch(&mut self, net: &Network) {
+        assert_eq!(
+            self.x.dim(),
+            (net.n_inputs(), self.m),
+            "gather a batch first"
+        );
+        assert_eq!(
+            self.dz.len(),
+            net.layers().len(),
+            "a forward-only workspace"
+        );
         backward_layers(
-            self,
-            ws.x.view(),
-            ws.y.view(),
-            &ws.z,
-            &ws.a,
-            &mut ws.dz,
-            &mut ws.grads,
+            net,
+            self.x.view(),
+            self.y.view(),
+            &self.z,
+            &self.a,
+            &mut self.dz,
+            &mut self.grads,
         );
     }
 }
@@ -984,8 +1023,8 @@ mod tests {
                 let cache = net.forward(x.view());
                 let grads = net.backward(&cache, y.view());
                 let mut ws = Workspace::new(&net, m);
-                net.forward_into(x.view(), &mut ws);
-                net.backward_into(x.view(), y.view(), &mut ws);
+                ws.forward(&net, x.view());
+                ws.backward(&net, x.view(), y.view());
                 for (c, a) in cache.output().iter().zip(ws.output().iter()) {
                     assert!((c - a).abs() <= 1e-14 * c.abs().max(1.0), "{c} vs {a}");
                 }
@@ -997,8 +1036,8 @@ mod tests {
                 let idx: Vec<usize> = (0..m).collect();
                 let mut wb = Workspace::new(&net, m);
                 wb.gather(x.view(), y.view(), &idx);
-                net.forward_batch(&mut wb);
-                net.backward_batch(&mut wb);
+                wb.forward_batch(&net);
+                wb.backward_batch(&net);
                 if transposed_input {
                     // the gathered copy has contiguous rows: small kernels, other rounding
                     assert!(
