@@ -225,12 +225,7 @@ impl<K: Kind> Mlp<K> {
 
     /// Checks every setting once; the error names the setting at fault.
     pub fn check(self) -> Result<CheckedMlp<K>> {
-        if !(0.0..1.0).contains(&self.validation) {
-            return Err(Error::config(
-                "validation",
-                format!("must be in [0, 1), got {}", self.validation),
-            ));
-        }
+        crate::train::check_fraction("validation", self.validation)?;
         crate::train::check_patience(self.config.patience, self.validation > 0.0)?;
         self.config.validate()?;
         Ok(CheckedMlp { settings: self })
@@ -297,11 +292,7 @@ impl<K: Kind> CheckedMlp<K> {
         targets: usize,
     ) -> Result<(Vec<String>, Array2<f64>)> {
         let (m, d) = x.dim();
-        if m != targets || m == 0 {
-            return Err(Error::Invalid(format!(
-                "X has {m} rows (samples) and there are {targets} targets; need the same, at least 1"
-            )));
-        }
+        check_count(m, targets)?;
         let names = match &self.settings.features {
             Some(names) if names.len() != d => {
                 return Err(Error::config(
@@ -334,6 +325,7 @@ impl<K: Kind> CheckedMlp<K> {
         } else {
             (data, None)
         };
+        crate::experiment::check_every_class(&train)?;
         let scalers = Scalers::fit(&train);
         let names = (train.feature_names.clone(), train.target_name.clone());
         let classes = train.classes().to_vec();

@@ -268,18 +268,8 @@ struct Trained {
 impl Experiment {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if !(0.0..1.0).contains(&self.test_split) {
-            return Err(Error::config(
-                "test_split",
-                format!("must be in [0, 1), got {}", self.test_split),
-            ));
-        }
-        if !(0.0..1.0).contains(&self.validation) {
-            return Err(Error::config(
-                "validation",
-                format!("must be in [0, 1), got {}", self.validation),
-            ));
-        }
+        crate::train::check_fraction("test_split", self.test_split)?;
+        crate::train::check_fraction("validation", self.validation)?;
         crate::train::check_patience(self.config.patience, self.validation > 0.0)?;
         self.config.validate()
     }
@@ -405,12 +395,7 @@ impl Experiment {
             let empty = test.select(&[]);
             (train_all, empty)
         };
-        if train.task() != Task::Regression && train.class_counts().contains(&0) {
-            return Err(Error::Invalid(format!(
-                "the training rows ({}) miss a class; use more data or another seed",
-                train.n_samples()
-            )));
-        }
+        check_every_class(&train)?;
         let scalers = match &self.init_from {
             Some(m) => Scalers {
                 features: m.standardizer.clone(),
@@ -501,6 +486,17 @@ impl Experiment {
         };
         config.fit_checked(network, x, y, val, on_epoch)
     }
+}
+
+/// The training rows of a classifier must hold every class (or its output unit never learns).
+pub(crate) fn check_every_class(train: &Dataset) -> Result<()> {
+    if train.task() != Task::Regression && train.class_counts().contains(&0) {
+        return Err(Error::Invalid(format!(
+            "the training rows ({}) miss a class; use more data or another seed",
+            train.n_samples()
+        )));
+    }
+    Ok(())
 }
 
 /// The learning curve's point after `epoch` epochs: loss and score on train and test.

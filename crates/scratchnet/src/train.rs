@@ -386,7 +386,7 @@ fn train_loop<E: Engine>(
         check_diverged(loss, &network, epoch, cfg.learning_rate)?;
         history.push(loss);
         if let Some((xv, yv)) = data.validation {
-            let v = engine.cost(&network, xv, yv) + l2_penalty(&network, cfg.l2, xv.ncols());
+            let v = penalized_cost(engine, &network, xv, yv, cfg.l2);
             validation_history.push(v);
             if early.should_stop(v, epoch + 1, &network) {
                 stopped_at = Some(epoch + 1);
@@ -406,8 +406,7 @@ fn train_loop<E: Engine>(
         }
     }
     let best_epoch = early.restore_best(&mut network);
-    let final_loss =
-        engine.cost(&network, data.x, data.y) + l2_penalty(&network, cfg.l2, data.x.ncols());
+    let final_loss = penalized_cost(engine, &network, data.x, data.y, cfg.l2);
     check_diverged(final_loss, &network, history.len(), cfg.learning_rate)?;
     history.push(final_loss);
     Ok(Fitted {
@@ -417,6 +416,18 @@ fn train_loop<E: Engine>(
         best_epoch,
         stopped_at,
     })
+}
+
+/// The cost of a whole set plus the L2 penalty: J + (λ/2m)·Σ‖W‖² (the validation loss and the
+/// final training loss).
+fn penalized_cost<E: Engine>(
+    engine: &mut E,
+    net: &Network,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    l2: f64,
+) -> f64 {
+    engine.cost(net, x, y) + l2_penalty(net, l2, x.ncols())
 }
 
 /// One epoch: one step on the full batch (the tutorial), or one per mini-batch of a fresh
@@ -540,6 +551,18 @@ fn check_output_for(output: Activation, rows: usize) -> Result<()> {
              softmax one-hot rows for k ≥ 2 classes (the estimator picks the output from the labels)"
         ),
     ))
+}
+
+/// A share of the rows (`setting`: test or validation) must be in [0, 1).
+pub(crate) fn check_fraction(setting: &'static str, fraction: f64) -> Result<()> {
+    if (0.0..1.0).contains(&fraction) {
+        Ok(())
+    } else {
+        Err(Error::config(
+            setting,
+            format!("must be in [0, 1), got {fraction}"),
+        ))
+    }
 }
 
 /// Early stopping watches a validation set, so it needs one.

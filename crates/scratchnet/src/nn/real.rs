@@ -144,7 +144,7 @@ pub(crate) fn bce_term(z: f64, y: f64) -> f64 {
 /// `--precision f32` training path. The transcendental functions of f32 are computed in f64
 /// (convert, compute, round once), so f32 results are correctly rounded to within an ulp.
 pub trait Real:
-    ndarray::LinalgScalar + PartialOrd + Send + Sync + std::fmt::Debug + 'static
+    ndarray::LinalgScalar + PartialOrd + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed
 {
     /// The value as this type (rounded to nearest for f32).
     fn of(v: f64) -> Self;
@@ -156,6 +156,13 @@ pub trait Real:
     fn tanh(self) -> Self;
     /// The branch-free `sigmoid` of this module, in this type.
     fn sigmoid(self) -> Self;
+}
+
+mod sealed {
+    /// Only f64 and f32 are [`super::Real`]: the kernels' accuracy is tested for those two.
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
 }
 
 impl Real for f64 {
@@ -222,7 +229,14 @@ fn sum8<T: Copy, S: Real>(a: &[T], b: &[T], f: impl Fn(S, T, T) -> S) -> S {
     for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
         acc[l] = f(acc[l], *x, *y);
     }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    tree8(acc)
+}
+
+/// The 8 partial sums combined in the fixed tree ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)):
+/// the last step of every sum here, so that its order never depends on the instruction set.
+#[inline(always)]
+pub(crate) fn tree8<T: Real>(s: [T; 8]) -> T {
+    ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
 
 /// Σ_j a_j·b_j over two rows of equal length, in the fixed order of `sum8`.
@@ -280,7 +294,7 @@ pub(crate) fn bce_sum<T: Real>(z: &[T], y: &[T]) -> f64 {
     for (j, (z, y)) in zr.iter().zip(yr).enumerate() {
         acc[j % 8] += bce_term(z.f64(), y.f64());
     }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    tree8(acc)
 }
 
 #[cfg(test)]

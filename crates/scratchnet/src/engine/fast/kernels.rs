@@ -15,7 +15,7 @@
 //! 2013 do: correct, but slow.)
 
 use crate::nn::activation::Elementwise;
-use crate::nn::real::{Real, sigmoid, tanh};
+use crate::nn::real::{Real, sigmoid, tanh, tree8};
 
 /// Runs the body compiled for AVX-512 or AVX2 (each with FMA) when the CPU has them, else the
 /// baseline build. The body is the same code: only the width of the vectors differs, never the
@@ -87,8 +87,7 @@ pub fn dots_and_sum<T: Real, const K: usize>(d: &[T], p: [&[T]; K]) -> ([T; K], 
         }
         acc_s[l] = acc_s[l] + d[j];
     }
-    let tree = |a: [T; 8]| ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-    (acc.map(tree), tree(acc_s))
+    (acc.map(tree8), tree8(acc_s))
 }
 
 /// `row ← row + b`, then `out ← g(row)`: the bias and the activation in one pass over a row of
