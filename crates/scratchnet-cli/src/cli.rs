@@ -248,6 +248,10 @@ pub struct TrainingFlags {
     /// (needs --validation).
     #[arg(long, value_name = "EPOCHS", value_parser = parse_count)]
     pub patience: Option<usize>,
+    /// Stratify the test and validation splits (classification): each class keeps its share
+    /// in every split within one sample. Off by default, so the tutorial's split is unchanged.
+    #[arg(long)]
+    pub stratify: bool,
 }
 
 /// `scratchnet demo`.
@@ -536,6 +540,7 @@ impl TrainingFlags {
             },
             test_split: self.test_split,
             validation: self.validation,
+            stratify: self.stratify,
             log_every,
             init_from: None,
             cancel: None,
