@@ -107,8 +107,13 @@ pub fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
         0 => String::new(),
         v => format!(" / {v} validation"),
     };
+    let how = if exp.stratify && out.report.task != Task::Regression {
+        "shuffled, stratified"
+    } else {
+        "shuffled"
+    };
     let mut s = format!(
-        "data          {rows}, shuffled, split {m} train{validation} / {} test\n",
+        "data          {rows}, {how}, split {m} train{validation} / {} test\n",
         out.test.n_samples()
     );
     s.push_str(&standardized_line(&out.model));

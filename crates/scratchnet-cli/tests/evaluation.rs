@@ -192,6 +192,24 @@ fn one_class_data_gives_null_auc_with_a_warning_never_nan() {
 }
 
 #[test]
+fn stratify_is_named_in_the_run_description() {
+    let out = scratchnet()
+        .arg("train")
+        .arg(flower())
+        .args(["--epochs", "0", "--stratify"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("shuffled, stratified, split 320 train / 80 test"),
+        "{text}"
+    );
+}
+
+#[test]
 fn stratify_keeps_the_class_shares_of_the_test_rows() {
     let train = |extra: &[&str]| {
         json_stdout(

@@ -785,6 +785,14 @@ mod tests {
     }
 
     #[test]
+    fn a_report_written_before_these_metrics_still_reads() {
+        let old = r#"{"loss":0.2,"accuracy":0.9,"precision":0.8,"recall":0.7,"f1":0.75,
+                      "confusion":{"tp":7,"fp":2,"tn":9,"fn":3}}"#;
+        let r: Report = serde_json::from_str(old).unwrap();
+        assert_eq!((r.roc_auc, r.pr_auc, r.threshold), (None, None, 0.5));
+    }
+
+    #[test]
     fn json_uses_fn_for_false_negatives() {
         let s = serde_json::to_string(&ConfusionMatrix {
             tp: 1,
