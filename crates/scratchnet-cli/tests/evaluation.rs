@@ -236,3 +236,28 @@ fn stratify_keeps_the_class_shares_of_the_test_rows() {
     let val_pos = c["tp"].as_u64().unwrap() + c["fn"].as_u64().unwrap();
     assert_eq!(val_pos, 40, "{r}");
 }
+
+#[test]
+fn readme_demo_block_is_what_demo_prints_apart_from_the_times() {
+    // the new metric rows come below the old ones, so the tutorial's lines are unchanged; the
+    // README shows the whole table, kept equal here (the `time` row differs run to run)
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let start = readme
+        .find("scratchnet demo: the tutorial's network")
+        .unwrap();
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = scratchnet()
+        .arg("demo")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(out).unwrap();
+    let keep = |l: &&str| !l.starts_with("time");
+    let expected: Vec<&str> = block.lines().filter(keep).collect();
+    let got: Vec<&str> = printed.lines().filter(keep).collect();
+    assert_eq!(got, expected);
+}
