@@ -248,6 +248,10 @@ pub struct TrainingFlags {
     /// (needs --validation).
     #[arg(long, value_name = "EPOCHS", value_parser = parse_count)]
     pub patience: Option<usize>,
+    /// Stratify the test and validation splits (classification): each class keeps its share
+    /// in every split within one sample. Off by default, so the tutorial's split is unchanged.
+    #[arg(long)]
+    pub stratify: bool,
 }
 
 /// `scratchnet demo`.
@@ -339,6 +343,10 @@ pub struct EvalArgs {
     /// Print the JSON report on standard output and nothing else there.
     #[arg(long)]
     pub json: bool,
+    /// Decision threshold of a two-class model: positive when p > T, in (0, 1)
+    /// [default: 0.5].
+    #[arg(long, value_name = "T", value_parser = parse_threshold, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
 }
 
 /// `scratchnet predict`.
@@ -356,6 +364,10 @@ pub struct PredictArgs {
     /// Also write one probability column per class (`proba_<label>`); classifiers only.
     #[arg(long)]
     pub proba: bool,
+    /// Decision threshold of a two-class model: positive when p > T, in (0, 1)
+    /// [default: 0.5].
+    #[arg(long, value_name = "T", value_parser = parse_threshold, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
 }
 
 /// `scratchnet explain`.
@@ -536,6 +548,7 @@ impl TrainingFlags {
             },
             test_split: self.test_split,
             validation: self.validation,
+            stratify: self.stratify,
             log_every,
             init_from: None,
             cancel: None,
@@ -576,6 +589,17 @@ pub fn parse_count(s: &str) -> Result<usize, String> {
             format!("expected a whole number ≥ 0, got `{t}`")
         }
     })
+}
+
+/// `--threshold T`: a number strictly inside (0, 1).
+pub fn parse_threshold(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let value: f64 = t
+        .parse()
+        .map_err(|_| format!("expected a number in (0, 1), got `{t}`"))?;
+    scratchnet::experiment::check_threshold(value)
+        .map(|()| value)
+        .map_err(|_| format!("must be in (0, 1), got {t}"))
 }
 
 /// The flag that sets a library setting (the names of [`scratchnet::Error::Config`]).

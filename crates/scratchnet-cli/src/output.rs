@@ -7,10 +7,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Result;
-use scratchnet::data::Dataset;
+use anyhow::{Result, bail};
+use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome};
-use scratchnet::metrics::Metrics;
+use scratchnet::metrics::{DEFAULT_THRESHOLD, Metrics};
 use scratchnet::model_file::Model;
 use scratchnet::nn::{Network, describe_sizes};
 use scratchnet::optim::OptimizerKind;
@@ -107,8 +107,13 @@ pub fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
         0 => String::new(),
         v => format!(" / {v} validation"),
     };
+    let how = if exp.stratify && out.report.task != Task::Regression {
+        "shuffled, stratified"
+    } else {
+        "shuffled"
+    };
     let mut s = format!(
-        "data          {rows}, shuffled, split {m} train{validation} / {} test\n",
+        "data          {rows}, {how}, split {m} train{validation} / {} test\n",
         out.test.n_samples()
     );
     s.push_str(&standardized_line(&out.model));
@@ -232,4 +237,21 @@ pub fn hidden_title(m: &Model, axes: (usize, usize)) -> String {
         m.network.describe(),
         BoundaryPlot::fixed_note(m, axes)
     )
+}
+
+/// The decision threshold: `--threshold` (two-class models only) or 0.5.
+pub fn decision_threshold(
+    model: &scratchnet::model_file::Model,
+    path: &std::path::Path,
+    threshold: Option<f64>,
+) -> anyhow::Result<f64> {
+    match threshold {
+        Some(_) if model.task() != Task::Binary => bail!(
+            "--threshold applies to two-class models; {} is a {} model",
+            path.display(),
+            model.task()
+        ),
+        Some(t) => Ok(t),
+        None => Ok(DEFAULT_THRESHOLD),
+    }
 }

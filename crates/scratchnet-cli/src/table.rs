@@ -23,10 +23,12 @@ pub fn rows(kind: &Metrics) -> Vec<(&'static str, Getter)> {
         Metrics::Binary(_) => {
             rows.push(("accuracy", accuracy));
             rows.extend(BINARY_ROWS);
+            rows.extend(BINARY_SCORE_ROWS);
         }
         Metrics::Multiclass(_) => {
             rows.push(("accuracy", accuracy));
             rows.extend(MULTICLASS_ROWS);
+            rows.extend(MULTICLASS_SCORE_ROWS);
         }
         Metrics::Regression(_) => rows.extend(REGRESSION_ROWS),
     }
@@ -62,6 +64,40 @@ const BINARY_ROWS: [(&str, Getter); 5] = [
     }),
     ("TN / FN", |m| match m {
         Metrics::Binary(r) => Some(format!("{} / {}", r.confusion.tn, r.confusion.fn_)),
+        _ => None,
+    }),
+];
+
+/// Two classes, below the confusion counts: the metrics of the probabilities (an undefined
+/// AUC, with one class only, is shown as "-").
+const BINARY_SCORE_ROWS: [(&str, Getter); 4] = [
+    ("balanced acc", |m| match m {
+        Metrics::Binary(r) => four(r.balanced_accuracy),
+        _ => None,
+    }),
+    ("ROC AUC", |m| match m {
+        Metrics::Binary(r) => r.roc_auc.and_then(four),
+        _ => None,
+    }),
+    ("PR AUC", |m| match m {
+        Metrics::Binary(r) => r.pr_auc.and_then(four),
+        _ => None,
+    }),
+    ("log loss", |m| match m {
+        Metrics::Binary(r) => four(r.log_loss),
+        _ => None,
+    }),
+];
+
+/// k classes, below the averages: macro one-vs-rest ROC AUC ("-" when a class is missing)
+/// and log loss.
+const MULTICLASS_SCORE_ROWS: [(&str, Getter); 2] = [
+    ("macro AUC", |m| match m {
+        Metrics::Multiclass(r) => r.roc_auc.and_then(four),
+        _ => None,
+    }),
+    ("log loss", |m| match m {
+        Metrics::Multiclass(r) => four(r.log_loss),
         _ => None,
     }),
 ];

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
 use crate::data::{Dataset, Scalers, Standardized, Target, Task};
 use crate::engine::EngineKind;
-use crate::metrics::{ConfusionMatrix, Metrics, MulticlassReport, RegressionReport, Report};
+use crate::metrics::{DEFAULT_THRESHOLD, Metrics, MulticlassReport, RegressionReport, Report};
 use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
 use crate::train::{EpochInfo, Fitted, Stream, TrainConfig, rng};
@@ -30,6 +30,11 @@ pub struct Experiment {
     /// Share of the training rows held out for validation (early stopping), in [0, 1).
     /// Default 0.
     pub validation: f64,
+    /// Stratify the test and validation splits for classification: each class keeps its
+    /// share in every part within one sample (see [`Dataset::shuffled_split_stratified`]);
+    /// regression always uses the plain shuffle. Default `false`: the tutorial's split
+    /// (plain shuffle, 42/38 test rows on the flower data) stays as it is.
+    pub stratify: bool,
     /// Record the learning curve every this many epochs (`None`: do not record). Default `None`.
     pub log_every: Option<usize>,
     /// Continue training this model (same features, classes and task) instead of a fresh
@@ -47,6 +52,7 @@ impl Default for Experiment {
             config: TrainConfig::default(),
             test_split: 0.2,
             validation: 0.0,
+            stratify: false,
             log_every: None,
             init_from: None,
             cancel: None,
@@ -193,8 +199,16 @@ pub fn curve_csv(curve: &[CurvePoint], task: Task) -> String {
     out
 }
 
-/// Metrics of `model` on a labelled data set in raw units.
+/// Metrics of `model` on a labelled data set in raw units (two classes: positive when
+/// p > 0.5).
 pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
+    evaluate_at(model, data, DEFAULT_THRESHOLD)
+}
+
+/// [`evaluate`] with the decision threshold of a two-class model: positive when
+/// p > `threshold`, which must be in (0, 1) (other tasks ignore it).
+pub fn evaluate_at(model: &Model, data: &Dataset, threshold: f64) -> Result<Metrics> {
+    check_threshold(threshold)?;
     if data.feature_names != model.features {
         return Err(Error::Invalid(format!(
             "data has features ({}) but the model was trained on ({})",
@@ -216,27 +230,56 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
         features: model.standardizer.clone(),
         target: model.target_standardizer.clone(),
     };
-    evaluate_standardized(model, &scalers.standardize(data.clone())?)
+    evaluate_standardized(model, &scalers.standardize(data.clone())?, threshold)
+}
+
+/// An error unless `threshold` is a decision threshold: finite and strictly inside (0, 1).
+pub fn check_threshold(threshold: f64) -> Result<()> {
+    if threshold > 0.0 && threshold < 1.0 {
+        Ok(())
+    } else {
+        Err(Error::config(
+            "threshold",
+            format!("must be in (0, 1), got {threshold}"),
+        ))
+    }
+}
+
+/// The predicted class of each sample (a column of the output `out`): for one sigmoid row,
+/// 1 when p > `threshold`; for k rows, the most probable class (the threshold is not used).
+pub fn classes_at(out: &Array2<f64>, threshold: f64) -> Vec<usize> {
+    if out.nrows() == 1 {
+        out.row(0)
+            .iter()
+            .map(|&p| usize::from(p > threshold))
+            .collect()
+    } else {
+        classes_of(out)
+    }
 }
 
 /// Metrics of `model` on rows already standardized with its statistics.
-fn evaluate_standardized(model: &Model, data: &Standardized) -> Result<Metrics> {
+fn evaluate_standardized(model: &Model, data: &Standardized, threshold: f64) -> Result<Metrics> {
     // chunked (big data sets never hold every layer's Z and A at once) and threaded
     let (out, loss) = model
         .engine
         .output_and_cost(&model.network, data.x(), data.y())?;
     check_finite_output(&out)?;
     Ok(match data.target() {
-        Target::Classes { labels, classes } if classes.len() == 2 => Metrics::Binary(Report::new(
-            loss,
-            ConfusionMatrix::from_labels(&classes_of(&out), labels),
-        )),
-        Target::Classes { labels, classes } => Metrics::Multiclass(MulticlassReport::new(
-            loss,
-            classes,
-            &classes_of(&out),
-            labels,
-        )),
+        Target::Classes { labels, classes } if classes.len() == 2 => {
+            let p: Vec<f64> = out.row(0).to_vec();
+            Metrics::Binary(Report::new(loss, &p, labels, threshold))
+        }
+        Target::Classes { labels, classes } => {
+            let proba: Vec<Vec<f64>> = out.rows().into_iter().map(|r| r.to_vec()).collect();
+            Metrics::Multiclass(MulticlassReport::new(
+                loss,
+                classes,
+                &proba,
+                &classes_of(&out),
+                labels,
+            ))
+        }
         Target::Values(values) => {
             let predicted = match &model.target_standardizer {
                 Some(t) => t.inverse(out.view()),
@@ -380,20 +423,29 @@ impl Experiment {
     }
 
     /// set.seed(69); df[sample(nrow(df)), ]; the test split; then a validation share of the
-    /// rest; every split standardized with the training rows' statistics (or the continued
+    /// rest (both stratified with `stratify`); every split standardized with the training rows' statistics (or the continued
     /// model's). Shuffles indices and copies each split once: no full shuffled copy.
     fn split(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<Splits> {
         let mut data_rng = rng(seed, Stream::Data);
-        let (train_all, test) = match data {
+        let train_fraction = 1.0 - self.test_split;
+        let (train_all, test) = match (data, self.stratify) {
             // an owned data set is permuted in place and split: only the test share is copied
-            Cow::Owned(d) => d.into_shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
-            Cow::Borrowed(d) => d.shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+            (Cow::Owned(d), false) => d.into_shuffled_split(&mut data_rng, train_fraction)?,
+            (Cow::Owned(d), true) => {
+                d.into_shuffled_split_stratified(&mut data_rng, train_fraction)?
+            }
+            (Cow::Borrowed(d), false) => d.shuffled_split(&mut data_rng, train_fraction)?,
+            (Cow::Borrowed(d), true) => {
+                d.shuffled_split_stratified(&mut data_rng, train_fraction)?
+            }
         };
-        let (train, validation) = if self.validation > 0.0 {
-            train_all.split(1.0 - self.validation)?
-        } else {
-            let empty = test.select(&[]);
-            (train_all, empty)
+        let (train, validation) = match (self.validation > 0.0, self.stratify) {
+            (true, false) => train_all.split(1.0 - self.validation)?,
+            (true, true) => train_all.split_stratified(1.0 - self.validation)?,
+            (false, _) => {
+                let empty = test.select(&[]);
+                (train_all, empty)
+            }
         };
         check_every_class(&train)?;
         let scalers = match &self.init_from {
@@ -551,7 +603,7 @@ fn report(
 ) -> Result<ExperimentReport> {
     let on = |m: &Model, d: &Standardized| -> Result<Option<Metrics>> {
         (d.n_samples() > 0)
-            .then(|| evaluate_standardized(m, d))
+            .then(|| evaluate_standardized(m, d, DEFAULT_THRESHOLD))
             .transpose()
     };
     Ok(ExperimentReport {
@@ -562,13 +614,13 @@ fn report(
         best_epoch: trained.fitted.best_epoch,
         stopped_at: trained.fitted.stopped_at,
         precision: model.training.precision.clone(),
-        train: evaluate_standardized(model, &splits.train)?,
+        train: evaluate_standardized(model, &splits.train, DEFAULT_THRESHOLD)?,
         validation: on(model, &splits.validation)?,
         test: on(model, &splits.test)?,
         baseline: BaselineReport {
             model: model.task().baseline_name().into(),
             seconds: baseline_seconds,
-            train: evaluate_standardized(baseline, &splits.train)?,
+            train: evaluate_standardized(baseline, &splits.train, DEFAULT_THRESHOLD)?,
             test: on(baseline, &splits.test)?,
         },
     })

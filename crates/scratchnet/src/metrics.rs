@@ -6,6 +6,19 @@
 //! recall    = TP / (TP + FN)      reported as 0 (with a warning) when no sample is positive
 //! F1        = 2 · P · R / (P + R) reported as 0 when P + R = 0
 //! ```
+//! From the predicted probability p of the positive class (two classes), with m₊ positive and
+//! m₋ negative samples, as scikit-learn defines them:
+//! ```text
+//! balanced accuracy = (TP / (TP + FN) + TN / (TN + FP)) / 2   (the mean over the classes present)
+//! ROC AUC  = (R₊ − m₊(m₊ + 1)/2) / (m₊ · m₋)    R₊ = Σ ranks of the positives' p, tied p sharing
+//!                                               their average rank (Mann–Whitney U / m₊m₋);
+//!                                               undefined (None, with a warning) for one class
+//! PR AUC   = Σₙ (Rₙ − Rₙ₋₁) · Pₙ                average precision: n runs over the distinct p,
+//!                                               highest first, Pₙ and Rₙ the precision and recall
+//!                                               of "positive when p ≥ that value", R₀ = 0;
+//!                                               undefined (None) without positive samples
+//! log loss = −(1/m) Σ [y ln p + (1 − y) ln(1 − p)]   p clipped to [ε, 1 − ε], ε = f64::EPSILON
+//! ```
 //! For k classes the same per class (one class against the rest), then averaged: macro (plain
 //! mean over classes) and weighted (by each class's support, its number of true samples).
 //! For regression: RMSE = sqrt(mean (ŷ − y)²), MAE = mean |ŷ − y|, R² = 1 − SS_res / SS_tot.
@@ -79,6 +92,106 @@ impl ConfusionMatrix {
     }
 }
 
+impl ConfusionMatrix {
+    /// Counts of the decisions "positive when p > `threshold`" against the true labels.
+    pub fn at_threshold(scores: &[f64], truth: &[usize], threshold: f64) -> Self {
+        let predicted: Vec<usize> = scores.iter().map(|&p| usize::from(p > threshold)).collect();
+        ConfusionMatrix::from_labels(&predicted, truth)
+    }
+
+    /// (TPR + TNR) / 2, the mean recall of the two classes; a class without samples is left
+    /// out of the mean (scikit-learn's choice); 0 for no samples.
+    pub fn balanced_accuracy(&self) -> f64 {
+        let recalls: Vec<f64> = [(self.tp, self.fn_), (self.tn, self.fp)]
+            .iter()
+            .filter(|(hit, miss)| hit + miss > 0)
+            .map(|&(hit, miss)| ratio(hit, hit + miss))
+            .collect();
+        if recalls.is_empty() {
+            0.0
+        } else {
+            recalls.iter().sum::<f64>() / recalls.len() as f64
+        }
+    }
+}
+
+/// The sample indices sorted by score, and the runs of tied scores as index ranges into that
+/// order (ascending scores).
+fn tied_runs(scores: &[f64]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || scores[order[i]] != scores[order[start]] {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    (order, runs)
+}
+
+/// ROC AUC of scores (higher = more likely positive) against labels (non-zero = positive):
+/// the rank statistic (R₊ − m₊(m₊ + 1)/2) / (m₊ · m₋), ties given their average rank, which
+/// is the area under the ROC curve with tied scores joined by straight lines. `None` when
+/// either class has no samples.
+pub fn roc_auc(scores: &[f64], truth: &[usize]) -> Option<f64> {
+    let positives = truth.iter().filter(|&&t| t != 0).count();
+    let negatives = truth.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let (order, runs) = tied_runs(scores);
+    let mut rank_sum = 0.0; // R₊
+    for run in runs {
+        // ranks start + 1 ..= end share their mean, (start + 1 + end) / 2
+        let rank = (run.start + 1 + run.end) as f64 / 2.0;
+        let pos = order[run].iter().filter(|&&i| truth[i] != 0).count();
+        rank_sum += rank * pos as f64;
+    }
+    let (p, n) = (positives as f64, negatives as f64);
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
+}
+
+/// Average precision, Σₙ (Rₙ − Rₙ₋₁) · Pₙ over the distinct scores from the highest down
+/// (scikit-learn's `average_precision_score`: no interpolation, tied scores one step).
+/// `None` without positive samples.
+pub fn average_precision(scores: &[f64], truth: &[usize]) -> Option<f64> {
+    let positives = truth.iter().filter(|&&t| t != 0).count();
+    if positives == 0 {
+        return None;
+    }
+    let (order, runs) = tied_runs(scores);
+    let (mut tp, mut seen, mut ap) = (0usize, 0usize, 0.0);
+    for run in runs.into_iter().rev() {
+        // everything with p ≥ this run's score is predicted positive
+        let new_tp = order[run.clone()]
+            .iter()
+            .filter(|&&i| truth[i] != 0)
+            .count();
+        seen += run.len();
+        tp += new_tp;
+        // Rₙ − Rₙ₋₁ = new TP / m₊;  Pₙ = TP / predicted positive
+        ap += (new_tp as f64 / positives as f64) * (tp as f64 / seen as f64);
+    }
+    Some(ap)
+}
+
+/// Binary cross-entropy of probabilities p against labels, p clipped to [ε, 1 − ε]
+/// (ε = f64::EPSILON, as scikit-learn's `log_loss`); 0 for no samples.
+pub fn log_loss(scores: &[f64], truth: &[usize]) -> f64 {
+    let eps = f64::EPSILON;
+    let total: f64 = scores
+        .iter()
+        .zip(truth)
+        .map(|(&p, &t)| {
+            let p = p.clamp(eps, 1.0 - eps);
+            if t != 0 { -p.ln() } else { -(1.0 - p).ln() }
+        })
+        .sum();
+    total / truth.len().max(1) as f64
+}
+
 /// F1 = 2·P·R / (P + R), the harmonic mean of precision and recall (0 when both are 0).
 fn f1_score(p: f64, r: f64) -> f64 {
     if p + r == 0.0 {
@@ -111,14 +224,51 @@ pub struct Report {
     pub f1: f64,
     /// The counts everything else comes from.
     pub confusion: ConfusionMatrix,
-    /// Metrics that were undefined and reported as 0.
+    /// (TPR + TNR) / 2.
+    #[serde(default)]
+    pub balanced_accuracy: f64,
+    /// Area under the ROC curve (ties averaged); `null` when only one class is present.
+    #[serde(default)]
+    pub roc_auc: Option<f64>,
+    /// Area under the precision–recall curve as average precision; `null` without positives.
+    #[serde(default)]
+    pub pr_auc: Option<f64>,
+    /// Binary cross-entropy of the probabilities (p clipped to [ε, 1 − ε]).
+    #[serde(default)]
+    pub log_loss: f64,
+    /// The decision threshold: positive when p > threshold.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Metrics that were undefined and reported as 0 (or null).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
+/// The decision threshold used when none is given: 0.5.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+fn default_threshold() -> f64 {
+    DEFAULT_THRESHOLD
+}
+
 impl Report {
-    /// A report from a loss and a confusion matrix.
-    pub fn new(loss: f64, confusion: ConfusionMatrix) -> Self {
+    /// A report from the loss, the predicted probabilities p of the positive class, the true
+    /// labels (0 or 1) and the decision threshold (positive when p > threshold).
+    pub fn new(loss: f64, scores: &[f64], truth: &[usize], threshold: f64) -> Self {
+        let confusion = ConfusionMatrix::at_threshold(scores, truth, threshold);
+        let roc_auc = roc_auc(scores, truth);
+        let pr_auc = average_precision(scores, truth);
+        let mut warnings = confusion.warnings();
+        if roc_auc.is_none() {
+            warnings.push(
+                "ROC AUC is undefined (only one class among the true labels); reported as null"
+                    .to_string(),
+            );
+        }
+        if pr_auc.is_none() {
+            warnings
+                .push("PR AUC is undefined (no positive samples); reported as null".to_string());
+        }
         Report {
             loss,
             accuracy: confusion.accuracy(),
@@ -126,7 +276,12 @@ impl Report {
             recall: confusion.recall(),
             f1: confusion.f1(),
             confusion,
-            warnings: confusion.warnings(),
+            balanced_accuracy: confusion.balanced_accuracy(),
+            roc_auc,
+            pr_auc,
+            log_loss: log_loss(scores, truth),
+            threshold,
+            warnings,
         }
     }
 }
@@ -181,14 +336,29 @@ pub struct MulticlassReport {
     pub macro_avg: Averages,
     /// Mean weighted by support.
     pub weighted: Averages,
+    /// Macro one-vs-rest ROC AUC: the mean over classes c of the ROC AUC of p_c for "class c
+    /// against the rest" (scikit-learn's `multi_class="ovr"`, `average="macro"`); `null` when
+    /// a class has no samples here.
+    #[serde(default)]
+    pub roc_auc: Option<f64>,
+    /// Categorical cross-entropy −(1/m) Σ ln p_true (p clipped to [ε, 1 − ε]).
+    #[serde(default)]
+    pub log_loss: f64,
     /// Metrics that were undefined and reported as 0.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
 impl MulticlassReport {
-    /// Builds the report from the loss and predicted and true class indices.
-    pub fn new(loss: f64, classes: &[String], predicted: &[usize], truth: &[usize]) -> Self {
+    /// Builds the report from the loss, the probabilities (`proba[c][j]`: class c, sample j;
+    /// k rows of m), the predicted and the true class indices.
+    pub fn new(
+        loss: f64,
+        classes: &[String],
+        proba: &[Vec<f64>],
+        predicted: &[usize],
+        truth: &[usize],
+    ) -> Self {
         let k = classes.len();
         let cm = confusion_matrix(k, predicted, truth);
         let m: usize = cm.iter().flatten().sum();
@@ -204,7 +374,14 @@ impl MulticlassReport {
                     cls.class
                 )
             })
-            .collect();
+            .collect::<Vec<String>>();
+        let roc_auc = macro_ovr_auc(proba, truth, k);
+        let mut warnings = warnings;
+        if roc_auc.is_none() {
+            warnings.push(
+                "ROC AUC is undefined (a class has no samples here); reported as null".to_string(),
+            );
+        }
         let macro_avg = averages(&per_class, |_| 1.0);
         let weighted = averages(&per_class, |c| c.support as f64);
         MulticlassReport {
@@ -218,9 +395,37 @@ impl MulticlassReport {
             per_class,
             macro_avg,
             weighted,
+            roc_auc,
+            log_loss: categorical_log_loss(proba, truth),
             warnings,
         }
     }
+}
+
+/// Mean over the k classes of the ROC AUC of "class c against the rest" scored by p_c;
+/// `None` when some class has no samples (or all samples are of one class).
+fn macro_ovr_auc(proba: &[Vec<f64>], truth: &[usize], k: usize) -> Option<f64> {
+    if proba.len() != k || k == 0 {
+        return None;
+    }
+    let mut sum = 0.0;
+    for (c, scores) in proba.iter().enumerate() {
+        let is_c: Vec<usize> = truth.iter().map(|&t| usize::from(t == c)).collect();
+        sum += roc_auc(scores, &is_c)?;
+    }
+    Some(sum / k as f64)
+}
+
+/// −(1/m) Σⱼ ln p_{true class of j, j}, p clipped to [ε, 1 − ε]; 0 for no samples.
+fn categorical_log_loss(proba: &[Vec<f64>], truth: &[usize]) -> f64 {
+    let eps = f64::EPSILON;
+    let total: f64 = truth
+        .iter()
+        .enumerate()
+        .filter_map(|(j, &t)| proba.get(t).and_then(|row| row.get(j)))
+        .map(|&p| -p.clamp(eps, 1.0 - eps).ln())
+        .sum();
+    total / truth.len().max(1) as f64
 }
 
 /// The k×k confusion matrix: entry [t][p] counts the samples of true class t predicted as p.
@@ -417,7 +622,8 @@ mod tests {
         let c = ConfusionMatrix::from_labels(&[0, 0, 0], &[1, 0, 1]);
         assert_eq!(c.precision(), 0.0);
         assert_eq!(c.f1(), 0.0);
-        let r = Report::new(0.5, c);
+        let r = Report::new(0.5, &[0.1, 0.2, 0.3], &[1, 0, 1], 0.5);
+        assert_eq!(r.confusion, c);
         assert!(!r.precision.is_nan() && !r.f1.is_nan());
         assert_eq!(r.warnings.len(), 1);
         assert!(r.warnings[0].contains("precision"));
@@ -436,7 +642,19 @@ mod tests {
         // true:      a a a b b c
         // predicted: a a b b c c
         let classes: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        let r = MulticlassReport::new(0.3, &classes, &[0, 0, 1, 1, 2, 2], &[0, 0, 0, 1, 1, 2]);
+        // probabilities whose most probable class is the `predicted` row below
+        let proba = vec![
+            vec![0.8, 0.7, 0.2, 0.1, 0.1, 0.2],
+            vec![0.1, 0.2, 0.6, 0.8, 0.3, 0.2],
+            vec![0.1, 0.1, 0.2, 0.1, 0.6, 0.6],
+        ];
+        let r = MulticlassReport::new(
+            0.3,
+            &classes,
+            &proba,
+            &[0, 0, 1, 1, 2, 2],
+            &[0, 0, 0, 1, 1, 2],
+        );
         assert_eq!(
             r.confusion_matrix,
             vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]
@@ -452,6 +670,26 @@ mod tests {
         assert!((r.weighted.recall - 4.0 / 6.0).abs() < 1e-15);
         assert_eq!(r.per_class[0].support, 3);
         assert!(r.warnings.is_empty());
+        // one-vs-rest AUC by pairs (ties ½): a: p_a of a (0.8 0.7 0.2) against the rest
+        // (0.1 0.1 0.2): 3 + 3 + 2.5 = 8.5 of 9; b: (0.8 0.3) against (0.1 0.2 0.6 0.2):
+        // 4 + 3 = 7 of 8; c: 0.6 against (0.1 0.1 0.2 0.1 0.6): 4.5 of 5
+        let expected = (8.5 / 9.0 + 7.0 / 8.0 + 4.5 / 5.0) / 3.0;
+        assert!((r.roc_auc.unwrap() - expected).abs() < 1e-15);
+        // log loss: −mean ln p_true = −(ln .8 + ln .7 + ln .2 + ln .8 + ln .3 + ln .6) / 6
+        let ll = -[0.8f64, 0.7, 0.2, 0.8, 0.3, 0.6]
+            .iter()
+            .map(|p| p.ln())
+            .sum::<f64>()
+            / 6.0;
+        assert!((r.log_loss - ll).abs() < 1e-15);
+        // a class without samples: AUC undefined (null), with a warning
+        let r = MulticlassReport::new(0.3, &classes, &proba, &[0; 6], &[0, 0, 0, 1, 1, 1]);
+        assert_eq!(r.roc_auc, None);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("ROC AUC is undefined"))
+        );
     }
 
     #[test]
@@ -461,6 +699,97 @@ mod tests {
         assert!((r.rmse - (2.0f64 / 3.0).sqrt()).abs() < 1e-15);
         assert!((r.mae - 2.0 / 3.0).abs() < 1e-15);
         assert!((r.r2 - (1.0 - 2.0 / (24.0 / 9.0))).abs() < 1e-12);
+    }
+
+    #[test]
+    fn auc_and_average_precision_match_hand_values_without_ties() {
+        // scikit-learn's documentation example: p = 0.1 0.4 0.35 0.8, y = 0 0 1 1.
+        // Ranks (ascending): 0.1→1, 0.35→2, 0.4→3, 0.8→4; R₊ = 2 + 4 = 6;
+        // AUC = (6 − 2·3/2) / (2·2) = 0.75.
+        // AP, from the highest p: 0.8 (pos) R 1/2 P 1/1; 0.4 (neg) no step; 0.35 (pos)
+        // R 2/2 P 2/3 → ½·1 + ½·⅔ = 5/6.
+        let (p, y) = ([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
+        assert!((roc_auc(&p, &y).unwrap() - 0.75).abs() < 1e-15);
+        assert!((average_precision(&p, &y).unwrap() - 5.0 / 6.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn tied_scores_share_their_average_rank_and_make_one_precision_recall_step() {
+        // p = 0.3 0.3 0.6 0.6 0.6 0.9, y = 1 0 0 1 0 1 (m₊ = m₋ = 3).
+        // Ranks: the two 0.3 share (1+2)/2 = 1.5, the three 0.6 share (3+4+5)/3 = 4, 0.9 is 6;
+        // R₊ = 1.5 + 4 + 6 = 11.5; AUC = (11.5 − 3·4/2) / 9 = 5.5/9.
+        // By pairs: pos 0.3 ties one neg (½); pos 0.6 beats one, ties two (2); pos 0.9 beats
+        // three (3): 5.5 of 9.
+        // AP: 0.9 → TP 1 of 1 seen: ⅓·1; the 0.6 run → TP 2 of 4: ⅓·½; the 0.3 run → TP 3 of
+        // 6: ⅓·½; sum ⅔.
+        let (p, y) = ([0.3, 0.3, 0.6, 0.6, 0.6, 0.9], [1, 0, 0, 1, 0, 1]);
+        assert!((roc_auc(&p, &y).unwrap() - 5.5 / 9.0).abs() < 1e-15);
+        assert!((average_precision(&p, &y).unwrap() - 2.0 / 3.0).abs() < 1e-15);
+        // all scores equal: AUC ½, AP = the positive share
+        assert_eq!(roc_auc(&[0.5; 4], &[1, 0, 0, 1]), Some(0.5));
+        assert_eq!(average_precision(&[0.5; 4], &[1, 0, 0, 0]), Some(0.25));
+    }
+
+    #[test]
+    fn one_class_leaves_auc_undefined_reported_as_null_with_a_warning() {
+        let r = Report::new(0.2, &[0.2, 0.7, 0.4], &[0, 0, 0], 0.5);
+        assert_eq!((r.roc_auc, r.pr_auc), (None, None));
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("ROC AUC is undefined"))
+        );
+        assert!(r.warnings.iter().any(|w| w.contains("PR AUC is undefined")));
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains(r#""roc_auc":null"#) && json.contains(r#""pr_auc":null"#));
+        assert!(!json.contains("NaN") && !json.contains("nan"));
+        // only positives: ROC AUC undefined, but precision is 1 at every step, so AP = 1
+        let r = Report::new(0.2, &[0.2, 0.7], &[1, 1], 0.5);
+        assert_eq!((r.roc_auc, r.pr_auc), (None, Some(1.0)));
+        // balanced accuracy over the one class present: TNR = 2/3 (0.7 > 0.5 is a FP)
+        let r = Report::new(0.2, &[0.2, 0.7, 0.4], &[0, 0, 0], 0.5);
+        assert!((r.balanced_accuracy - 2.0 / 3.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn log_loss_and_balanced_accuracy_match_hand_values() {
+        // −(ln 0.9 + ln(1 − 0.2)) / 2
+        let expected = -(0.9f64.ln() + 0.8f64.ln()) / 2.0;
+        assert!((log_loss(&[0.9, 0.2], &[1, 0]) - expected).abs() < 1e-15);
+        // p = 0 for a positive is clipped to ε: −ln ε ≈ 36.04, finite
+        assert!((log_loss(&[0.0], &[1]) - (-f64::EPSILON.ln())).abs() < 1e-12);
+        // TP 2, FP 3, TN 4, FN 1: (2/3 + 4/7) / 2 = 13/21
+        let c = ConfusionMatrix {
+            tp: 2,
+            fp: 3,
+            tn: 4,
+            fn_: 1,
+        };
+        assert!((c.balanced_accuracy() - 13.0 / 21.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn threshold_moves_the_decisions_not_the_scores() {
+        // p = 0.3 0.6 0.8, y = 0 1 1: at 0.5 → predicted 0 1 1 (all right); at 0.7 → 0 0 1
+        let (p, y) = ([0.3, 0.6, 0.8], [0, 1, 1]);
+        let at_half = Report::new(0.1, &p, &y, 0.5);
+        let at_07 = Report::new(0.1, &p, &y, 0.7);
+        assert_eq!((at_half.confusion.tp, at_half.confusion.fn_), (2, 0));
+        assert_eq!((at_07.confusion.tp, at_07.confusion.fn_), (1, 1));
+        assert_eq!(at_07.recall, 0.5);
+        assert_eq!(at_07.threshold, 0.7);
+        assert_eq!(at_half.roc_auc, at_07.roc_auc);
+        assert_eq!(at_half.log_loss, at_07.log_loss);
+        // p exactly at the threshold is negative, as `classes_of` decides at 0.5
+        assert_eq!(ConfusionMatrix::at_threshold(&[0.5], &[1], 0.5).fn_, 1);
+    }
+
+    #[test]
+    fn a_report_written_before_these_metrics_still_reads() {
+        let old = r#"{"loss":0.2,"accuracy":0.9,"precision":0.8,"recall":0.7,"f1":0.75,
+                      "confusion":{"tp":7,"fp":2,"tn":9,"fn":3}}"#;
+        let r: Report = serde_json::from_str(old).unwrap();
+        assert_eq!((r.roc_auc, r.pr_auc, r.threshold), (None, None, 0.5));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! `scratchnet eval`: a saved model's metrics on labelled data.
 
 use anyhow::Result;
-use scratchnet::experiment::evaluate;
+use scratchnet::experiment::evaluate_at;
 use scratchnet::metrics::Metrics;
 use scratchnet::model_file::Model;
 use serde::Serialize;
 
 use crate::cli::EvalArgs;
-use crate::output::{print_out, to_json, warn_undefined};
+use crate::output::{decision_threshold, print_out, to_json, warn_undefined};
 use crate::table;
 
 /// The JSON report of `eval`.
@@ -24,7 +24,8 @@ struct EvalReport<'a> {
 pub fn eval(args: &EvalArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
     let (data, _) = model.read_data(&args.data, true)?;
-    let report = evaluate(&model, &data)?;
+    let threshold = decision_threshold(&model, &args.model, args.threshold)?;
+    let report = evaluate_at(&model, &data, threshold)?;
     warn_undefined(&report, "eval");
     if args.json {
         let r = EvalReport {

@@ -5,10 +5,11 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use ndarray::Array2;
 use scratchnet::data::Task;
-use scratchnet::model_file::{Model, classes_of};
+use scratchnet::experiment::classes_at;
+use scratchnet::model_file::Model;
 
 use crate::cli::PredictArgs;
-use crate::output::{csv_field, print_out, same_file};
+use crate::output::{csv_field, decision_threshold, print_out, same_file};
 
 /// `scratchnet predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
@@ -21,7 +22,8 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
             args.model.display()
         );
     }
-    let text = predictions_csv(&model, &out, args.proba);
+    let threshold = decision_threshold(&model, &args.model, args.threshold)?;
+    let text = predictions_csv(&model, &out, args.proba, threshold);
     match &args.output {
         Some(path) if path != Path::new("-") => {
             if same_file(path, &args.data) {
@@ -43,8 +45,9 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 }
 
 /// The CSV: a `prediction` column and, with `proba`, one `proba_<label>` column per class.
-/// `out` is the model's output, one column per sample.
-fn predictions_csv(model: &Model, out: &Array2<f64>, proba: bool) -> String {
+/// `out` is the model's output, one column per sample; a two-class prediction is the positive
+/// class when p > `threshold`.
+fn predictions_csv(model: &Model, out: &Array2<f64>, proba: bool, threshold: f64) -> String {
     let task = model.task();
     let mut text = String::with_capacity(out.ncols() * 32);
     text.push_str("prediction");
@@ -55,7 +58,7 @@ fn predictions_csv(model: &Model, out: &Array2<f64>, proba: bool) -> String {
         }
     }
     text.push('\n');
-    let classes = classes_of(out);
+    let classes = classes_at(out, threshold);
     for (j, col) in out.columns().into_iter().enumerate() {
         if task == Task::Regression {
             text.push_str(&col[0].to_string());

@@ -296,6 +296,92 @@ impl Dataset {
         ))
     }
 
+    /// Like [`Dataset::shuffled_split`], but for classification each class keeps its share in
+    /// both parts within one sample (|train count of class c − m_c · train_fraction| < 1).
+    /// The shuffled order is kept when it already does, so a split that was balanced stays
+    /// byte-identical; otherwise each class's first shuffled samples, up to its quota (largest
+    /// remainder), go to training. Regression: the plain shuffled split.
+    pub fn shuffled_split_stratified(
+        &self,
+        rng: &mut Rng,
+        train_fraction: f64,
+    ) -> Result<(Dataset, Dataset)> {
+        let mut order: Vec<usize> = (0..self.n_samples()).collect();
+        order.shuffle(rng);
+        let n_train = self.split_point(train_fraction)?;
+        self.stratify_order(&mut order, n_train);
+        Ok((
+            self.select(&order[..n_train]),
+            self.select(&order[n_train..]),
+        ))
+    }
+
+    /// [`Dataset::shuffled_split_stratified`] for a data set you no longer need (as
+    /// [`Dataset::into_shuffled_split`]); same result.
+    pub fn into_shuffled_split_stratified(
+        self,
+        rng: &mut Rng,
+        train_fraction: f64,
+    ) -> Result<(Dataset, Dataset)> {
+        let mut order: Vec<usize> = (0..self.n_samples()).collect();
+        order.shuffle(rng);
+        let n_train = self.split_point(train_fraction)?;
+        self.stratify_order(&mut order, n_train);
+        self.into_split_by_order(order, n_train)
+    }
+
+    /// Like [`Dataset::split`] (no shuffle), but for classification each class keeps its share
+    /// in both parts within one sample, as in [`Dataset::shuffled_split_stratified`].
+    pub fn split_stratified(&self, train_fraction: f64) -> Result<(Dataset, Dataset)> {
+        let n_train = self.split_point(train_fraction)?;
+        let mut order: Vec<usize> = (0..self.n_samples()).collect();
+        self.stratify_order(&mut order, n_train);
+        Ok((
+            self.select(&order[..n_train]),
+            self.select(&order[n_train..]),
+        ))
+    }
+
+    /// Reorders `order` so that its first `n_train` samples hold each class's share within
+    /// one sample, keeping the relative order inside each part; unchanged when they already
+    /// do, and for regression.
+    ///
+    /// ```text
+    /// quota_c = m_c · n_train / m            (m_c samples of class c, m in all)
+    /// t_c     = ⌊quota_c⌋, plus one for the classes with the largest remainders
+    ///           (ties: the lower class index) until Σ t_c = n_train
+    /// ```
+    fn stratify_order(&self, order: &mut Vec<usize>, n_train: usize) {
+        let Target::Classes { labels, classes } = &self.target else {
+            return;
+        };
+        let m = labels.len();
+        let counts = self.class_counts();
+        let mut plain = vec![0usize; classes.len()];
+        for &i in &order[..n_train] {
+            plain[labels[i]] += 1;
+        }
+        // within one sample: |plain_c · m − m_c · n_train| < m, in exact integers
+        let within = |c: usize, t: usize| (t * m).abs_diff(counts[c] * n_train) < m;
+        if (0..classes.len()).all(|c| within(c, plain[c])) {
+            return;
+        }
+        let quotas = largest_remainder(&counts, n_train, m);
+        let mut taken = vec![0usize; classes.len()];
+        let (mut train, mut test) = (Vec::with_capacity(n_train), Vec::with_capacity(m - n_train));
+        for &i in order.iter() {
+            let c = labels[i];
+            if taken[c] < quotas[c] {
+                taken[c] += 1;
+                train.push(i);
+            } else {
+                test.push(i);
+            }
+        }
+        train.extend(test);
+        *order = train;
+    }
+
     /// [`Dataset::shuffled_split`] for a data set you no longer need: when X is stored sample by
     /// sample (as the CSV loader stores it), the samples are permuted in place and the test
     /// rows split off, so only the test share is ever copied. Same result as `shuffled_split`.
@@ -307,6 +393,12 @@ impl Dataset {
         let mut order: Vec<usize> = (0..self.n_samples()).collect();
         order.shuffle(rng);
         let n_train = self.split_point(train_fraction)?;
+        self.into_split_by_order(order, n_train)
+    }
+
+    /// The samples in `order` (a permutation), the first `n_train` as training rows, the rest
+    /// as test rows; permuted in place when X is stored sample by sample.
+    fn into_split_by_order(self, order: Vec<usize>, n_train: usize) -> Result<(Dataset, Dataset)> {
         let (d, m) = self.x.dim();
         // X (d × m) laid out sample by sample is the transpose of a standard (m × d) array.
         if !self.x.t().is_standard_layout() || d == 0 {
@@ -389,6 +481,19 @@ impl Dataset {
     }
 }
 
+/// Per-class training counts that sum to `n_train`: ⌊m_c · n_train / m⌋, plus one for the
+/// classes with the largest remainders (ties: the lower index).
+fn largest_remainder(counts: &[usize], n_train: usize, m: usize) -> Vec<usize> {
+    let mut quotas: Vec<usize> = counts.iter().map(|&n| n * n_train / m.max(1)).collect();
+    let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
+    by_remainder.sort_by_key(|&c| std::cmp::Reverse(counts[c] * n_train % m.max(1)));
+    let missing = n_train - quotas.iter().sum::<usize>();
+    for &c in by_remainder.iter().take(missing) {
+        quotas[c] += 1;
+    }
+    quotas
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,6 +573,92 @@ mod tests {
                 .into_shuffled_split(&mut Rng::seed_from_u64(4), 0.6)
                 .unwrap(),
             expected
+        );
+    }
+
+    /// 50 samples of three classes, 30 / 15 / 5 (in blocks), one feature: the sample index.
+    fn imbalanced() -> Dataset {
+        let labels: Vec<usize> = (0..50)
+            .map(|i| usize::from(i >= 30) + usize::from(i >= 45))
+            .collect();
+        let x = Array2::from_shape_fn((1, 50), |(_, j)| j as f64);
+        let classes = vec!["a".into(), "b".into(), "c".into()];
+        Dataset::new(vec!["i".into()], "y".into(), x, labels, classes).unwrap()
+    }
+
+    #[test]
+    fn stratified_split_keeps_each_class_share_and_is_seeded() {
+        let d = imbalanced();
+        for seed in 0..30 {
+            // 80/20 of 30 / 15 / 5: quotas 24 / 12 / 4 exactly, so the test rows are 6 / 3 / 1
+            let (train, test) = d
+                .shuffled_split_stratified(&mut Rng::seed_from_u64(seed), 0.8)
+                .unwrap();
+            assert_eq!(train.class_counts(), vec![24, 12, 4], "seed {seed}");
+            assert_eq!(test.class_counts(), vec![6, 3, 1], "seed {seed}");
+            let again = d
+                .shuffled_split_stratified(&mut Rng::seed_from_u64(seed), 0.8)
+                .unwrap();
+            assert_eq!(again, (train.clone(), test.clone()));
+            let owned = d
+                .clone()
+                .into_shuffled_split_stratified(&mut Rng::seed_from_u64(seed), 0.8)
+                .unwrap();
+            assert_eq!(owned, (train.clone(), test));
+            // 70/30 of those 40 (no shuffle): 28 rows fit, quotas 16.8 / 8.4 / 2.8, so each
+            // class's count is one of the two integers around its quota
+            let (fit, valid) = train.split_stratified(0.7).unwrap();
+            let got = fit.class_counts();
+            assert!(
+                [16, 17].contains(&got[0]) && [8, 9].contains(&got[1]),
+                "{got:?}"
+            );
+            assert!(
+                [2, 3].contains(&got[2]) && valid.n_samples() == 12,
+                "{got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn stratified_split_keeps_a_shuffle_that_is_already_stratified() {
+        // 5 samples (2 of class 0, 3 of class 1), 60/40: quotas 1.2 / 1.8, so any plain
+        // training part with 1 or 2 of each class is kept; only 0 / 3 is changed (to 1 / 2)
+        let mut kept = 0;
+        for seed in 0..40 {
+            let plain = tiny()
+                .shuffled_split(&mut Rng::seed_from_u64(seed), 0.6)
+                .unwrap();
+            let strat = tiny()
+                .shuffled_split_stratified(&mut Rng::seed_from_u64(seed), 0.6)
+                .unwrap();
+            if plain.0.class_counts() == vec![0, 3] {
+                assert_eq!(strat.0.class_counts(), vec![1, 2]);
+            } else {
+                assert_eq!(strat, plain);
+                kept += 1;
+            }
+        }
+        assert!(
+            kept < 40,
+            "the test should see a shuffle that needs changing"
+        );
+    }
+
+    #[test]
+    fn stratified_split_of_regression_is_the_plain_shuffle() {
+        let x = Array2::from_shape_fn((1, 9), |(_, j)| j as f64);
+        let r = Dataset::regression(
+            vec!["a".into()],
+            "t".into(),
+            x,
+            (0..9).map(f64::from).collect(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.shuffled_split_stratified(&mut Rng::seed_from_u64(5), 0.7)
+                .unwrap(),
+            r.shuffled_split(&mut Rng::seed_from_u64(5), 0.7).unwrap()
         );
     }
 
