@@ -45,7 +45,7 @@ pub enum Command {
     /// Write a synthetic data set as CSV (header x1,x2,y; x1,y for sine).
     Generate(GenerateArgs),
     /// Train a network on a CSV file and optionally save the model.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate a saved model on labelled data.
     Eval(EvalArgs),
     /// Predict labels (and probabilities) for new data with a saved model.
@@ -312,6 +312,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "MODEL.json")]
     pub init_from: Option<PathBuf>,
     #[command(flatten)]
+    pub columns: ColumnFlags,
+    #[command(flatten)]
     pub training: TrainingFlags,
     /// Write the trained model here (JSON).
     #[arg(short, long, value_name = "MODEL.json")]
@@ -327,6 +329,47 @@ pub struct TrainArgs {
     pub log_every: usize,
 }
 
+/// How `train` reads raw columns (see the README's "Raw tables"): text columns are one-hot
+/// categories, numbers are numeric, ID-like columns are ignored with a warning; missing values
+/// are imputed from the training rows (median, most frequent category).
+#[derive(Debug, Args)]
+pub struct ColumnFlags {
+    /// Columns to one-hot encode as categories even when their values are numbers (codes).
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Columns to read as numbers even when they look like a row ID.
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub numeric: Vec<String>,
+    /// Columns to leave out.
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// The values that mean "missing", case-insensitive (default: empty, NA, NaN, null, ?).
+    #[arg(
+        long,
+        value_name = "A,B,…",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub na_values: Option<Vec<String>>,
+}
+
+impl ColumnFlags {
+    /// The library's settings of the column plan.
+    pub fn settings(&self) -> scratchnet::prep::PrepSettings {
+        let trim = |v: &[String]| v.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>();
+        let mut s = scratchnet::prep::PrepSettings {
+            categorical: trim(&self.categorical),
+            numeric: trim(&self.numeric),
+            ignore: trim(&self.ignore),
+            ..Default::default()
+        };
+        if let Some(na) = &self.na_values {
+            s.na_values = trim(na);
+        }
+        s
+    }
+}
+
 /// `scratchnet eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -339,6 +382,9 @@ pub struct EvalArgs {
     /// Print the JSON report on standard output and nothing else there.
     #[arg(long)]
     pub json: bool,
+    /// A category the model has not seen is an error (exit 2) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `scratchnet predict`.
@@ -356,6 +402,9 @@ pub struct PredictArgs {
     /// Also write one probability column per class (`proba_<label>`); classifiers only.
     #[arg(long)]
     pub proba: bool,
+    /// A category the model has not seen is an error (exit 2) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `scratchnet explain`.
@@ -608,6 +657,10 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "classes" => "--classes",
         "features" => "--features",
         "positive" => "--positive",
+        "categorical" => "--categorical",
+        "numeric" => "--numeric",
+        "ignore" => "--ignore",
+        "na_values" => "--na-values",
         "data_set" => "the data set",
         _ => return None,
     })

@@ -56,6 +56,28 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// Prints what the column plan did, one line each, in the CLI's flags.
+pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
+    use scratchnet::prep::Warning;
+    for w in warnings {
+        match w {
+            Warning::IgnoredColumn { column, why } => eprintln!(
+                "warning: column `{column}` looks like a row ID ({why}) and is ignored; to use it, pass --numeric {column} or --categorical {column}"
+            ),
+            Warning::MissingTarget { column, rows } => {
+                eprintln!("warning: dropped {rows} rows whose target `{column}` is missing")
+            }
+            Warning::UnseenCategory {
+                column,
+                value,
+                rows,
+            } => eprintln!(
+                "warning: column `{column}`: `{value}` ({rows} rows with categories not seen in training) encoded as all zeros; --strict makes this an error"
+            ),
+        }
+    }
+}
+
 /// Prints the metrics' warnings (undefined precision and the like) on stderr.
 pub fn warn_undefined(metrics: &Metrics, what: &str) {
     for w in metrics.warnings() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
 use crate::data::{Dataset, Scalers, Standardized, Target, Task};
@@ -384,18 +384,7 @@ impl Experiment {
     /// rest; every split standardized with the training rows' statistics (or the continued
     /// model's). Shuffles indices and copies each split once: no full shuffled copy.
     fn split(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<Splits> {
-        let mut data_rng = rng(seed, Stream::Data);
-        let (train_all, test) = match data {
-            // an owned data set is permuted in place and split: only the test share is copied
-            Cow::Owned(d) => d.into_shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
-            Cow::Borrowed(d) => d.shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
-        };
-        let (train, validation) = if self.validation > 0.0 {
-            train_all.split(1.0 - self.validation)?
-        } else {
-            let empty = test.select(&[]);
-            (train_all, empty)
-        };
+        let (train, validation, test) = self.partition(data, seed)?;
         if train.task() != Task::Regression && train.class_counts().contains(&0) {
             return Err(Error::Invalid(format!(
                 "the training rows ({}) miss a class; use more data or another seed",
@@ -415,6 +404,39 @@ impl Experiment {
             test: scalers.standardize(test)?,
             scalers,
         })
+    }
+
+    /// The rows (indices into `data`, in training order) that [`Experiment::run`] trains on:
+    /// the same shuffle and splits, applied to the row numbers. The column plan
+    /// ([`crate::prep`]) is fitted on these rows only.
+    pub fn training_rows(&self, data: &Dataset) -> Result<Vec<usize>> {
+        let m = data.n_samples();
+        let index = Array2::from_shape_fn((1, m), |(_, j)| j as f64);
+        let rows = Dataset {
+            feature_names: vec!["row".into()],
+            target_name: data.target_name.clone(),
+            x: index,
+            target: data.target.clone(),
+        };
+        let (train, _, _) = self.partition(Cow::Owned(rows), self.config.seed)?;
+        Ok(train.x.row(0).iter().map(|&j| j as usize).collect())
+    }
+
+    /// The shuffle and the (train, validation, test) splits of `split`.
+    fn partition(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<(Dataset, Dataset, Dataset)> {
+        let mut data_rng = rng(seed, Stream::Data);
+        let (train_all, test) = match data {
+            // an owned data set is permuted in place and split: only the test share is copied
+            Cow::Owned(d) => d.into_shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+            Cow::Borrowed(d) => d.shuffled_split(&mut data_rng, 1.0 - self.test_split)?,
+        };
+        let (train, validation) = if self.validation > 0.0 {
+            train_all.split(1.0 - self.validation)?
+        } else {
+            let empty = test.select(&[]);
+            (train_all, empty)
+        };
+        Ok((train, validation, test))
     }
 
     /// Trains the network (fresh, or continued from `init_from`), recording the learning

@@ -8,12 +8,14 @@ use scratchnet::data::Task;
 use scratchnet::model_file::{Model, classes_of};
 
 use crate::cli::PredictArgs;
-use crate::output::{csv_field, print_out, same_file};
+use crate::output::{csv_field, print_out, same_file, warn_prep};
 
 /// `scratchnet predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let (data, _) = model.read_data(&args.data, false)?;
+    let read = model.read_raw(&args.data, false, args.strict)?;
+    warn_prep(&read.warnings);
+    let data = read.data;
     let out = model.predict_proba(data.x.view())?;
     if args.proba && model.task() == Task::Regression {
         bail!(
