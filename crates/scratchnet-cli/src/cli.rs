@@ -351,6 +351,10 @@ pub struct ColumnFlags {
         allow_hyphen_values = true
     )]
     pub na_values: Option<Vec<String>>,
+    /// Most one-hot columns per categorical column; beyond it the rarest categories are pooled
+    /// into `COL=(other)` (with a warning).
+    #[arg(long, value_name = "K", default_value = "50", value_parser = parse_count)]
+    pub max_categories: usize,
 }
 
 impl ColumnFlags {
@@ -361,6 +365,7 @@ impl ColumnFlags {
             categorical: trim(&self.categorical),
             numeric: trim(&self.numeric),
             ignore: trim(&self.ignore),
+            max_categories: self.max_categories,
             ..Default::default()
         };
         if let Some(na) = &self.na_values {

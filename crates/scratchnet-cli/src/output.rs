@@ -67,6 +67,13 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
             Warning::MissingTarget { column, rows } => {
                 eprintln!("warning: dropped {rows} rows whose target `{column}` is missing")
             }
+            Warning::PooledCategories {
+                column,
+                pooled,
+                kept,
+            } => eprintln!(
+                "warning: column `{column}` has more than --max-categories categories: kept the {kept} most frequent, pooled {pooled} rare ones into `{column}=(other)`"
+            ),
             Warning::UnseenCategory {
                 column,
                 value,

@@ -172,3 +172,45 @@ fn na_values_sets_the_missing_tokens() {
     let median = model["prep"]["columns"][3]["median"].as_f64().unwrap();
     assert!(median > 2000.0, "{median}");
 }
+
+#[test]
+fn an_all_numeric_file_trains_the_same_network_byte_for_byte_as_before_the_plan() {
+    // flower_model_v2.json was written by `scratchnet train planar_flower.csv --seed 69 -o …`
+    // before format version 3; the new file differs only in its version and its `prep`.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scratchnet/tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    scratchnet()
+        .current_dir(dir.path())
+        .arg("train")
+        .arg(fixtures.join("planar_flower.csv"))
+        .args(["--seed", "69", "-o", "m.json"])
+        .assert()
+        .success();
+    let v3 = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    let v2 = std::fs::read_to_string(fixtures.join("flower_model_v2.json")).unwrap();
+    let prep = v3.find(",\n  \"prep\": {").expect("the plan is stored");
+    let without_plan = format!("{}\n}}\n", &v3[..prep]).replace("\"version\": 3", "\"version\": 2");
+    assert_eq!(without_plan, v2);
+}
+
+#[test]
+fn max_categories_pools_rare_categories_and_must_be_at_least_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "raw.csv", &penguins());
+    let out = train_raw(d, &["--max-categories", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("pooled 2 rare ones into `island=(other)`"),
+        "{stderr}"
+    );
+    std::fs::remove_file(d.join("m.json")).unwrap();
+    let out = train_raw(d, &["--max-categories", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--max-categories must be at least 2"),
+        "{stderr}"
+    );
+}

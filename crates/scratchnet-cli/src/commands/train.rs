@@ -17,6 +17,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if args.log_every == 0 {
         bail!("--log-every must be at least 1");
     }
+    if args.columns.max_categories < 2 {
+        bail!(
+            "--max-categories must be at least 2 (one kept category and `(other)`), got {}",
+            args.columns.max_categories
+        );
+    }
     // Fail now, not after a long training, when an output cannot be written.
     for path in args.output.iter().chain(&args.history) {
         scratchnet::io::check_writable(path)?;

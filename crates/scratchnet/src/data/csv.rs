@@ -203,10 +203,23 @@ fn read_csv_sized(
     into_table(path, columns, rows)
 }
 
+/// The name the text reader gives an unnamed first column (R's `write.csv` writes row names
+/// under an empty header).
+pub const UNNAMED: &str = "(unnamed)";
+
 /// The header line's column names: not empty, none blank, none twice.
 fn read_header<R: std::io::Read>(
     path: &Path,
     reader: &mut ::csv::Reader<R>,
+) -> Result<Vec<String>> {
+    read_header_allowing(path, reader, false)
+}
+
+/// [`read_header`]; with `unnamed_first`, the first name may be empty.
+fn read_header_allowing<R: std::io::Read>(
+    path: &Path,
+    reader: &mut ::csv::Reader<R>,
+    unnamed_first: bool,
 ) -> Result<Vec<String>> {
     let headers = reader.headers().map_err(|e| from_csv_error(path, e))?;
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
@@ -216,7 +229,8 @@ fn read_header<R: std::io::Read>(
         ));
     }
     let names: Vec<String> = headers.iter().map(str::to_string).collect();
-    check_header(path, &names)?;
+    let skip = usize::from(unnamed_first && names[0].is_empty());
+    check_header(path, &names[skip..], skip)?;
     Ok(names)
 }
 
@@ -544,7 +558,10 @@ fn read_text_from(
         .flexible(true)
         .trim(::csv::Trim::All)
         .from_reader(input);
-    let names = read_header(path, &mut reader)?;
+    let mut names = read_header_allowing(path, &mut reader, true)?;
+    if names[0].is_empty() {
+        names[0] = UNNAMED.to_string();
+    }
     let mut columns = select_columns(path, names, spec, note)?;
     columns.text = true;
     let rows = read_rows(path, &mut reader, &columns, None)?;
@@ -565,13 +582,14 @@ fn read_text_from(
     })
 }
 
-fn check_header(path: &Path, names: &[String]) -> Result<()> {
+/// `names` are the header's names from column `first` (0-based) on.
+fn check_header(path: &Path, names: &[String], first: usize) -> Result<()> {
     for (i, n) in names.iter().enumerate() {
         if n.is_empty() {
             return Err(data_err(
                 path,
                 1,
-                format!("column {} has an empty name in the header", i + 1),
+                format!("column {} has an empty name in the header", first + i + 1),
             ));
         }
         if names[..i].contains(n) {

@@ -3,7 +3,8 @@
 //! ```text
 //! listed in ignore / numeric / categorical        → that kind (forced)
 //! every value missing                             → ignored (warning)
-//! first column named rownames, id, index, …_id    → ignored (warning: a row ID)
+//! first column unnamed, or named rownames, id,     → ignored (warning: a row ID)
+//!     index, row, Unnamed: 0 or …_id
 //! every non-missing value a number                → numeric,
 //!     unless it equals the row number (1..m or 0..m−1, m ≥ 10) → ignored (warning)
 //! at least half numbers, some text                → error (a stray text value: name it a
@@ -17,7 +18,7 @@
 use std::collections::HashSet;
 
 use super::{PrepSettings, Warning};
-use crate::data::csv::{TextTable, shown_value};
+use crate::data::csv::{TextTable, UNNAMED, shown_value};
 use crate::{Error, Result};
 
 /// An input column's kind, before fitting.
@@ -33,7 +34,7 @@ pub(crate) enum Kind {
 const MIN_ROWS_FOR_ID_RULES: usize = 10;
 
 /// First-column names that mark a row ID (compared lowercase).
-const ID_NAMES: [&str; 5] = ["rownames", "id", "index", "unnamed: 0", "row"];
+const ID_NAMES: [&str; 6] = ["rownames", "id", "index", "unnamed: 0", "row", UNNAMED];
 
 /// The kind of each feature column of `table`, and the warnings about ignored ones.
 pub(crate) fn infer_kinds(
@@ -186,7 +187,7 @@ fn stray_text(table: &TextTable, col: usize, row: usize) -> Error {
         path: table.path.clone(),
         line: table.lines[row],
         message: format!(
-            "column `{}`: `{}` is not a number (the column's other values are numbers: declare it a missing-value token, or the column categorical)",
+            "column `{}`: `{}` is not a number (the column's other values are numbers: add it to na_values if it marks a missing value, or list the column in categorical)",
             table.feature_names[col],
             shown_value(v)
         ),

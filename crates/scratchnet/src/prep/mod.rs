@@ -33,6 +33,9 @@ use crate::experiment::Experiment;
 use crate::{Error, Result};
 use infer::{Kind, infer_kinds};
 
+/// The category that pools the rare ones of a column with more than `max_categories`.
+pub const OTHER: &str = "(other)";
+
 /// The missing-value tokens by default (compared case-insensitively).
 pub const DEFAULT_NA_VALUES: [&str; 5] = ["", "NA", "NaN", "null", "?"];
 
@@ -47,6 +50,10 @@ pub struct PrepSettings {
     pub ignore: Vec<String>,
     /// The tokens that mean "missing" (case-insensitive); default [`DEFAULT_NA_VALUES`].
     pub na_values: Vec<String>,
+    /// Most one-hot features per categorical column (default 50, at least 2): beyond it, the
+    /// most frequent `max_categories − 1` categories are kept and the rest pooled into
+    /// [`OTHER`].
+    pub max_categories: usize,
 }
 
 impl Default for PrepSettings {
@@ -56,6 +63,7 @@ impl Default for PrepSettings {
             numeric: Vec::new(),
             ignore: Vec::new(),
             na_values: DEFAULT_NA_VALUES.iter().map(|s| s.to_string()).collect(),
+            max_categories: 50,
         }
     }
 }
@@ -88,6 +96,15 @@ pub enum Warning {
         /// How many rows were dropped.
         rows: usize,
     },
+    /// A column with more categories than `max_categories`: the rare ones are pooled.
+    PooledCategories {
+        /// The column.
+        column: String,
+        /// How many categories were pooled into [`OTHER`].
+        pooled: usize,
+        /// How many were kept.
+        kept: usize,
+    },
     /// Values of a categorical column that the plan has not seen, encoded as all zeros.
     UnseenCategory {
         /// The column.
@@ -119,6 +136,10 @@ pub enum Column {
         categories: Vec<String>,
         /// The training rows' most frequent category.
         mode: String,
+        /// The rare categories pooled into [`OTHER`] (the last of `categories`), when the
+        /// column had more than `max_categories`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pooled: Vec<String>,
     },
     /// Left out.
     Ignored {
@@ -154,9 +175,11 @@ impl Plan {
         table: &TextTable,
         kinds: &[Kind],
         train_rows: &[usize],
-        na_values: &[String],
-    ) -> Result<Plan> {
+        settings: &PrepSettings,
+    ) -> Result<(Plan, Vec<Warning>)> {
+        let na_values = &settings.na_values;
         let mut columns = Vec::new();
+        let mut warnings = Vec::new();
         for (col, (name, kind)) in table.feature_names.iter().zip(kinds).enumerate() {
             let present = train_rows
                 .iter()
@@ -175,20 +198,32 @@ impl Plan {
                     }
                 }
                 Kind::Categorical => {
-                    let (categories, mode) =
-                        categories_and_mode(present.map(|r| table.cell(r, col)));
+                    let fitted = categories_and_mode(
+                        present.map(|r| table.cell(r, col)),
+                        settings.max_categories.max(2),
+                    );
+                    let (categories, mode, pooled) = fitted;
+                    if !pooled.is_empty() {
+                        warnings.push(Warning::PooledCategories {
+                            column: name.clone(),
+                            pooled: pooled.len(),
+                            kept: categories.len() - 1,
+                        });
+                    }
                     Column::Categorical {
                         name,
                         categories,
                         mode,
+                        pooled,
                     }
                 }
             });
         }
-        Ok(Plan {
+        let plan = Plan {
             na_values: na_values.to_vec(),
             columns,
-        })
+        };
+        Ok((plan, warnings))
     }
 
     /// The input columns the plan reads (every column but the ignored ones), in file order.
@@ -245,12 +280,15 @@ impl Plan {
                     name,
                     categories,
                     mode,
+                    pooled,
                 } => {
-                    let index: HashMap<&str, usize> = categories
+                    let mut index: HashMap<&str, usize> = categories
                         .iter()
                         .enumerate()
                         .map(|(i, v)| (v.as_str(), i))
                         .collect();
+                    let other = categories.len().saturating_sub(1);
+                    index.extend(pooled.iter().map(|v| (v.as_str(), other)));
                     let mut unseen: Option<(String, usize)> = None;
                     for row in 0..m {
                         let mut v = table.cell(row, col);
@@ -308,6 +346,7 @@ impl Plan {
                 name,
                 categories,
                 mode,
+                ..
             } = c
                 && !categories.contains(mode)
             {
@@ -372,22 +411,38 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-/// The distinct values, sorted (numerically when all are numbers), and the most frequent one
-/// (the first in that order on a tie).
-fn categories_and_mode<'a>(values: impl Iterator<Item = &'a str>) -> (Vec<String>, String) {
+/// The distinct values, sorted (numerically when all are numbers), the most frequent one
+/// (the first in that order on a tie), and, beyond `max` categories, the rare ones pooled into
+/// [`OTHER`]: the `max − 1` most frequent are kept, then [`OTHER`] last.
+fn categories_and_mode<'a>(
+    values: impl Iterator<Item = &'a str>,
+    max: usize,
+) -> (Vec<String>, String, Vec<String>) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;
     }
     let mut keys: Vec<&str> = counts.keys().copied().collect();
     sort_classes(&mut keys);
-    let categories: Vec<String> = keys.into_iter().map(str::to_string).collect();
-    let mode = categories
-        .iter()
-        .max_by(|a, b| counts[a.as_str()].cmp(&counts[b.as_str()]).then(b.cmp(a)))
-        .cloned()
-        .unwrap_or_default();
-    (categories, mode)
+    // most frequent first; the sort is stable, so ties keep the sorted order
+    let mut by_count = keys.clone();
+    by_count.sort_by(|a, b| counts[b].cmp(&counts[a]));
+    let mode = by_count.first().map_or_else(String::new, |m| m.to_string());
+    if keys.len() <= max {
+        let categories = keys.into_iter().map(str::to_string).collect();
+        return (categories, mode, Vec::new());
+    }
+    let kept: std::collections::HashSet<&str> = by_count[..max - 1].iter().copied().collect();
+    let (mut categories, mut pooled) = (Vec::new(), Vec::new());
+    for k in keys {
+        if kept.contains(k) {
+            categories.push(k.to_string());
+        } else {
+            pooled.push(k.to_string());
+        }
+    }
+    categories.push(OTHER.to_string());
+    (categories, mode, pooled)
 }
 
 /// A raw training table made ready for [`Experiment::run`].
@@ -445,7 +500,9 @@ pub fn prepare_training(
                 Array2::zeros((1, table.n_rows())),
             )?;
             let train_rows = exp.training_rows(&rows)?;
-            Plan::fit(&table, &kinds, &train_rows, &settings.na_values)?
+            let (plan, w) = Plan::fit(&table, &kinds, &train_rows, settings)?;
+            warnings.extend(w);
+            plan
         }
     };
     let names = plan.encoded_names();

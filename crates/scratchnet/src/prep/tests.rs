@@ -119,7 +119,9 @@ fn imputation_uses_the_training_rows_only() {
     // to b.
     let t = table("x,c,y\n1,a,0\n2,a,1\n3,b,0\n10,NA,1\n100,b,0\n200,b,1\nNA,,0\n");
     let k = [Kind::Numeric, Kind::Categorical];
-    let plan = Plan::fit(&t, &k, &[0, 1, 2, 3], &PrepSettings::default().na_values).unwrap();
+    let plan = Plan::fit(&t, &k, &[0, 1, 2, 3], &PrepSettings::default())
+        .unwrap()
+        .0;
     assert_eq!(
         plan.columns[0],
         Column::Numeric {
@@ -132,7 +134,8 @@ fn imputation_uses_the_training_rows_only() {
         Column::Categorical {
             name: "c".into(),
             categories: vec!["a".into(), "b".into()],
-            mode: "a".into()
+            mode: "a".into(),
+            pooled: vec![],
         }
     );
     assert_eq!(plan.encoded_names(), ["x", "c=a", "c=b"]);
@@ -146,13 +149,9 @@ fn imputation_uses_the_training_rows_only() {
 #[test]
 fn an_unseen_category_is_all_zeros_with_one_warning_or_an_error_when_strict() {
     let t = table("c,y\na,0\nb,1\nzz,0\nzz,1\n");
-    let plan = Plan::fit(
-        &t,
-        &[Kind::Categorical],
-        &[0, 1],
-        &PrepSettings::default().na_values,
-    )
-    .unwrap();
+    let plan = Plan::fit(&t, &[Kind::Categorical], &[0, 1], &PrepSettings::default())
+        .unwrap()
+        .0;
     let (x, w) = plan.apply(&t, false).unwrap();
     assert_eq!(x.column(2).to_vec(), [0.0, 0.0]);
     assert_eq!(
@@ -189,7 +188,45 @@ fn rows_with_a_missing_target_are_dropped_and_counted() {
 fn the_plan_round_trips_through_json() {
     let t = table("x,c,y\n1,a,0\n2,b,1\n");
     let k = [Kind::Numeric, Kind::Categorical];
-    let plan = Plan::fit(&t, &k, &[0, 1], &PrepSettings::default().na_values).unwrap();
+    let plan = Plan::fit(&t, &k, &[0, 1], &PrepSettings::default())
+        .unwrap()
+        .0;
     let json = serde_json::to_string(&plan).unwrap();
     assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+}
+
+#[test]
+fn beyond_max_categories_the_rare_ones_are_pooled_into_other() {
+    // counts: a 3, b 2, c 1, d 1; max 3 keeps a, b and pools c, d
+    let t = table("c,y\na,0\na,1\na,0\nb,1\nb,0\nc,1\nd,0\n");
+    let settings = PrepSettings {
+        max_categories: 3,
+        ..Default::default()
+    };
+    let rows: Vec<usize> = (0..7).collect();
+    let (plan, w) = Plan::fit(&t, &[Kind::Categorical], &rows, &settings).unwrap();
+    assert_eq!(plan.encoded_names(), ["c=a", "c=b", "c=(other)"]);
+    assert_eq!(
+        w,
+        [Warning::PooledCategories {
+            column: "c".into(),
+            pooled: 2,
+            kept: 2
+        }]
+    );
+    let (x, w) = plan.apply(&t, true).unwrap();
+    assert!(w.is_empty());
+    assert_eq!(x.column(6).to_vec(), [0.0, 0.0, 1.0]);
+    assert_eq!(x.column(3).to_vec(), [0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn an_unnamed_first_column_is_a_row_id() {
+    let mut s = String::from(",x,y\n");
+    for i in 0..12 {
+        s.push_str(&format!("r{i},{},{}\n", i % 4, i % 2));
+    }
+    let (k, w) = kinds(&s, &PrepSettings::default());
+    assert_eq!(k, [Kind::Ignored, Kind::Numeric]);
+    assert!(matches!(&w[0], Warning::IgnoredColumn { column, .. } if column == "(unnamed)"));
 }
