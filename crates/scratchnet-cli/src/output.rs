@@ -56,6 +56,15 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// "1 row", "3 rows".
+fn rows_word(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
 /// Prints what the column plan did, one line each, in the CLI's flags.
 pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
     use scratchnet::prep::Warning;
@@ -65,7 +74,10 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
                 "warning: column `{column}` looks like a row ID ({why}) and is ignored; to use it, pass --numeric {column} or --categorical {column}"
             ),
             Warning::MissingTarget { column, rows } => {
-                eprintln!("warning: dropped {rows} rows whose target `{column}` is missing")
+                eprintln!(
+                    "warning: dropped {} whose target `{column}` is missing",
+                    rows_word(*rows)
+                )
             }
             Warning::PooledCategories {
                 column,
@@ -79,7 +91,8 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
                 value,
                 rows,
             } => eprintln!(
-                "warning: column `{column}`: `{value}` ({rows} rows with categories not seen in training) encoded as all zeros; --strict makes this an error"
+                "warning: column `{column}`: category `{value}` was not seen in training; {} with unseen categories encoded as all zeros (--strict makes this an error)",
+                rows_word(*rows)
             ),
         }
     }

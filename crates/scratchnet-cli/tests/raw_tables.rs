@@ -66,7 +66,7 @@ fn a_raw_csv_trains_predicts_and_evaluates_through_the_stored_plan() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("dropped 1 rows whose target `species` is missing"),
+        stderr.contains("dropped 1 row whose target `species` is missing"),
         "{stderr}"
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -96,7 +96,8 @@ fn a_raw_csv_trains_predicts_and_evaluates_through_the_stored_plan() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("column `island`: `Mars`") && stderr.contains("all zeros"),
+        stderr.contains("column `island`: category `Mars` was not seen in training; 1 row")
+            && stderr.contains("all zeros"),
         "{stderr}"
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);

@@ -230,3 +230,50 @@ fn an_unnamed_first_column_is_a_row_id() {
     assert_eq!(k, [Kind::Ignored, Kind::Numeric]);
     assert!(matches!(&w[0], Warning::IgnoredColumn { column, .. } if column == "(unnamed)"));
 }
+
+#[test]
+fn prepare_training_fits_the_plan_on_the_experiments_training_rows_only() {
+    // x = r² in row r (0..19), missing in row 19: the median of all 19 values is 81; the
+    // training rows' (16 rows of the default 80/20 split, from Experiment::training_rows)
+    // differs, and is the one the plan must hold and impute.
+    let mut text = String::from("x,c,y\n");
+    for i in 0..20 {
+        let x = if i == 19 {
+            "NA".to_string()
+        } else {
+            (i * i).to_string()
+        };
+        text.push_str(&format!("{x},{},{}\n", ["a", "b"][i % 2], i % 2));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    std::fs::write(&path, &text).unwrap();
+    let exp = Experiment::default();
+    let file = TrainingFile {
+        path: &path,
+        target: "y",
+        features: None,
+        regression: false,
+        positive: None,
+    };
+    let prepared = prepare_training(file, &PrepSettings::default(), &exp, None).unwrap();
+    let rows = exp.training_rows(&prepared.data).unwrap();
+    assert_eq!(rows.len(), 16);
+    let by_hand = median(
+        rows.iter()
+            .filter(|&&r| r != 19)
+            .map(|&r| (r * r) as f64)
+            .collect(),
+    );
+    let all_rows = median((0..19).map(|r| (r * r) as f64).collect());
+    assert_ne!(by_hand, all_rows, "pick data where the split matters");
+    assert_eq!(
+        prepared.plan.columns[0],
+        Column::Numeric {
+            name: "x".into(),
+            median: by_hand
+        }
+    );
+    // the missing value was imputed with the training median
+    assert_eq!(prepared.data.x[[0, 19]], by_hand);
+}
