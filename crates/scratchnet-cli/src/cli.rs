@@ -289,7 +289,8 @@ pub struct GenerateArgs {
 /// `scratchnet train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The CSV file: a header line, numeric feature columns and a target column.
+    /// The CSV file: a header line, feature columns (numbers or text categories; missing
+    /// values imputed, ID-like columns ignored: see the column flags) and a target column.
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Name of the target column: two or more classes (any text), or numbers with
@@ -381,7 +382,8 @@ pub struct EvalArgs {
     /// A model written by `scratchnet train -o`.
     #[arg(value_name = "MODEL.json")]
     pub model: PathBuf,
-    /// Labelled data with the model's feature columns and target column.
+    /// Labelled data with the model's input columns and target column, as raw as the training
+    /// file (rows without a target are dropped).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Print the JSON report on standard output and nothing else there.
@@ -398,7 +400,8 @@ pub struct PredictArgs {
     /// A model written by `scratchnet train -o`.
     #[arg(value_name = "MODEL.json")]
     pub model: PathBuf,
-    /// Data with the model's feature columns (other columns are ignored).
+    /// Data with the model's input columns, as raw as the training file (other columns are
+    /// ignored).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Output CSV file (default: standard output).
