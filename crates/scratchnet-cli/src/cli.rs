@@ -45,7 +45,7 @@ pub enum Command {
     /// Write a synthetic data set as CSV (header x1,x2,y; x1,y for sine).
     Generate(GenerateArgs),
     /// Train a network on a CSV file and optionally save the model.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate a saved model on labelled data.
     Eval(EvalArgs),
     /// Predict labels (and probabilities) for new data with a saved model.
@@ -293,7 +293,8 @@ pub struct GenerateArgs {
 /// `scratchnet train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The CSV file: a header line, numeric feature columns and a target column.
+    /// The CSV file: a header line, feature columns (numbers or text categories; missing
+    /// values imputed, ID-like columns ignored: see the column flags) and a target column.
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Name of the target column: two or more classes (any text), or numbers with
@@ -316,6 +317,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "MODEL.json")]
     pub init_from: Option<PathBuf>,
     #[command(flatten)]
+    pub columns: ColumnFlags,
+    #[command(flatten)]
     pub training: TrainingFlags,
     /// Write the trained model here (JSON).
     #[arg(short, long, value_name = "MODEL.json")]
@@ -331,13 +334,60 @@ pub struct TrainArgs {
     pub log_every: usize,
 }
 
+/// How `train` reads raw columns (see the README's "Raw tables"): text columns are one-hot
+/// categories, numbers are numeric, ID-like columns are ignored with a warning; missing values
+/// are imputed from the training rows (median, most frequent category).
+#[derive(Debug, Args)]
+pub struct ColumnFlags {
+    /// Columns to one-hot encode as categories even when their values are numbers (codes).
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Columns to read as numbers even when they look like a row ID.
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub numeric: Vec<String>,
+    /// Columns to leave out.
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// The values that mean "missing", case-insensitive (default: empty, NA, NaN, null, ?).
+    #[arg(
+        long,
+        value_name = "A,B,…",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub na_values: Option<Vec<String>>,
+    /// Most one-hot columns per categorical column; beyond it the rarest categories are pooled
+    /// into `COL=(other)` (with a warning).
+    #[arg(long, value_name = "K", default_value = "50", value_parser = parse_count)]
+    pub max_categories: usize,
+}
+
+impl ColumnFlags {
+    /// The library's settings of the column plan.
+    pub fn settings(&self) -> scratchnet::prep::PrepSettings {
+        let trim = |v: &[String]| v.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>();
+        let mut s = scratchnet::prep::PrepSettings {
+            categorical: trim(&self.categorical),
+            numeric: trim(&self.numeric),
+            ignore: trim(&self.ignore),
+            max_categories: self.max_categories,
+            ..Default::default()
+        };
+        if let Some(na) = &self.na_values {
+            s.na_values = trim(na);
+        }
+        s
+    }
+}
+
 /// `scratchnet eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// A model written by `scratchnet train -o`.
     #[arg(value_name = "MODEL.json")]
     pub model: PathBuf,
-    /// Labelled data with the model's feature columns and target column.
+    /// Labelled data with the model's input columns and target column, as raw as the training
+    /// file (rows without a target are dropped).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Print the JSON report on standard output and nothing else there.
@@ -347,6 +397,9 @@ pub struct EvalArgs {
     /// [default: 0.5].
     #[arg(long, value_name = "T", value_parser = parse_threshold, allow_negative_numbers = true)]
     pub threshold: Option<f64>,
+    /// A category the model has not seen is an error (exit 2) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `scratchnet predict`.
@@ -355,7 +408,8 @@ pub struct PredictArgs {
     /// A model written by `scratchnet train -o`.
     #[arg(value_name = "MODEL.json")]
     pub model: PathBuf,
-    /// Data with the model's feature columns (other columns are ignored).
+    /// Data with the model's input columns, as raw as the training file (other columns are
+    /// ignored).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Output CSV file (default: standard output).
@@ -368,6 +422,9 @@ pub struct PredictArgs {
     /// [default: 0.5].
     #[arg(long, value_name = "T", value_parser = parse_threshold, allow_negative_numbers = true)]
     pub threshold: Option<f64>,
+    /// A category the model has not seen is an error (exit 2) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `scratchnet explain`.
@@ -632,6 +689,10 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "classes" => "--classes",
         "features" => "--features",
         "positive" => "--positive",
+        "categorical" => "--categorical",
+        "numeric" => "--numeric",
+        "ignore" => "--ignore",
+        "na_values" => "--na-values",
         "data_set" => "the data set",
         _ => return None,
     })

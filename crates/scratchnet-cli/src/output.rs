@@ -56,6 +56,48 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// "1 row", "3 rows".
+fn rows_word(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
+/// Prints what the column plan did, one line each, in the CLI's flags.
+pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
+    use scratchnet::prep::Warning;
+    for w in warnings {
+        match w {
+            Warning::IgnoredColumn { column, why } => eprintln!(
+                "warning: column `{column}` looks like a row ID ({why}) and is ignored; to use it, pass --numeric {column} or --categorical {column}"
+            ),
+            Warning::MissingTarget { column, rows } => {
+                eprintln!(
+                    "warning: dropped {} whose target `{column}` is missing",
+                    rows_word(*rows)
+                )
+            }
+            Warning::PooledCategories {
+                column,
+                pooled,
+                kept,
+            } => eprintln!(
+                "warning: column `{column}` has more than --max-categories categories: kept the {kept} most frequent, pooled {pooled} rare ones into `{column}=(other)`"
+            ),
+            Warning::UnseenCategory {
+                column,
+                value,
+                rows,
+            } => eprintln!(
+                "warning: column `{column}`: category `{value}` was not seen in training; {} with unseen categories encoded as all zeros (--strict makes this an error)",
+                rows_word(*rows)
+            ),
+        }
+    }
+}
+
 /// Prints the metrics' warnings (undefined precision and the like) on stderr.
 pub fn warn_undefined(metrics: &Metrics, what: &str) {
     for w in metrics.warnings() {

@@ -426,6 +426,41 @@ impl Experiment {
     /// rest (both stratified with `stratify`); every split standardized with the training rows' statistics (or the continued
     /// model's). Shuffles indices and copies each split once: no full shuffled copy.
     fn split(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<Splits> {
+        let (train, validation, test) = self.partition(data, seed)?;
+        check_every_class(&train)?;
+        let scalers = match &self.init_from {
+            Some(m) => Scalers {
+                features: m.standardizer.clone(),
+                target: m.target_standardizer.clone(),
+            },
+            None => Scalers::fit(&train),
+        };
+        Ok(Splits {
+            train: scalers.standardize(train)?,
+            validation: scalers.standardize(validation)?,
+            test: scalers.standardize(test)?,
+            scalers,
+        })
+    }
+
+    /// The rows (indices into `data`, in training order) that [`Experiment::run`] trains on:
+    /// the same shuffle and splits, applied to the row numbers. The column plan
+    /// ([`crate::prep`]) is fitted on these rows only.
+    pub fn training_rows(&self, data: &Dataset) -> Result<Vec<usize>> {
+        let m = data.n_samples();
+        let index = Array2::from_shape_fn((1, m), |(_, j)| j as f64);
+        let rows = Dataset {
+            feature_names: vec!["row".into()],
+            target_name: data.target_name.clone(),
+            x: index,
+            target: data.target.clone(),
+        };
+        let (train, _, _) = self.partition(Cow::Owned(rows), self.config.seed)?;
+        Ok(train.x.row(0).iter().map(|&j| j as usize).collect())
+    }
+
+    /// The shuffle and the (train, validation, test) splits of `split`.
+    fn partition(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<(Dataset, Dataset, Dataset)> {
         let mut data_rng = rng(seed, Stream::Data);
         let train_fraction = 1.0 - self.test_split;
         let (train_all, test) = match (data, self.stratify) {
@@ -447,20 +482,7 @@ impl Experiment {
                 (train_all, empty)
             }
         };
-        check_every_class(&train)?;
-        let scalers = match &self.init_from {
-            Some(m) => Scalers {
-                features: m.standardizer.clone(),
-                target: m.target_standardizer.clone(),
-            },
-            None => Scalers::fit(&train),
-        };
-        Ok(Splits {
-            train: scalers.standardize(train)?,
-            validation: scalers.standardize(validation)?,
-            test: scalers.standardize(test)?,
-            scalers,
-        })
+        Ok((train, validation, test))
     }
 
     /// Trains the network (fresh, or continued from `init_from`), recording the learning

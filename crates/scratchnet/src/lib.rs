@@ -102,6 +102,7 @@ pub mod model_file;
 pub mod nn;
 pub mod optim;
 mod parallel;
+pub mod prep;
 pub mod train;
 
 pub use error::{Error, Result};

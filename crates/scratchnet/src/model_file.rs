@@ -11,7 +11,11 @@
 //! Version 2 adds what k classes and regression need: `classes` holds k labels for a softmax
 //! output and is empty for regression, whose file also has `target_standardizer` (the target's
 //! training mean and deviation); `training` may record the optimizer and early stopping.
-//! Version 1 files (the foundation's, binary only) still load.
+//! Version 3 adds `prep`, the fitted column plan ([`crate::prep::Plan`]: each input column's
+//! kind, imputation value and categories), written by `train` from a CSV file; `features` then
+//! names the encoded columns (`island=Biscoe`). Without it (versions 1 and 2, and the
+//! estimator's models) the features are read as numbers, as before.
+//! Version 1 files (the foundation's, binary only) and version 2 files still load.
 //! Weights are rows = units out, columns = units in (W is n_out × n_in). Numbers are written
 //! with enough digits to read back bit for bit.
 
@@ -20,18 +24,21 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::data::csv::{CsvSpec, RawTable, encode_labels, read_csv_noted, regression_values};
+use crate::data::csv::{
+    CsvSpec, RawTable, encode_labels, read_csv_noted, read_text_csv, regression_values,
+};
 use crate::data::{Dataset, Scalers, Standardizer, Task};
 use crate::engine::EngineKind;
 pub use crate::nn::network::classes_of;
 use crate::nn::{Activation, Dense, Network};
+use crate::prep::{Plan, Warning, drop_missing_targets};
 use crate::train::{Fitted, TrainConfig};
 use crate::{Error, Result};
 
 /// The `format` value that marks our files.
 pub const FORMAT: &str = "scratchnet-model";
 /// The newest format version this build reads and the one it writes.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 /// Model files larger than this are refused before they are read (256 MiB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// Layers wider than this are refused (a guard against hostile files).
@@ -95,6 +102,21 @@ pub struct Model {
     /// The engine that computes its predictions: the one it was trained with, the fast one
     /// for a loaded file (not saved: both compute the same numbers).
     pub engine: EngineKind,
+    /// The column plan that turns raw rows into `features` (see [`crate::prep`]); `None`
+    /// reads the features as numbers.
+    pub prep: Option<Plan>,
+}
+
+/// Rows read for a model: the data set in its features, each sample's file line, and what
+/// the column plan did (unseen categories, dropped rows).
+#[derive(Debug)]
+pub struct ReadData {
+    /// The data set, in the model's (encoded) features.
+    pub data: Dataset,
+    /// The 1-based file line of each sample.
+    pub lines: Vec<u64>,
+    /// The plan's warnings.
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -116,6 +138,8 @@ struct ModelFile {
     target_standardizer: Option<Standardizer>,
     layers: Vec<LayerFile>,
     training: TrainingInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prep: Option<Plan>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +207,7 @@ impl Model {
                 precision: (config.precision != crate::train::Precision::F64)
                     .then(|| config.precision.name().to_string()),
             },
+            prep: None,
         }
     }
 
@@ -236,6 +261,7 @@ impl Model {
                 })
                 .collect(),
             training: self.training.clone(),
+            prep: self.prep.clone(),
         };
         let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
         s.push('\n');
@@ -293,6 +319,9 @@ impl Model {
             file.target_standardizer.as_ref(),
         )?;
         let network = Network::new(layers).map_err(|e| e.to_string())?;
+        if let Some(plan) = &file.prep {
+            plan.check(&file.features)?;
+        }
         Ok(Model {
             features: file.features,
             target: file.target,
@@ -302,6 +331,7 @@ impl Model {
             network,
             training: file.training,
             engine: EngineKind::Fast,
+            prep: file.prep,
         })
     }
 
@@ -315,6 +345,54 @@ impl Model {
     /// `data.csv: no feature column `x2`; the columns are: x1, y (the model was trained on
     /// features x1, x2 and target `y`)`.
     pub fn read_data(&self, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
+        let read = self.read_raw(path, with_target, false)?;
+        Ok((read.data, read.lines))
+    }
+
+    /// [`Model::read_data`] through the model's column plan, when it has one: the plan's input
+    /// columns read as text, missing values imputed, categories one-hot; with the target, rows
+    /// whose target is missing are dropped. An unseen category is all zeros with a warning, or
+    /// an error naming its line when `strict`. Without a plan, the features are numbers.
+    pub fn read_raw(&self, path: &Path, with_target: bool, strict: bool) -> Result<ReadData> {
+        let Some(plan) = &self.prep else {
+            let (data, lines) = self.read_numeric(path, with_target)?;
+            return Ok(ReadData {
+                data,
+                lines,
+                warnings: Vec::new(),
+            });
+        };
+        let used = plan.used_columns();
+        let spec = CsvSpec {
+            target: with_target.then_some(self.target.as_str()),
+            features: Some(&used),
+        };
+        let note = format!(
+            "the model was trained on columns {} and target `{}`",
+            used.join(", "),
+            self.target
+        );
+        let mut table = read_text_csv(path, &spec, Some(&note))?;
+        let mut warnings = drop_missing_targets(&mut table, &plan.na_values)?;
+        let (x, w) = plan.apply(&table, strict)?;
+        warnings.extend(w);
+        let lines = table.lines.clone();
+        let raw = RawTable {
+            path: table.path,
+            feature_names: self.features.clone(),
+            x,
+            target: table.target,
+            lines: table.lines,
+        };
+        Ok(ReadData {
+            data: self.dataset_from(raw)?,
+            lines,
+            warnings,
+        })
+    }
+
+    /// The model's feature columns read as numbers (a model without a plan).
+    fn read_numeric(&self, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
         let spec = CsvSpec {
             target: with_target.then_some(self.target.as_str()),
             features: Some(&self.features),
@@ -575,6 +653,7 @@ mod tests {
                 precision: None,
             },
             engine: EngineKind::Fast,
+            prep: None,
         }
     }
 
@@ -613,9 +692,9 @@ mod tests {
     fn rejects_a_future_version() {
         let json = model()
             .to_json()
-            .replace("\"version\": 2", "\"version\": 3");
+            .replace("\"version\": 3", "\"version\": 4");
         let e = Model::from_json(json.as_bytes()).unwrap_err();
-        assert!(e.contains("version 3 is newer"), "{e}");
+        assert!(e.contains("version 4 is newer"), "{e}");
     }
 
     #[test]
@@ -632,11 +711,11 @@ mod tests {
     #[test]
     fn version_must_be_a_whole_number_and_a_bom_is_fine() {
         let json = model().to_json();
-        let e = Model::from_json(json.replace("\"version\": 2", "\"version\": -1").as_bytes())
+        let e = Model::from_json(json.replace("\"version\": 3", "\"version\": -1").as_bytes())
             .unwrap_err();
         assert!(e.contains("\"version\" must be a whole number"), "{e}");
         let e = Model::from_json(
-            json.replace("\"version\": 2", "\"version\": \"1\"")
+            json.replace("\"version\": 3", "\"version\": \"1\"")
                 .as_bytes(),
         )
         .unwrap_err();
@@ -664,7 +743,7 @@ mod tests {
             "training": {"seed": 69, "epochs": 0, "learning_rate": 1.2, "final_loss": 0.69}}"#;
         let m = Model::from_json(v1.as_bytes()).unwrap();
         assert_eq!(m.task(), Task::Binary);
-        assert!(m.to_json().contains("\"version\": 2"));
+        assert!(m.to_json().contains("\"version\": 3"));
     }
 
     #[test]
@@ -761,6 +840,45 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn loads_a_version_2_file_written_before_the_column_plan() {
+        // Written by `scratchnet train planar_flower.csv --seed 69` before format version 3.
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flower_model_v2.json");
+        let v2 = std::fs::read_to_string(&path).unwrap();
+        let m = Model::load(&path).unwrap();
+        assert_eq!(m.prep, None);
+        assert_eq!(m.to_json(), v2.replace("\"version\": 2", "\"version\": 3"));
+        let (data, _) = m
+            .read_data(&path.with_file_name("planar_flower.csv"), true)
+            .unwrap();
+        assert_eq!(data.n_samples(), 400);
+    }
+
+    #[test]
+    fn a_column_plan_round_trips_and_must_match_the_features() {
+        let mut m = model();
+        m.prep = Some(Plan {
+            na_values: vec!["NA".into()],
+            columns: vec![
+                crate::prep::Column::Ignored { name: "id".into() },
+                crate::prep::Column::Numeric {
+                    name: "a".into(),
+                    median: 0.5,
+                },
+                crate::prep::Column::Numeric {
+                    name: "b".into(),
+                    median: -1.0,
+                },
+            ],
+        });
+        let back = Model::from_json(m.to_json().as_bytes()).unwrap();
+        assert_eq!(back, m);
+        let bad = m.to_json().replace("\"name\": \"b\"", "\"name\": \"z\"");
+        let e = Model::from_json(bad.as_bytes()).unwrap_err();
+        assert!(e.contains("\"prep\" encodes the features (a, z)"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use scratchnet::model_file::Model;
 use serde::Serialize;
 
 use crate::cli::EvalArgs;
-use crate::output::{decision_threshold, print_out, to_json, warn_undefined};
+use crate::output::{decision_threshold, print_out, to_json, warn_prep, warn_undefined};
 use crate::table;
 
 /// The JSON report of `eval`.
@@ -23,8 +23,10 @@ struct EvalReport<'a> {
 /// `scratchnet eval`.
 pub fn eval(args: &EvalArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let (data, _) = model.read_data(&args.data, true)?;
     let threshold = decision_threshold(&model, &args.model, args.threshold)?;
+    let read = model.read_raw(&args.data, true, args.strict)?;
+    warn_prep(&read.warnings);
+    let data = read.data;
     let report = evaluate_at(&model, &data, threshold)?;
     warn_undefined(&report, "eval");
     if args.json {

@@ -9,12 +9,14 @@ use scratchnet::experiment::classes_at;
 use scratchnet::model_file::Model;
 
 use crate::cli::PredictArgs;
-use crate::output::{csv_field, decision_threshold, print_out, same_file};
+use crate::output::{csv_field, decision_threshold, print_out, same_file, warn_prep};
 
 /// `scratchnet predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let (data, _) = model.read_data(&args.data, false)?;
+    let read = model.read_raw(&args.data, false, args.strict)?;
+    warn_prep(&read.warnings);
+    let data = read.data;
     let out = model.predict_proba(data.x.view())?;
     if args.proba && model.task() == Task::Regression {
         bail!(

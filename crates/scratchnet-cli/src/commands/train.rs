@@ -5,9 +5,10 @@ use anyhow::{Result, bail};
 use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome, curve_csv};
 use scratchnet::model_file::Model;
+use scratchnet::prep::{Prepared, TrainingFile, prepare_training};
 
 use crate::cli::{TaskName, TrainArgs};
-use crate::output::{describe_run, print_out, rows_summary, to_json, warn_all};
+use crate::output::{describe_run, print_out, rows_summary, to_json, warn_all, warn_prep};
 use crate::progress::{Interrupted, run_with_progress};
 use crate::table;
 
@@ -16,6 +17,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if args.log_every == 0 {
         bail!("--log-every must be at least 1");
     }
+    if args.columns.max_categories < 2 {
+        bail!(
+            "--max-categories must be at least 2 (one kept category and `(other)`), got {}",
+            args.columns.max_categories
+        );
+    }
     // Fail now, not after a long training, when an output cannot be written.
     for path in args.output.iter().chain(&args.history) {
         scratchnet::io::check_writable(path)?;
@@ -23,13 +30,16 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let mut exp = args
         .training
         .experiment(args.history.as_ref().map(|_| args.log_every))?;
-    let data = read_data(args)?;
     if let Some(path) = &args.init_from {
         exp.init_from = Some(load_init_from(args, path)?);
     }
+    let prepared = read_data(args, &exp)?;
+    warn_prep(&prepared.warnings);
+    let data = prepared.data;
     let header = data_header(args, &data);
     let rows = rows_summary(&data);
-    let out = run_with_progress(&exp, data)?;
+    let mut out = run_with_progress(&exp, data)?;
+    out.model.prep = Some(prepared.plan);
     if let Some(epoch) = out.interrupted_at {
         return Err(interrupted(args, &out, epoch)?.into());
     }
@@ -47,20 +57,22 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     }
 }
 
-/// The data set, read for `--task`.
-fn read_data(args: &TrainArgs) -> Result<Dataset> {
-    let features = args.features.as_deref();
-    Ok(match args.task {
-        TaskName::Classification => {
-            Dataset::from_csv(&args.data, &args.target, features, args.positive.as_deref())?
-        }
-        TaskName::Regression => {
-            if args.positive.is_some() {
-                bail!("--positive applies to classification, not --task regression");
-            }
-            Dataset::from_csv_regression(&args.data, &args.target, features)?
-        }
-    })
+/// The data set, read for `--task` through a column plan fitted on the training rows (or the
+/// `--init-from` model's plan).
+fn read_data(args: &TrainArgs, exp: &Experiment) -> Result<Prepared> {
+    let regression = args.task == TaskName::Regression;
+    if regression && args.positive.is_some() {
+        bail!("--positive applies to classification, not --task regression");
+    }
+    let file = TrainingFile {
+        path: &args.data,
+        target: &args.target,
+        features: args.features.as_deref(),
+        regression,
+        positive: args.positive.as_deref(),
+    };
+    let plan = exp.init_from.as_ref().and_then(|m| m.prep.as_ref());
+    Ok(prepare_training(file, &args.columns.settings(), exp, plan)?)
 }
 
 /// The `--init-from` model, refused when an explicit `--hidden` or `--activation`

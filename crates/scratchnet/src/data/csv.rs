@@ -203,10 +203,23 @@ fn read_csv_sized(
     into_table(path, columns, rows)
 }
 
+/// The name the text reader gives an unnamed first column (R's `write.csv` writes row names
+/// under an empty header).
+pub const UNNAMED: &str = "(unnamed)";
+
 /// The header line's column names: not empty, none blank, none twice.
 fn read_header<R: std::io::Read>(
     path: &Path,
     reader: &mut ::csv::Reader<R>,
+) -> Result<Vec<String>> {
+    read_header_allowing(path, reader, false)
+}
+
+/// [`read_header`]; with `unnamed_first`, the first name may be empty.
+fn read_header_allowing<R: std::io::Read>(
+    path: &Path,
+    reader: &mut ::csv::Reader<R>,
+    unnamed_first: bool,
 ) -> Result<Vec<String>> {
     let headers = reader.headers().map_err(|e| from_csv_error(path, e))?;
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
@@ -216,7 +229,8 @@ fn read_header<R: std::io::Read>(
         ));
     }
     let names: Vec<String> = headers.iter().map(str::to_string).collect();
-    check_header(path, &names)?;
+    let skip = usize::from(unnamed_first && names[0].is_empty());
+    check_header(path, &names[skip..], skip)?;
     Ok(names)
 }
 
@@ -230,6 +244,8 @@ struct Columns {
     features: Vec<usize>,
     /// Index of the target column, when one was asked for.
     target: Option<usize>,
+    /// Read the features as text (for the column plan) instead of numbers.
+    text: bool,
 }
 
 /// Finds the columns `spec` names in the header; a missing one names the columns there are
@@ -283,6 +299,7 @@ fn select_columns(
         list,
         features,
         target,
+        text: false,
     })
 }
 
@@ -303,6 +320,8 @@ fn check_listed_once(features: &[String]) -> Result<()> {
 #[derive(Default)]
 struct Rows {
     values: Vec<f64>,
+    /// Text mode: the feature cells, sample by sample (m × d).
+    texts: Vec<String>,
     codes: Vec<u32>,
     distinct: Vec<String>,
     index: std::collections::HashMap<String, u32>,
@@ -335,7 +354,14 @@ impl Rows {
     }
 
     /// Adds one row's target value, interned: a new value gets the next code.
-    fn push_target(&mut self, path: &Path, line: u64, name: &str, v: &str) -> Result<()> {
+    fn push_target(
+        &mut self,
+        path: &Path,
+        line: u64,
+        name: &str,
+        v: &str,
+        allow_empty: bool,
+    ) -> Result<()> {
         if v.chars().any(char::is_control) {
             return Err(data_err(
                 path,
@@ -346,7 +372,7 @@ impl Rows {
                 ),
             ));
         }
-        if v.is_empty() {
+        if v.is_empty() && !allow_empty {
             return Err(data_err(
                 path,
                 line,
@@ -378,7 +404,12 @@ fn read_rows<R: std::io::Read>(
     let mut rows = Rows::default();
     let mut record = ::csv::StringRecord::new();
     loop {
-        rows.reserve(path, columns.features.len(), size_hint)?;
+        let d = if columns.text {
+            0
+        } else {
+            columns.features.len()
+        };
+        rows.reserve(path, d, size_hint)?;
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => return Ok(rows),
@@ -415,13 +446,17 @@ fn parse_row(
             ),
         ));
     }
-    for &i in &columns.features {
+    if columns.text {
+        rows.texts
+            .extend(columns.features.iter().map(|&i| record[i].to_string()));
+    }
+    for &i in columns.features.iter().filter(|_| !columns.text) {
         let v = parse_feature(&record[i])
             .map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
         rows.values.push(v);
     }
     if let Some(t) = columns.target {
-        rows.push_target(path, line, &names[t], &record[t])?;
+        rows.push_target(path, line, &names[t], &record[t], columns.text)?;
     }
     Ok(())
 }
@@ -451,13 +486,110 @@ fn into_table(path: &Path, columns: Columns, rows: Rows) -> Result<RawTable> {
     })
 }
 
-fn check_header(path: &Path, names: &[String]) -> Result<()> {
+/// The cells of a CSV file as text, for the column plan ([`crate::prep`]): the feature
+/// columns of a [`CsvSpec`] kept as strings, the target interned (empty values allowed; the plan
+/// drops rows whose target is missing).
+#[derive(Debug, Clone)]
+pub struct TextTable {
+    /// The file read.
+    pub path: PathBuf,
+    /// Names of the feature columns, in file order (d of them).
+    pub feature_names: Vec<String>,
+    /// The cells, sample by sample (m × d): `cells[row * d + col]`.
+    pub cells: Vec<String>,
+    /// The target column, when one was asked for.
+    pub target: Option<TargetColumn>,
+    /// The 1-based file line of each sample.
+    pub lines: Vec<u64>,
+}
+
+impl TextTable {
+    /// The number of samples m.
+    pub fn n_rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The cell of sample `row` in feature column `col`.
+    pub fn cell(&self, row: usize, col: usize) -> &str {
+        &self.cells[row * self.feature_names.len() + col]
+    }
+
+    /// Keeps the rows for which `keep(row)` holds (target codes re-interned).
+    pub fn retain_rows(&mut self, keep: impl Fn(usize) -> bool) {
+        let d = self.feature_names.len();
+        let kept: Vec<usize> = (0..self.n_rows()).filter(|&r| keep(r)).collect();
+        let mut cells = Vec::with_capacity(kept.len() * d);
+        for &r in &kept {
+            cells.extend(self.cells[r * d..(r + 1) * d].iter().cloned());
+        }
+        self.cells = cells;
+        self.lines = kept.iter().map(|&r| self.lines[r]).collect();
+        if let Some(t) = &mut self.target {
+            t.codes = kept.iter().map(|&r| t.codes[r]).collect();
+        }
+    }
+}
+
+/// Reads the columns named by `spec` from the CSV file at `path` as text; `note` is appended to
+/// the messages about a missing column (see [`read_csv_noted`]).
+pub fn read_text_csv(path: &Path, spec: &CsvSpec<'_>, note: Option<&str>) -> Result<TextTable> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    read_text_from(path, std::io::BufReader::new(file), spec, note)
+}
+
+/// [`read_text_csv`] on CSV text (for tests).
+#[cfg(test)]
+pub(crate) fn read_text_csv_from_str(
+    path: &Path,
+    text: &str,
+    spec: &CsvSpec<'_>,
+) -> Result<TextTable> {
+    read_text_from(path, text.as_bytes(), spec, None)
+}
+
+fn read_text_from(
+    path: &Path,
+    input: impl std::io::Read,
+    spec: &CsvSpec<'_>,
+    note: Option<&str>,
+) -> Result<TextTable> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .from_reader(input);
+    let mut names = read_header_allowing(path, &mut reader, true)?;
+    if names[0].is_empty() {
+        names[0] = UNNAMED.to_string();
+    }
+    let mut columns = select_columns(path, names, spec, note)?;
+    columns.text = true;
+    let rows = read_rows(path, &mut reader, &columns, None)?;
+    if rows.lines.is_empty() {
+        return Err(file_err(path, "no data rows after the header".into()));
+    }
+    let names = columns.names;
+    Ok(TextTable {
+        path: path.to_path_buf(),
+        feature_names: columns.features.iter().map(|&i| names[i].clone()).collect(),
+        cells: rows.texts,
+        target: columns.target.map(|t| TargetColumn {
+            name: names[t].clone(),
+            codes: rows.codes,
+            distinct: rows.distinct,
+        }),
+        lines: rows.lines,
+    })
+}
+
+/// `names` are the header's names from column `first` (0-based) on.
+fn check_header(path: &Path, names: &[String], first: usize) -> Result<()> {
     for (i, n) in names.iter().enumerate() {
         if n.is_empty() {
             return Err(data_err(
                 path,
                 1,
-                format!("column {} has an empty name in the header", i + 1),
+                format!("column {} has an empty name in the header", first + i + 1),
             ));
         }
         if names[..i].contains(n) {

@@ -1,0 +1,638 @@
+//! The fitted column plan: how a raw table's columns become the network's numeric features.
+//!
+//! Each input column is one of
+//! - **numeric**: its numbers, a missing value replaced by the training rows' median;
+//! - **categorical**: one-hot, one feature `col=value` per category seen in the training rows
+//!   (sorted), a missing value replaced by the training rows' most frequent category; a
+//!   category the plan has not seen is all zeros (one warning per column, or an error when
+//!   strict);
+//! - **ignored**: listed in `ignore`, or a row ID (see [`infer`] for the rules).
+//!
+//! Missing values are the tokens of `na_values` (default: empty, `NA`, `NaN`, `null`, `?`;
+//! compared case-insensitively). The kinds come from the whole file; the medians, modes and
+//! categories from the training rows only ([`Experiment::training_rows`]). Standardization
+//! comes after the plan, on the encoded matrix. The plan is stored in the model file
+//! (format version 3), so `predict` and `eval` read rows as raw as the training file.
+//!
+//! Shapes: m = samples, c = input columns, d = encoded features (numeric columns + one per
+//! category); [`Plan::apply`] returns X (d × m) like the CSV reader.
+
+pub(crate) mod infer;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::data::Dataset;
+use crate::data::csv::{
+    CsvSpec, TextTable, infer_classes, parse_feature, read_text_csv, shown_value, sort_classes,
+};
+use crate::experiment::Experiment;
+use crate::{Error, Result};
+use infer::{Kind, infer_kinds};
+
+/// The category that pools the rare ones of a column with more than `max_categories`.
+pub const OTHER: &str = "(other)";
+
+/// The missing-value tokens by default (compared case-insensitively).
+pub const DEFAULT_NA_VALUES: [&str; 5] = ["", "NA", "NaN", "null", "?"];
+
+/// Settings of the column plan: forced kinds and the missing-value tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrepSettings {
+    /// Columns to one-hot encode even when their values are numbers (codes).
+    pub categorical: Vec<String>,
+    /// Columns to read as numbers even when a rule would ignore them.
+    pub numeric: Vec<String>,
+    /// Columns to leave out.
+    pub ignore: Vec<String>,
+    /// The tokens that mean "missing" (case-insensitive); default [`DEFAULT_NA_VALUES`].
+    pub na_values: Vec<String>,
+    /// Most one-hot features per categorical column (default 50, at least 2): beyond it, the
+    /// most frequent `max_categories − 1` categories are kept and the rest pooled into
+    /// [`OTHER`].
+    pub max_categories: usize,
+}
+
+impl Default for PrepSettings {
+    fn default() -> Self {
+        PrepSettings {
+            categorical: Vec::new(),
+            numeric: Vec::new(),
+            ignore: Vec::new(),
+            na_values: DEFAULT_NA_VALUES.iter().map(|s| s.to_string()).collect(),
+            max_categories: 50,
+        }
+    }
+}
+
+impl PrepSettings {
+    /// Whether `value` (trimmed) is a missing-value token.
+    pub fn is_missing(&self, value: &str) -> bool {
+        is_na(&self.na_values, value)
+    }
+}
+
+fn is_na(tokens: &[String], value: &str) -> bool {
+    tokens.iter().any(|t| t.eq_ignore_ascii_case(value))
+}
+
+/// Something the plan did that the user should know about; the CLI words it with its flags.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Warning {
+    /// A column left out by a rule (not by `ignore`), and why.
+    IgnoredColumn {
+        /// The column.
+        column: String,
+        /// The rule, e.g. "it holds the row number".
+        why: String,
+    },
+    /// Rows dropped because their target value is missing.
+    MissingTarget {
+        /// The target column.
+        column: String,
+        /// How many rows were dropped.
+        rows: usize,
+    },
+    /// A column with more categories than `max_categories`: the rare ones are pooled.
+    PooledCategories {
+        /// The column.
+        column: String,
+        /// How many categories were pooled into [`OTHER`].
+        pooled: usize,
+        /// How many were kept.
+        kept: usize,
+    },
+    /// Values of a categorical column that the plan has not seen, encoded as all zeros.
+    UnseenCategory {
+        /// The column.
+        column: String,
+        /// The first unseen value.
+        value: String,
+        /// How many rows hold an unseen value.
+        rows: usize,
+    },
+}
+
+/// One input column of the plan, with what was fitted for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Column {
+    /// Numbers; a missing value becomes `median` (of the training rows).
+    Numeric {
+        /// The column.
+        name: String,
+        /// The training rows' median.
+        median: f64,
+    },
+    /// One-hot over `categories` (sorted); a missing value becomes `mode` (the training rows'
+    /// most frequent category).
+    Categorical {
+        /// The column.
+        name: String,
+        /// The categories of the training rows, sorted.
+        categories: Vec<String>,
+        /// The training rows' most frequent category.
+        mode: String,
+        /// The rare categories pooled into [`OTHER`] (the last of `categories`), when the
+        /// column had more than `max_categories`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pooled: Vec<String>,
+    },
+    /// Left out.
+    Ignored {
+        /// The column.
+        name: String,
+    },
+}
+
+impl Column {
+    /// The input column's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Column::Numeric { name, .. }
+            | Column::Categorical { name, .. }
+            | Column::Ignored { name } => name,
+        }
+    }
+}
+
+/// The fitted column plan (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The missing-value tokens.
+    pub na_values: Vec<String>,
+    /// The input columns in file order.
+    pub columns: Vec<Column>,
+}
+
+impl Plan {
+    /// Fits the plan's imputation values and categories on `train_rows` of `table`, given
+    /// each column's kind. A non-number in a numeric column is an error naming its line.
+    pub(crate) fn fit(
+        table: &TextTable,
+        kinds: &[Kind],
+        train_rows: &[usize],
+        settings: &PrepSettings,
+    ) -> Result<(Plan, Vec<Warning>)> {
+        let na_values = &settings.na_values;
+        let mut columns = Vec::new();
+        let mut warnings = Vec::new();
+        for (col, (name, kind)) in table.feature_names.iter().zip(kinds).enumerate() {
+            let present = train_rows
+                .iter()
+                .copied()
+                .filter(|&r| !is_na(na_values, table.cell(r, col)));
+            let name = name.clone();
+            columns.push(match kind {
+                Kind::Ignored => Column::Ignored { name },
+                Kind::Numeric => {
+                    let values = present
+                        .map(|r| parse_cell(table, r, col))
+                        .collect::<Result<Vec<f64>>>()?;
+                    Column::Numeric {
+                        name,
+                        median: median(values),
+                    }
+                }
+                Kind::Categorical => {
+                    let fitted = categories_and_mode(
+                        present.map(|r| table.cell(r, col)),
+                        settings.max_categories.max(2),
+                    );
+                    let (categories, mode, pooled) = fitted;
+                    if !pooled.is_empty() {
+                        warnings.push(Warning::PooledCategories {
+                            column: name.clone(),
+                            pooled: pooled.len(),
+                            kept: categories.len() - 1,
+                        });
+                    }
+                    Column::Categorical {
+                        name,
+                        categories,
+                        mode,
+                        pooled,
+                    }
+                }
+            });
+        }
+        let plan = Plan {
+            na_values: na_values.to_vec(),
+            columns,
+        };
+        Ok((plan, warnings))
+    }
+
+    /// The input columns the plan reads (every column but the ignored ones), in file order.
+    pub fn used_columns(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| !matches!(c, Column::Ignored { .. }))
+            .map(|c| c.name().to_string())
+            .collect()
+    }
+
+    /// The names of the d encoded features: a numeric column's name, `col=value` per category.
+    pub fn encoded_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for c in &self.columns {
+            match c {
+                Column::Numeric { name, .. } => names.push(name.clone()),
+                Column::Categorical {
+                    name, categories, ..
+                } => names.extend(categories.iter().map(|v| format!("{name}={v}"))),
+                Column::Ignored { .. } => {}
+            }
+        }
+        names
+    }
+
+    /// Encodes `table` (which holds at least the [`Plan::used_columns`]) as X (d × m): missing
+    /// values imputed, categories one-hot. An unseen category is all zeros with one warning per
+    /// column, or, when `strict`, an error naming its line.
+    pub fn apply(&self, table: &TextTable, strict: bool) -> Result<(Array2<f64>, Vec<Warning>)> {
+        let m = table.n_rows();
+        let d = self.encoded_names().len();
+        let mut values = vec![0.0; m * d];
+        let mut warnings = Vec::new();
+        let mut offset = 0;
+        for c in &self.columns {
+            let col = match c {
+                Column::Ignored { .. } => continue,
+                _ => column_index(table, c.name())?,
+            };
+            let width = match c {
+                Column::Numeric { median, .. } => {
+                    for row in 0..m {
+                        let v = table.cell(row, col);
+                        values[row * d + offset] = if is_na(&self.na_values, v) {
+                            *median
+                        } else {
+                            parse_cell(table, row, col)?
+                        };
+                    }
+                    1
+                }
+                Column::Categorical {
+                    name,
+                    categories,
+                    mode,
+                    pooled,
+                } => {
+                    let mut index: HashMap<&str, usize> = categories
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (v.as_str(), i))
+                        .collect();
+                    let other = categories.len().saturating_sub(1);
+                    index.extend(pooled.iter().map(|v| (v.as_str(), other)));
+                    let mut unseen: Option<(String, usize)> = None;
+                    for row in 0..m {
+                        let mut v = table.cell(row, col);
+                        if is_na(&self.na_values, v) {
+                            v = mode;
+                        }
+                        match index.get(v) {
+                            Some(&k) => values[row * d + offset + k] = 1.0,
+                            None if strict => {
+                                return Err(unseen_error(table, row, name, v, categories));
+                            }
+                            None => match &mut unseen {
+                                Some((_, n)) => *n += 1,
+                                None => unseen = Some((v.to_string(), 1)),
+                            },
+                        }
+                    }
+                    if let Some((value, rows)) = unseen {
+                        warnings.push(Warning::UnseenCategory {
+                            column: name.clone(),
+                            value,
+                            rows,
+                        });
+                    }
+                    categories.len()
+                }
+                Column::Ignored { .. } => 0,
+            };
+            offset += width;
+        }
+        // Rows were filled sample by sample (m × d); reversing the axes gives (d × m).
+        let x = Array2::from_shape_vec((m, d), values)
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .reversed_axes();
+        Ok((x, warnings))
+    }
+
+    /// Checks a plan read from a model file against the model's features.
+    pub(crate) fn check(&self, features: &[String]) -> std::result::Result<(), String> {
+        let encoded = self.encoded_names();
+        if encoded != features {
+            return Err(format!(
+                "\"prep\" encodes the features ({}) but \"features\" lists ({})",
+                encoded.join(", "),
+                features.join(", ")
+            ));
+        }
+        for c in &self.columns {
+            if let Column::Numeric { name, median } = c
+                && !median.is_finite()
+            {
+                return Err(format!("\"prep\": column `{name}` has a non-finite median"));
+            }
+            if let Column::Categorical {
+                name,
+                categories,
+                mode,
+                ..
+            } = c
+                && !categories.contains(mode)
+            {
+                return Err(format!(
+                    "\"prep\": column `{name}`: the mode `{mode}` is not one of its categories"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn column_index(table: &TextTable, name: &str) -> Result<usize> {
+    table
+        .feature_names
+        .iter()
+        .position(|n| n == name)
+        .ok_or_else(|| Error::Internal(format!("column `{name}` was not read")))
+}
+
+fn parse_cell(table: &TextTable, row: usize, col: usize) -> Result<f64> {
+    parse_feature(table.cell(row, col)).map_err(|why| Error::Data {
+        path: table.path.clone(),
+        line: table.lines[row],
+        message: format!("column `{}`: {why}", table.feature_names[col]),
+    })
+}
+
+fn unseen_error(
+    table: &TextTable,
+    row: usize,
+    column: &str,
+    value: &str,
+    known: &[String],
+) -> Error {
+    let mut list: Vec<&str> = known.iter().take(10).map(String::as_str).collect();
+    if known.len() > 10 {
+        list.push("…");
+    }
+    Error::Data {
+        path: table.path.clone(),
+        line: table.lines[row],
+        message: format!(
+            "column `{column}`: `{}` is a category the model has not seen (it knows: {})",
+            shown_value(value),
+            list.join(", ")
+        ),
+    }
+}
+
+/// The median of `values` (the mean of the two middle ones for an even count); 0 for none.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// The distinct values, sorted (numerically when all are numbers), the most frequent one
+/// (the first in that order on a tie), and, beyond `max` categories, the rare ones pooled into
+/// [`OTHER`]: the `max − 1` most frequent are kept, then [`OTHER`] last.
+fn categories_and_mode<'a>(
+    values: impl Iterator<Item = &'a str>,
+    max: usize,
+) -> (Vec<String>, String, Vec<String>) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    let mut keys: Vec<&str> = counts.keys().copied().collect();
+    sort_classes(&mut keys);
+    // most frequent first; the sort is stable, so ties keep the sorted order
+    let mut by_count = keys.clone();
+    by_count.sort_by(|a, b| counts[b].cmp(&counts[a]));
+    let mode = by_count.first().map_or_else(String::new, |m| m.to_string());
+    if keys.len() <= max {
+        let categories = keys.into_iter().map(str::to_string).collect();
+        return (categories, mode, Vec::new());
+    }
+    let kept: std::collections::HashSet<&str> = by_count[..max - 1].iter().copied().collect();
+    let (mut categories, mut pooled) = (Vec::new(), Vec::new());
+    for k in keys {
+        if kept.contains(k) {
+            categories.push(k.to_string());
+        } else {
+            pooled.push(k.to_string());
+        }
+    }
+    categories.push(OTHER.to_string());
+    (categories, mode, pooled)
+}
+
+/// A raw training table made ready for [`Experiment::run`].
+#[derive(Debug)]
+pub struct Prepared {
+    /// The encoded data set (features = [`Plan::encoded_names`]).
+    pub data: Dataset,
+    /// The plan, fitted on the experiment's training rows.
+    pub plan: Plan,
+    /// What the plan did.
+    pub warnings: Vec<Warning>,
+}
+
+/// What to read from the training file.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingFile<'a> {
+    /// The CSV file.
+    pub path: &'a Path,
+    /// The target column.
+    pub target: &'a str,
+    /// The input columns (default: all but the target).
+    pub features: Option<&'a [String]>,
+    /// A numeric target (regression) rather than classes.
+    pub regression: bool,
+    /// The positive class of two.
+    pub positive: Option<&'a str>,
+}
+
+/// Reads a raw training file: rows with a missing target dropped (a warning counts them), the
+/// column kinds inferred, the plan fitted on the rows `exp` will train on (or `plan` reused,
+/// for a continued model), and every row encoded.
+pub fn prepare_training(
+    file: TrainingFile<'_>,
+    settings: &PrepSettings,
+    exp: &Experiment,
+    plan: Option<&Plan>,
+) -> Result<Prepared> {
+    let spec = CsvSpec {
+        target: Some(file.target),
+        features: file.features,
+    };
+    let mut table = read_text_csv(file.path, &spec, None)?;
+    let mut warnings = drop_missing_targets(&mut table, &settings.na_values)?;
+    let target = target_of(&table, file)?;
+    let plan = match plan {
+        Some(p) => p.clone(),
+        None => {
+            let (kinds, w) = infer_kinds(&table, settings)?;
+            warnings.extend(w);
+            check_numbers(&table, &kinds, &settings.na_values)?;
+            let rows = dataset(
+                &table,
+                &target,
+                vec!["row".into()],
+                Array2::zeros((1, table.n_rows())),
+            )?;
+            let train_rows = exp.training_rows(&rows)?;
+            let (plan, w) = Plan::fit(&table, &kinds, &train_rows, settings)?;
+            warnings.extend(w);
+            plan
+        }
+    };
+    let names = plan.encoded_names();
+    if names.is_empty() {
+        return Err(Error::DataFile {
+            path: file.path.to_path_buf(),
+            message: format!(
+                "no feature columns are left after ignoring ID-like and empty columns (columns: {})",
+                table.feature_names.join(", ")
+            ),
+        });
+    }
+    let (x, w) = plan.apply(&table, false)?;
+    warnings.extend(w);
+    let data = dataset(&table, &target, names, x)?;
+    Ok(Prepared {
+        data,
+        plan,
+        warnings,
+    })
+}
+
+/// Every value of the numeric columns is a finite number or missing; the first that is not, in
+/// file order, is the error (before the split, as the numeric reader did).
+fn check_numbers(table: &TextTable, kinds: &[Kind], na_values: &[String]) -> Result<()> {
+    for row in 0..table.n_rows() {
+        for (col, kind) in kinds.iter().enumerate() {
+            if *kind == Kind::Numeric && !is_na(na_values, table.cell(row, col)) {
+                parse_cell(table, row, col)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops the rows whose target is a missing-value token; the warning counts them.
+pub(crate) fn drop_missing_targets(
+    table: &mut TextTable,
+    na_values: &[String],
+) -> Result<Vec<Warning>> {
+    let Some(t) = &table.target else {
+        return Ok(Vec::new());
+    };
+    let missing: Vec<bool> = t.distinct.iter().map(|v| is_na(na_values, v)).collect();
+    let rows = t.codes.iter().filter(|&&c| missing[c as usize]).count();
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    let column = t.name.clone();
+    let codes = t.codes.clone();
+    table.retain_rows(|r| !missing[codes[r] as usize]);
+    if table.n_rows() == 0 {
+        return Err(Error::DataFile {
+            path: table.path.clone(),
+            message: format!("every row's target `{column}` is missing"),
+        });
+    }
+    Ok(vec![Warning::MissingTarget { column, rows }])
+}
+
+/// The target of a training table: class indices with their labels, or values.
+enum TargetValues {
+    Classes(Vec<usize>, Vec<String>),
+    Values(Vec<f64>),
+}
+
+fn target_of(table: &TextTable, file: TrainingFile<'_>) -> Result<TargetValues> {
+    let t = table
+        .target
+        .as_ref()
+        .ok_or_else(|| Error::Internal("target not read".into()))?;
+    let line_err = |r: usize, why: String| Error::Data {
+        path: table.path.clone(),
+        line: table.lines[r],
+        message: format!("column `{}`: {why}", t.name),
+    };
+    if file.regression {
+        let parsed: Vec<std::result::Result<f64, String>> =
+            t.distinct.iter().map(|v| parse_feature(v)).collect();
+        let values = t
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(r, &c)| {
+                parsed[c as usize].clone().map_err(|why| {
+                    line_err(r, format!("{why} (a regression target must be numeric)"))
+                })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        return Ok(TargetValues::Values(values));
+    }
+    let present: Vec<String> = {
+        let mut used = vec![false; t.distinct.len()];
+        for &c in &t.codes {
+            used[c as usize] = true;
+        }
+        t.distinct
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| *u)
+            .map(|(v, _)| v.clone())
+            .collect()
+    };
+    let classes = infer_classes(&table.path, &t.name, &present, file.positive)?;
+    let of_code: Vec<usize> = t
+        .distinct
+        .iter()
+        .map(|v| classes.iter().position(|c| c == v).unwrap_or(0))
+        .collect();
+    let labels = t.codes.iter().map(|&c| of_code[c as usize]).collect();
+    Ok(TargetValues::Classes(labels, classes))
+}
+
+fn dataset(
+    table: &TextTable,
+    target: &TargetValues,
+    names: Vec<String>,
+    x: Array2<f64>,
+) -> Result<Dataset> {
+    let name = table
+        .target
+        .as_ref()
+        .map_or_else(String::new, |t| t.name.clone());
+    match target {
+        TargetValues::Classes(labels, classes) => {
+            Dataset::new(names, name, x, labels.clone(), classes.clone())
+        }
+        TargetValues::Values(values) => Dataset::regression(names, name, x, values.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,279 @@
+use std::path::Path;
+
+use super::*;
+use crate::data::csv::{CsvSpec, read_text_csv_from_str};
+
+fn table(text: &str) -> TextTable {
+    let spec = CsvSpec {
+        target: Some("y"),
+        features: None,
+    };
+    read_text_csv_from_str(Path::new("t.csv"), text, &spec).unwrap()
+}
+
+fn kinds(text: &str, settings: &PrepSettings) -> (Vec<Kind>, Vec<Warning>) {
+    infer_kinds(&table(text), settings).unwrap()
+}
+
+/// 12 rows: `rownames` 1..12, a text column, a number column, a number column equal to 0..11.
+fn twelve_rows() -> String {
+    let mut s = String::from("rownames,colour,size,n,y\n");
+    for i in 0..12 {
+        let colour = ["red", "blue", "green"][i % 3];
+        s.push_str(&format!("{},{colour},{},{i},{}\n", i + 1, i % 5, i % 2));
+    }
+    s
+}
+
+#[test]
+fn numbers_are_numeric_text_is_categorical_and_id_columns_are_ignored_with_a_warning() {
+    let (k, w) = kinds(&twelve_rows(), &PrepSettings::default());
+    assert_eq!(
+        k,
+        [
+            Kind::Ignored,
+            Kind::Categorical,
+            Kind::Numeric,
+            Kind::Ignored
+        ]
+    );
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        matches!(&w[0], Warning::IgnoredColumn { column, why } if column == "rownames" && why.contains("name"))
+    );
+    assert!(
+        matches!(&w[1], Warning::IgnoredColumn { column, why } if column == "n" && why.contains("row number"))
+    );
+}
+
+#[test]
+fn a_text_column_with_a_distinct_value_per_row_is_ignored() {
+    let mut s = String::from("x,name,y\n");
+    for i in 0..12 {
+        s.push_str(&format!("{},person{i},{}\n", i % 3, i % 2));
+    }
+    let (k, w) = kinds(&s, &PrepSettings::default());
+    assert_eq!(k, [Kind::Numeric, Kind::Ignored]);
+    assert!(matches!(&w[0], Warning::IgnoredColumn { column, .. } if column == "name"));
+}
+
+#[test]
+fn forced_kinds_override_the_rules_and_unknown_columns_are_settings_errors() {
+    let settings = PrepSettings {
+        categorical: vec!["size".into()],
+        numeric: vec!["rownames".into()],
+        ignore: vec!["colour".into()],
+        ..Default::default()
+    };
+    let (k, w) = kinds(&twelve_rows(), &settings);
+    assert_eq!(
+        k,
+        [
+            Kind::Numeric,
+            Kind::Ignored,
+            Kind::Categorical,
+            Kind::Ignored
+        ]
+    );
+    assert_eq!(w.len(), 1); // only `n`, the row number
+    let bad = PrepSettings {
+        categorical: vec!["nosuch".into()],
+        ..Default::default()
+    };
+    let e = infer_kinds(&table(&twelve_rows()), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("categorical") && e.contains("`nosuch`"), "{e}");
+    assert!(e.contains("rownames, colour, size, n"), "{e}");
+}
+
+#[test]
+fn a_stray_text_value_in_a_numeric_column_is_an_error_naming_its_line() {
+    let e = infer_kinds(&table("x,y\n1,0\n2,1\nabc,0\n"), &PrepSettings::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("t.csv:4: column `x`: `abc` is not a number"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_value_tokens_are_case_insensitive_and_settable() {
+    let s = PrepSettings::default();
+    for v in ["", "NA", "na", "NaN", "NULL", "?"] {
+        assert!(s.is_missing(v), "{v}");
+    }
+    assert!(!s.is_missing("0"));
+    let custom = PrepSettings {
+        na_values: vec!["-999".into()],
+        ..Default::default()
+    };
+    assert!(custom.is_missing("-999") && !custom.is_missing("NA"));
+}
+
+#[test]
+fn imputation_uses_the_training_rows_only() {
+    // Training rows 0..4: x = 1, 2, 3, 10 (median 2.5), c = a, a, b, (missing) (mode a).
+    // The test rows 4, 5 (x = 100, 200; c = b, b) would move the median to 6.5 and the mode
+    // to b.
+    let t = table("x,c,y\n1,a,0\n2,a,1\n3,b,0\n10,NA,1\n100,b,0\n200,b,1\nNA,,0\n");
+    let k = [Kind::Numeric, Kind::Categorical];
+    let plan = Plan::fit(&t, &k, &[0, 1, 2, 3], &PrepSettings::default())
+        .unwrap()
+        .0;
+    assert_eq!(
+        plan.columns[0],
+        Column::Numeric {
+            name: "x".into(),
+            median: 2.5
+        }
+    );
+    assert_eq!(
+        plan.columns[1],
+        Column::Categorical {
+            name: "c".into(),
+            categories: vec!["a".into(), "b".into()],
+            mode: "a".into(),
+            pooled: vec![],
+        }
+    );
+    assert_eq!(plan.encoded_names(), ["x", "c=a", "c=b"]);
+    let (x, w) = plan.apply(&t, false).unwrap();
+    assert!(w.is_empty());
+    // the last row: x missing → 2.5, c missing → a
+    assert_eq!(x.column(6).to_vec(), [2.5, 1.0, 0.0]);
+    assert_eq!(x.column(4).to_vec(), [100.0, 0.0, 1.0]);
+}
+
+#[test]
+fn an_unseen_category_is_all_zeros_with_one_warning_or_an_error_when_strict() {
+    let t = table("c,y\na,0\nb,1\nzz,0\nzz,1\n");
+    let plan = Plan::fit(&t, &[Kind::Categorical], &[0, 1], &PrepSettings::default())
+        .unwrap()
+        .0;
+    let (x, w) = plan.apply(&t, false).unwrap();
+    assert_eq!(x.column(2).to_vec(), [0.0, 0.0]);
+    assert_eq!(
+        w,
+        [Warning::UnseenCategory {
+            column: "c".into(),
+            value: "zz".into(),
+            rows: 2
+        }]
+    );
+    let e = plan.apply(&t, true).unwrap_err().to_string();
+    assert!(
+        e.contains("t.csv:4: column `c`: `zz` is a category the model has not seen"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rows_with_a_missing_target_are_dropped_and_counted() {
+    let mut t = table("x,y\n1,0\n2,NA\n3,\n4,1\n");
+    let w = drop_missing_targets(&mut t, &PrepSettings::default().na_values).unwrap();
+    assert_eq!(
+        w,
+        [Warning::MissingTarget {
+            column: "y".into(),
+            rows: 2
+        }]
+    );
+    assert_eq!(t.lines, [2, 5]);
+    assert_eq!(t.cell(1, 0), "4");
+}
+
+#[test]
+fn the_plan_round_trips_through_json() {
+    let t = table("x,c,y\n1,a,0\n2,b,1\n");
+    let k = [Kind::Numeric, Kind::Categorical];
+    let plan = Plan::fit(&t, &k, &[0, 1], &PrepSettings::default())
+        .unwrap()
+        .0;
+    let json = serde_json::to_string(&plan).unwrap();
+    assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+}
+
+#[test]
+fn beyond_max_categories_the_rare_ones_are_pooled_into_other() {
+    // counts: a 3, b 2, c 1, d 1; max 3 keeps a, b and pools c, d
+    let t = table("c,y\na,0\na,1\na,0\nb,1\nb,0\nc,1\nd,0\n");
+    let settings = PrepSettings {
+        max_categories: 3,
+        ..Default::default()
+    };
+    let rows: Vec<usize> = (0..7).collect();
+    let (plan, w) = Plan::fit(&t, &[Kind::Categorical], &rows, &settings).unwrap();
+    assert_eq!(plan.encoded_names(), ["c=a", "c=b", "c=(other)"]);
+    assert_eq!(
+        w,
+        [Warning::PooledCategories {
+            column: "c".into(),
+            pooled: 2,
+            kept: 2
+        }]
+    );
+    let (x, w) = plan.apply(&t, true).unwrap();
+    assert!(w.is_empty());
+    assert_eq!(x.column(6).to_vec(), [0.0, 0.0, 1.0]);
+    assert_eq!(x.column(3).to_vec(), [0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn an_unnamed_first_column_is_a_row_id() {
+    let mut s = String::from(",x,y\n");
+    for i in 0..12 {
+        s.push_str(&format!("r{i},{},{}\n", i % 4, i % 2));
+    }
+    let (k, w) = kinds(&s, &PrepSettings::default());
+    assert_eq!(k, [Kind::Ignored, Kind::Numeric]);
+    assert!(matches!(&w[0], Warning::IgnoredColumn { column, .. } if column == "(unnamed)"));
+}
+
+#[test]
+fn prepare_training_fits_the_plan_on_the_experiments_training_rows_only() {
+    // x = r² in row r (0..19), missing in row 19: the median of all 19 values is 81; the
+    // training rows' (16 rows of the default 80/20 split, from Experiment::training_rows)
+    // differs, and is the one the plan must hold and impute.
+    let mut text = String::from("x,c,y\n");
+    for i in 0..20 {
+        let x = if i == 19 {
+            "NA".to_string()
+        } else {
+            (i * i).to_string()
+        };
+        text.push_str(&format!("{x},{},{}\n", ["a", "b"][i % 2], i % 2));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    std::fs::write(&path, &text).unwrap();
+    let exp = Experiment::default();
+    let file = TrainingFile {
+        path: &path,
+        target: "y",
+        features: None,
+        regression: false,
+        positive: None,
+    };
+    let prepared = prepare_training(file, &PrepSettings::default(), &exp, None).unwrap();
+    let rows = exp.training_rows(&prepared.data).unwrap();
+    assert_eq!(rows.len(), 16);
+    let by_hand = median(
+        rows.iter()
+            .filter(|&&r| r != 19)
+            .map(|&r| (r * r) as f64)
+            .collect(),
+    );
+    let all_rows = median((0..19).map(|r| (r * r) as f64).collect());
+    assert_ne!(by_hand, all_rows, "pick data where the split matters");
+    assert_eq!(
+        prepared.plan.columns[0],
+        Column::Numeric {
+            name: "x".into(),
+            median: by_hand
+        }
+    );
+    // the missing value was imputed with the training median
+    assert_eq!(prepared.data.x[[0, 19]], by_hand);
+}
