@@ -244,7 +244,8 @@ impl Model {
     pub fn to_json(&self) -> String {
         let file = ModelFile {
             format: FORMAT.into(),
-            version: VERSION,
+            // version 3 only for a model with a column plan: a plain one is written as before
+            version: if self.prep.is_some() { VERSION } else { 2 },
             features: self.features.clone(),
             target: self.target.clone(),
             classes: self.classes.clone(),
@@ -692,7 +693,7 @@ mod tests {
     fn rejects_a_future_version() {
         let json = model()
             .to_json()
-            .replace("\"version\": 3", "\"version\": 4");
+            .replace("\"version\": 2", "\"version\": 4");
         let e = Model::from_json(json.as_bytes()).unwrap_err();
         assert!(e.contains("version 4 is newer"), "{e}");
     }
@@ -711,11 +712,11 @@ mod tests {
     #[test]
     fn version_must_be_a_whole_number_and_a_bom_is_fine() {
         let json = model().to_json();
-        let e = Model::from_json(json.replace("\"version\": 3", "\"version\": -1").as_bytes())
+        let e = Model::from_json(json.replace("\"version\": 2", "\"version\": -1").as_bytes())
             .unwrap_err();
         assert!(e.contains("\"version\" must be a whole number"), "{e}");
         let e = Model::from_json(
-            json.replace("\"version\": 3", "\"version\": \"1\"")
+            json.replace("\"version\": 2", "\"version\": \"1\"")
                 .as_bytes(),
         )
         .unwrap_err();
@@ -743,7 +744,8 @@ mod tests {
             "training": {"seed": 69, "epochs": 0, "learning_rate": 1.2, "final_loss": 0.69}}"#;
         let m = Model::from_json(v1.as_bytes()).unwrap();
         assert_eq!(m.task(), Task::Binary);
-        assert!(m.to_json().contains("\"version\": 3"));
+        // a model without a column plan is written as format version 2
+        assert!(m.to_json().contains("\"version\": 2"));
     }
 
     #[test]
@@ -850,7 +852,8 @@ mod tests {
         let v2 = std::fs::read_to_string(&path).unwrap();
         let m = Model::load(&path).unwrap();
         assert_eq!(m.prep, None);
-        assert_eq!(m.to_json(), v2.replace("\"version\": 2", "\"version\": 3"));
+        // without a column plan it is written back byte for byte
+        assert_eq!(m.to_json(), v2);
         let (data, _) = m
             .read_data(&path.with_file_name("planar_flower.csv"), true)
             .unwrap();

@@ -35,11 +35,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     }
     let prepared = read_data(args, &exp)?;
     warn_prep(&prepared.warnings);
+    let plan = prepared.plan_if_needed().cloned();
     let data = prepared.data;
     let header = data_header(args, &data);
     let rows = rows_summary(&data);
     let mut out = run_with_progress(&exp, data)?;
-    out.model.prep = Some(prepared.plan);
+    out.model.prep = plan;
     if let Some(epoch) = out.interrupted_at {
         return Err(interrupted(args, &out, epoch)?.into());
     }

@@ -452,8 +452,25 @@ pub struct Prepared {
     pub data: Dataset,
     /// The plan, fitted on the experiment's training rows.
     pub plan: Plan,
+    /// True when a feature value of the file was missing (and imputed).
+    pub had_missing: bool,
     /// What the plan did.
     pub warnings: Vec<Warning>,
+}
+
+impl Prepared {
+    /// The plan, unless it only reads numbers: every column numeric and no value missing in
+    /// the file. Such a model needs no plan, and its file stays what it was before plans
+    /// (format version 2, byte for byte: the tutorial's model file does not change).
+    pub fn plan_if_needed(&self) -> Option<&Plan> {
+        let plain = self
+            .plan
+            .columns
+            .iter()
+            .all(|c| matches!(c, Column::Numeric { .. }))
+            && !self.had_missing;
+        (!plain).then_some(&self.plan)
+    }
 }
 
 /// What to read from the training file.
@@ -515,6 +532,7 @@ pub fn prepare_training(
             ),
         });
     }
+    let had_missing = table.cells.iter().any(|c| is_na(&plan.na_values, c.trim()));
     let (x, w) = plan.apply(&table, false)?;
     warnings.extend(w);
     let data = dataset(&table, &target, names, x)?;
@@ -522,6 +540,7 @@ pub fn prepare_training(
         data,
         plan,
         warnings,
+        had_missing,
     })
 }
 
