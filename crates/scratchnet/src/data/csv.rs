@@ -531,7 +531,7 @@ impl TextTable {
 }
 
 /// Reads the columns named by `spec` from the CSV file at `path` as text; `note` is appended to
-/// the messages about a missing column (see [`read_csv_noted`]).
+/// the messages about a missing column (as `read_csv_noted` does).
 pub fn read_text_csv(path: &Path, spec: &CsvSpec<'_>, note: Option<&str>) -> Result<TextTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     read_text_from(path, std::io::BufReader::new(file), spec, note)

@@ -6,7 +6,7 @@
 //!   (sorted), a missing value replaced by the training rows' most frequent category; a
 //!   category the plan has not seen is all zeros (one warning per column, or an error when
 //!   strict);
-//! - **ignored**: listed in `ignore`, or a row ID (see [`infer`] for the rules).
+//! - **ignored**: listed in `ignore`, or a row ID (the rules: `prep/infer.rs`).
 //!
 //! Missing values are the tokens of `na_values` (default: empty, `NA`, `NaN`, `null`, `?`;
 //! compared case-insensitively). The kinds come from the whole file; the medians, modes and
