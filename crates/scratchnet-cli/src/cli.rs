@@ -46,6 +46,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Train a network on a CSV file and optionally save the model.
     Train(Box<TrainArgs>),
+    /// k-fold cross-validation: each fold the test set of one training, mean ± sd of every
+    /// test metric for the network and its baseline.
+    Cv(Box<CvArgs>),
     /// Evaluate a saved model on labelled data.
     Eval(EvalArgs),
     /// Predict labels (and probabilities) for new data with a saved model.
@@ -332,6 +335,36 @@ pub struct TrainArgs {
     /// Record the learning curve every K epochs (with --history).
     #[arg(long, value_name = "K", default_value = "1", value_parser = parse_count)]
     pub log_every: usize,
+}
+
+/// `scratchnet cv`.
+#[derive(Debug, Args)]
+pub struct CvArgs {
+    /// The CSV file, as for `train`.
+    #[arg(value_name = "DATA.csv")]
+    pub data: PathBuf,
+    /// Name of the target column.
+    #[arg(long, value_name = "COLUMN", default_value = "y")]
+    pub target: String,
+    /// Feature columns to use, comma-separated (default: every column but the target).
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+    /// The target value that counts as positive (1) for two classes.
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    /// classification or regression.
+    #[arg(long, value_name = "TASK", default_value = "classification", value_parser = str::parse::<TaskName>)]
+    pub task: TaskName,
+    /// Number of folds: every row is a test row once (stratified by class for classification).
+    #[arg(long, value_name = "K", default_value = "5", value_parser = parse_count)]
+    pub folds: usize,
+    #[command(flatten)]
+    pub columns: ColumnFlags,
+    #[command(flatten)]
+    pub training: TrainingFlags,
+    /// Print the JSON report (mean ± sd and every fold's report) on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How `train` reads raw columns (see the README's "Raw tables"): text columns are one-hot
@@ -683,6 +716,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "test_split" => "--test-split",
         "precision" => "--precision",
         "engine" => "--engine",
+        "folds" => "--folds",
         "init_from" => "--init-from",
         "n_samples" => "-n",
         "noise" => "--noise",

@@ -375,9 +375,30 @@ impl Experiment {
 
     /// The tutorial's steps: split, standardize, train the network, train the baseline,
     /// report both.
+    /// Like [`Experiment::run`], but with the given rows as the test set (one fold of a
+    /// cross-validation) instead of a shuffled `test_split`; the validation share is taken from
+    /// the other rows as usual.
+    pub fn run_with_test_rows(
+        &self,
+        data: &Dataset,
+        test_rows: &[usize],
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Outcome> {
+        self.run_inner_on(Cow::Borrowed(data), Some(test_rows), on_epoch)
+    }
+
     fn run_inner(
         &self,
         data: Cow<'_, Dataset>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Outcome> {
+        self.run_inner_on(data, None, on_epoch)
+    }
+
+    fn run_inner_on(
+        &self,
+        data: Cow<'_, Dataset>,
+        test_rows: Option<&[usize]>,
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Outcome> {
         self.validate()?;
@@ -387,7 +408,7 @@ impl Experiment {
             output_activation: task.output_activation(),
             ..self.config.clone()
         };
-        let splits = self.split(data, config.seed)?;
+        let splits = self.split(data, config.seed, test_rows)?;
         let trained = self.train_network(&config, &splits, on_epoch)?;
         let baseline_cfg = TrainConfig {
             hidden: vec![],
@@ -425,8 +446,16 @@ impl Experiment {
     /// set.seed(69); df[sample(nrow(df)), ]; the test split; then a validation share of the
     /// rest (both stratified with `stratify`); every split standardized with the training rows' statistics (or the continued
     /// model's). Shuffles indices and copies each split once: no full shuffled copy.
-    fn split(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<Splits> {
-        let (train, validation, test) = self.partition(data, seed)?;
+    fn split(
+        &self,
+        data: Cow<'_, Dataset>,
+        seed: u64,
+        test_rows: Option<&[usize]>,
+    ) -> Result<Splits> {
+        let (train, validation, test) = match test_rows {
+            None => self.partition(data, seed)?,
+            Some(rows) => self.hold_out(&data, rows)?,
+        };
         check_every_class(&train)?;
         let scalers = match &self.init_from {
             Some(m) => Scalers {
@@ -460,6 +489,29 @@ impl Experiment {
     }
 
     /// The shuffle and the (train, validation, test) splits of `split`.
+    /// (train, validation, test) with `rows` as the test set: the other rows, in their order,
+    /// give the validation share.
+    fn hold_out(&self, data: &Dataset, rows: &[usize]) -> Result<(Dataset, Dataset, Dataset)> {
+        let m = data.n_samples();
+        let mut held = vec![false; m];
+        for &r in rows {
+            if r >= m {
+                return Err(Error::Invalid(format!(
+                    "test row {r} is beyond the {m} rows"
+                )));
+            }
+            held[r] = true;
+        }
+        let rest: Vec<usize> = (0..m).filter(|&j| !held[j]).collect();
+        let (train_all, test) = (data.select(&rest), data.select(rows));
+        let (train, validation) = match (self.validation > 0.0, self.stratify) {
+            (true, false) => train_all.split(1.0 - self.validation)?,
+            (true, true) => train_all.split_stratified(1.0 - self.validation)?,
+            (false, _) => (train_all, test.select(&[])),
+        };
+        Ok((train, validation, test))
+    }
+
     fn partition(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<(Dataset, Dataset, Dataset)> {
         let mut data_rng = rng(seed, Stream::Data);
         let train_fraction = 1.0 - self.test_split;

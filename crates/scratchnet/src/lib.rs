@@ -89,6 +89,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod cv;
 pub mod data;
 pub mod engine;
 mod error;

@@ -4,6 +4,7 @@
 //! Commands import the shared modules (`cli`, `output`, `equations`, `table`, `progress`,
 //! `html`, `plot`), never each other.
 
+mod cv;
 mod demo;
 mod eval;
 mod explain;
@@ -12,6 +13,7 @@ mod plot;
 mod predict;
 mod train;
 
+pub use cv::cv;
 pub use demo::demo;
 pub use eval::eval;
 pub use explain::explain;
