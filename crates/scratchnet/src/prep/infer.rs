@@ -31,7 +31,7 @@ pub(crate) enum Kind {
 
 /// Fewest rows for the rules that look at values (a row-number column, a distinct value per
 /// row): on a handful of rows every text column would look like an ID.
-const MIN_ROWS_FOR_ID_RULES: usize = 10;
+pub(crate) const MIN_ROWS_FOR_ID_RULES: usize = 10;
 
 /// First-column names that mark a row ID (compared lowercase).
 const ID_NAMES: [&str; 6] = ["rownames", "id", "index", "unnamed: 0", "row", UNNAMED];
@@ -146,7 +146,7 @@ fn infer_one(
     }
 }
 
-fn looks_like_id_name(name: &str) -> bool {
+pub(crate) fn looks_like_id_name(name: &str) -> bool {
     let lower = name.to_lowercase();
     ID_NAMES.contains(&lower.as_str()) || lower.ends_with("_id")
 }

@@ -402,12 +402,18 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     if values.is_empty() {
         return 0.0;
     }
-    values.sort_by(f64::total_cmp);
+    // the middle element(s) by selection, O(n): the same values a full sort would give
     let n = values.len();
+    let (below, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        values[n / 2]
+        upper
     } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(upper);
+        (lower + upper) / 2.0
     }
 }
 
@@ -497,6 +503,11 @@ pub fn prepare_training(
     exp: &Experiment,
     plan: Option<&Plan>,
 ) -> Result<Prepared> {
+    if plan.is_none()
+        && let Some(prepared) = numeric_fast_path(file, settings, exp)
+    {
+        return Ok(prepared);
+    }
     let spec = CsvSpec {
         target: Some(file.target),
         features: file.features,
@@ -541,6 +552,64 @@ pub fn prepare_training(
         plan,
         warnings,
         had_missing,
+    })
+}
+
+/// An all-numeric file through the numeric reader (about a quarter of the text reader's time on
+/// big files, and less memory), when that gives what the text path would: no kind forced by a
+/// flag, every value a finite number (a missing or text value fails the numeric reader), no
+/// column that may be a row ID, no missing target. `None`: take the text path.
+fn numeric_fast_path(
+    file: TrainingFile<'_>,
+    settings: &PrepSettings,
+    exp: &Experiment,
+) -> Option<Prepared> {
+    let forced = [&settings.categorical, &settings.numeric, &settings.ignore];
+    if forced.iter().any(|f| !f.is_empty()) {
+        return None;
+    }
+    let data = if file.regression {
+        Dataset::from_csv_regression(file.path, file.target, file.features).ok()?
+    } else {
+        Dataset::from_csv(file.path, file.target, file.features, file.positive).ok()?
+    };
+    let m = data.n_samples();
+    let row_number = |row: ndarray::ArrayView1<f64>| {
+        [0.0, 1.0]
+            .iter()
+            .any(|&s| row.iter().enumerate().all(|(j, &v)| v == s + j as f64))
+    };
+    let may_be_id = data
+        .feature_names
+        .iter()
+        .any(|n| infer::looks_like_id_name(n))
+        || (m >= infer::MIN_ROWS_FOR_ID_RULES && data.x.rows().into_iter().any(row_number));
+    if may_be_id
+        || data
+            .classes()
+            .iter()
+            .any(|c| is_na(&settings.na_values, c.trim()))
+    {
+        return None;
+    }
+    let train_rows = exp.training_rows(&data).ok()?;
+    let columns = data
+        .feature_names
+        .iter()
+        .zip(data.x.rows())
+        .map(|(name, row)| Column::Numeric {
+            name: name.clone(),
+            median: median(train_rows.iter().map(|&j| row[j]).collect()),
+        })
+        .collect();
+    Some(Prepared {
+        data,
+        plan: Plan {
+            na_values: settings.na_values.clone(),
+            columns,
+        },
+        warnings: Vec::new(),
+        had_missing: false,
     })
 }
 
