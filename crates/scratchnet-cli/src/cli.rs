@@ -18,6 +18,7 @@ use scratchnet::engine::EngineKind;
 use scratchnet::experiment::Experiment;
 use scratchnet::nn::{Activation, Init};
 use scratchnet::optim::{OptimizerKind, Schedule};
+use scratchnet::preset::Preset;
 use scratchnet::train::{Precision, TrainConfig};
 
 /// A neural network from scratch: the "neural net from scratch" tutorial as a fast,
@@ -156,24 +157,29 @@ impl PlotCommand {
     }
 }
 
-/// Training settings shared by `demo` and `train`.
+/// Training settings shared by `demo`, `train` and `cv`. A flag that is not given takes its
+/// value from `--preset` (the README's "Defaults and presets" lists both presets).
 #[derive(Debug, Args, Clone)]
 pub struct TrainingFlags {
+    /// The settings every flag not given takes: tabular (Adam, one ReLU layer of 64, mini-
+    /// batches of 32, up to 500 epochs with early stopping on a stratified 10% validation
+    /// share, L2 1e-4) or tutorial (2-4-1 tanh/sigmoid, small-uniform weights, gradient
+    /// descent at α = 1.2, 10,000 full-batch epochs, no validation, no early stopping)
+    /// [default: tabular for train and cv, tutorial for demo].
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(["tabular", "tutorial"]).try_map(|s| s.parse::<Preset>()))]
+    pub preset: Option<Preset>,
     /// Hidden layer sizes, comma-separated ("4", "16,8"; "" for logistic regression)
-    /// [default: 4].
+    /// [default: 64; tutorial 4].
     #[arg(long, value_name = "SIZES", value_parser = parse_hidden)]
     pub hidden: Option<HiddenSizes>,
-    /// Number of epochs, passes over the training rows (0 writes the initial weights).
-    #[arg(long, value_name = "N", default_value = "10000", value_parser = parse_count, allow_negative_numbers = true)]
-    pub epochs: usize,
-    /// Learning rate α.
-    #[arg(
-        long,
-        value_name = "ALPHA",
-        default_value_t = 1.2,
-        allow_negative_numbers = true
-    )]
-    pub lr: f64,
+    /// Number of epochs, passes over the training rows (0 writes the initial weights); with
+    /// early stopping, the most [default: 500; tutorial 10000].
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
+    pub epochs: Option<usize>,
+    /// Learning rate α [default: by optimizer: adam 0.001, momentum and nesterov 0.01, gd
+    /// 0.1; tutorial gd 1.2].
+    #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
+    pub lr: Option<f64>,
     /// Seed of every random choice (data, shuffle, split, initial weights).
     #[arg(long, value_name = "S", default_value_t = 69)]
     pub seed: u64,
@@ -186,17 +192,18 @@ pub struct TrainingFlags {
     )]
     pub test_split: f64,
     /// Activation of the hidden layers: tanh, relu, leaky-relu, sigmoid or identity
-    /// [default: tanh].
+    /// [default: relu; tutorial tanh].
     #[arg(long, value_name = "NAME", value_parser = str::parse::<Activation>)]
     pub activation: Option<Activation>,
     /// Weight initialization: small-uniform (the tutorial's U(0,1)·0.01), xavier or he.
-    /// Default: small-uniform for one tanh/sigmoid hidden layer, xavier for deeper ones, he for
-    /// relu and leaky-relu.
+    /// Default: he for relu and leaky-relu, xavier for the others; the tutorial preset uses
+    /// small-uniform for one tanh/sigmoid hidden layer, xavier for deeper ones.
     #[arg(long, value_name = "NAME", value_parser = str::parse::<Init>)]
     pub init: Option<Init>,
-    /// Update rule: gd (the tutorial's), momentum, nesterov or adam.
-    #[arg(long, value_name = "NAME", default_value = "gd", value_parser = str::parse::<OptimizerKind>)]
-    pub optimizer: OptimizerKind,
+    /// Update rule: gd (the tutorial's), momentum, nesterov or adam [default: adam; tutorial
+    /// gd].
+    #[arg(long, value_name = "NAME", value_parser = str::parse::<OptimizerKind>)]
+    pub optimizer: Option<OptimizerKind>,
     /// Momentum μ for momentum and nesterov [default: 0.9].
     #[arg(long, value_name = "MU", allow_negative_numbers = true)]
     pub momentum: Option<f64>,
@@ -209,9 +216,10 @@ pub struct TrainingFlags {
     /// Adam's ε [default: 1e-8].
     #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
     pub eps: Option<f64>,
-    /// Samples per mini-batch, reshuffled every epoch with the seed (default: full batch).
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    pub batch_size: Option<usize>,
+    /// Samples per mini-batch, reshuffled every epoch with the seed, or `full` for the whole
+    /// training set at once [default: 32; tutorial full].
+    #[arg(long, value_name = "N|full", value_parser = parse_batch_size)]
+    pub batch_size: Option<BatchSize>,
     /// Number type of the forward and backward passes of the network and its baseline: f64, or
     /// f32 (about 1.5× faster on wide layers; weights, updates and the saved model stay f64)
     /// [default: f64].
@@ -222,14 +230,9 @@ pub struct TrainingFlags {
     /// writes it: slower, same numbers) [default: fast].
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(["fast", "reference"]).try_map(|s| s.parse::<EngineKind>()))]
     pub engine: Option<EngineKind>,
-    /// L2 weight decay λ (adds λ/2m·Σ‖W‖² to the cost).
-    #[arg(
-        long,
-        value_name = "LAMBDA",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    pub l2: f64,
+    /// L2 weight decay λ (adds λ/2m·Σ‖W‖² to the cost) [default: 0.0001; tutorial 0].
+    #[arg(long, value_name = "LAMBDA", allow_negative_numbers = true)]
+    pub l2: Option<f64>,
     /// Learning-rate schedule: constant, step (× --lr-gamma every --lr-step epochs) or cosine.
     #[arg(long, value_name = "NAME", default_value = "constant", value_parser = str::parse::<ScheduleName>)]
     pub lr_schedule: ScheduleName,
@@ -239,22 +242,39 @@ pub struct TrainingFlags {
     /// Factor of each drop of the step schedule [default: 0.1].
     #[arg(long, value_name = "GAMMA", allow_negative_numbers = true)]
     pub lr_gamma: Option<f64>,
-    /// Share of the training rows held out for validation (early stopping), in [0, 1).
-    #[arg(
-        long,
-        value_name = "FRACTION",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    pub validation: f64,
+    /// Share of the training rows held out for validation (early stopping), in [0, 1)
+    /// [default: 0.1; tutorial 0].
+    #[arg(long, value_name = "FRACTION", allow_negative_numbers = true)]
+    pub validation: Option<f64>,
     /// Stop after this many epochs without a lower validation loss, keeping the best weights
-    /// (needs --validation).
+    /// (needs a validation share) [default: 20 with a validation share; tutorial none].
     #[arg(long, value_name = "EPOCHS", value_parser = parse_count)]
     pub patience: Option<usize>,
     /// Stratify the test and validation splits (classification): each class keeps its share
-    /// in every split within one sample. Off by default, so the tutorial's split is unchanged.
-    #[arg(long)]
+    /// in every split within one sample [default: on; tutorial off, so its split is the
+    /// tutorial's].
+    #[arg(long, conflicts_with = "no_stratify")]
     pub stratify: bool,
+    /// Split classification rows by a plain shuffle, not stratified.
+    #[arg(long)]
+    pub no_stratify: bool,
+}
+
+/// `--batch-size`: a number of rows or the whole training set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchSize {
+    /// This many rows per mini-batch.
+    Rows(usize),
+    /// Every training row in one batch (the tutorial's).
+    Full,
+}
+
+/// Parses `--batch-size`: `full` or a whole number ≥ 1.
+pub fn parse_batch_size(s: &str) -> Result<BatchSize, String> {
+    if s.trim() == "full" {
+        return Ok(BatchSize::Full);
+    }
+    parse_count(s).map(BatchSize::Rows)
 }
 
 /// `scratchnet demo`.
@@ -555,16 +575,21 @@ impl FromStr for TaskName {
 }
 
 impl TrainingFlags {
-    /// `--hidden`, or the tutorial's 4 units when it is not given.
-    pub fn hidden_sizes(&self) -> HiddenSizes {
-        self.hidden.clone().unwrap_or_else(HiddenSizes::tutorial)
+    /// `--preset`, or `default` when it is not given.
+    pub fn preset_or(&self, default: Preset) -> Preset {
+        self.preset.unwrap_or(default)
+    }
+
+    /// `--epochs`, or the preset's.
+    pub fn epochs(&self, preset: Preset) -> usize {
+        self.epochs.unwrap_or(preset.epochs())
     }
 
     /// The rules between flags that depend on another flag's value (clap's `requires` and
     /// `conflicts_with` only see whether a flag is present): the optimizer's and the
     /// schedule's own settings apply only to that optimizer or schedule.
-    pub fn check_rules(&self) -> Result<()> {
-        let optimizer = self.optimizer.name();
+    pub fn check_rules(&self, preset: Preset) -> Result<()> {
+        let optimizer = self.optimizer(preset).name();
         if self.momentum.is_some() && !matches!(optimizer, "momentum" | "nesterov") {
             bail!("--momentum applies to --optimizer momentum or nesterov, not {optimizer}");
         }
@@ -584,9 +609,10 @@ impl TrainingFlags {
         Ok(())
     }
 
-    /// `--optimizer` with `--momentum`, `--beta1`, `--beta2` and `--eps` where given.
-    pub fn optimizer(&self) -> OptimizerKind {
-        match self.optimizer {
+    /// `--optimizer` (or the preset's) with `--momentum`, `--beta1`, `--beta2` and `--eps`
+    /// where given.
+    pub fn optimizer(&self, preset: Preset) -> OptimizerKind {
+        match self.optimizer.unwrap_or(preset.optimizer()) {
             OptimizerKind::Momentum { momentum } => OptimizerKind::Momentum {
                 momentum: self.momentum.unwrap_or(momentum),
             },
@@ -604,41 +630,51 @@ impl TrainingFlags {
 
     /// `--lr-schedule` with `--lr-step` (default: a third of the epochs) and `--lr-gamma`
     /// (default 0.1).
-    pub fn schedule(&self) -> Schedule {
+    pub fn schedule(&self, preset: Preset) -> Schedule {
         match self.lr_schedule {
             ScheduleName::Constant => Schedule::Constant,
             ScheduleName::Cosine => Schedule::Cosine,
             ScheduleName::Step => Schedule::Step {
-                every: self.lr_step.unwrap_or((self.epochs / 3).max(1)),
+                every: self.lr_step.unwrap_or((self.epochs(preset) / 3).max(1)),
                 gamma: self.lr_gamma.unwrap_or(0.1),
             },
         }
     }
 
-    /// The library's settings from these flags, checked; `log_every` records the learning
+    /// The library's settings from these flags, checked: every flag not given takes its
+    /// value from `--preset`, or from `default` without one; `log_every` records the learning
     /// curve every K epochs.
-    pub fn experiment(&self, log_every: Option<usize>) -> Result<Experiment> {
-        self.check_rules()?;
+    pub fn experiment(&self, default: Preset, log_every: Option<usize>) -> Result<Experiment> {
+        let preset = self.preset_or(default);
+        self.check_rules(preset)?;
+        let optimizer = self.optimizer(preset);
+        let activation = self.activation.unwrap_or(preset.activation());
+        let validation = self.validation.unwrap_or(preset.validation());
+        let batch_size = match self.batch_size {
+            Some(BatchSize::Rows(n)) => Some(n),
+            Some(BatchSize::Full) => None,
+            None => preset.batch_size(),
+        };
         let exp = Experiment {
             config: TrainConfig {
-                hidden: self.hidden_sizes().0,
-                hidden_activation: self.activation.unwrap_or(Activation::Tanh),
-                init: self.init,
-                epochs: self.epochs,
-                learning_rate: self.lr,
+                hidden: self.hidden.clone().map_or_else(|| preset.hidden(), |h| h.0),
+                hidden_activation: activation,
+                init: self.init.or(preset.init(activation)),
+                epochs: self.epochs(preset),
+                learning_rate: self.lr.unwrap_or(preset.learning_rate(optimizer)),
                 seed: self.seed,
-                optimizer: self.optimizer(),
-                batch_size: self.batch_size,
-                l2: self.l2,
-                schedule: self.schedule(),
-                patience: self.patience,
+                optimizer,
+                batch_size,
+                l2: self.l2.unwrap_or(preset.l2()),
+                schedule: self.schedule(preset),
+                patience: self.patience.or(preset.patience(validation)),
                 precision: self.precision.unwrap_or_default(),
                 engine: self.engine.unwrap_or_default(),
                 ..TrainConfig::default()
             },
             test_split: self.test_split,
-            validation: self.validation,
-            stratify: self.stratify,
+            validation,
+            stratify: (self.stratify || preset.stratify()) && !self.no_stratify,
             log_every,
             init_from: None,
             cancel: None,

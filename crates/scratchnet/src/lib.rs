@@ -104,6 +104,7 @@ pub mod nn;
 pub mod optim;
 mod parallel;
 pub mod prep;
+pub mod preset;
 pub mod train;
 
 pub use error::{Error, Result};

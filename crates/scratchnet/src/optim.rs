@@ -68,6 +68,13 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
+    /// Adam with Kingma & Ba's hyper-parameters: β1 = 0.9, β2 = 0.999, ε = 10⁻⁸.
+    pub const ADAM: OptimizerKind = OptimizerKind::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+    };
+
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -139,11 +146,7 @@ impl FromStr for OptimizerKind {
             "gd" | "sgd" => Ok(OptimizerKind::Gd),
             "momentum" => Ok(OptimizerKind::Momentum { momentum: 0.9 }),
             "nesterov" => Ok(OptimizerKind::Nesterov { momentum: 0.9 }),
-            "adam" => Ok(OptimizerKind::Adam {
-                beta1: 0.9,
-                beta2: 0.999,
-                eps: 1e-8,
-            }),
+            "adam" => Ok(OptimizerKind::ADAM),
             other => Err(Error::unknown(
                 "optimizer",
                 other,

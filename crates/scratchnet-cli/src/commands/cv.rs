@@ -4,6 +4,7 @@
 //! folds: it sees no labels, only the features' medians and category lists. Standardization
 //! and training are fitted on each fold's training rows.
 
+use scratchnet::preset::Preset;
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
@@ -20,7 +21,7 @@ pub fn cv(args: &CvArgs) -> Result<()> {
     if regression && args.positive.is_some() {
         bail!("--positive applies to classification, not --task regression");
     }
-    let exp = args.training.experiment(None)?;
+    let exp = args.training.experiment(Preset::Tabular, None)?;
     let file = TrainingFile {
         path: &args.data,
         target: &args.target,

@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use scratchnet::data::{Dataset, synth};
 use scratchnet::experiment::{Outcome, curve_csv};
+use scratchnet::preset::Preset;
 use scratchnet::train::{Stream, rng};
 
 use crate::cli::DemoArgs;
@@ -24,11 +25,11 @@ use crate::table;
 
 /// `scratchnet demo`: the tutorial on the built-in flower data.
 pub fn demo(args: &DemoArgs) -> Result<()> {
-    let exp = args.training.experiment(
-        args.out
-            .as_ref()
-            .map(|_| (args.training.epochs / 1000).max(1)),
-    )?;
+    let preset = args.training.preset_or(Preset::Tutorial);
+    let epochs = args.training.epochs(preset);
+    let exp = args
+        .training
+        .experiment(preset, args.out.as_ref().map(|_| (epochs / 1000).max(1)))?;
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
     let out = run_with_progress(&exp, data.clone())?;

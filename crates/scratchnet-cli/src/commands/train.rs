@@ -6,6 +6,7 @@ use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome, curve_csv};
 use scratchnet::model_file::Model;
 use scratchnet::prep::{Prepared, TrainingFile, prepare_training};
+use scratchnet::preset::Preset;
 
 use crate::cli::{TaskName, TrainArgs};
 use crate::output::{describe_run, print_out, rows_summary, to_json, warn_all, warn_prep};
@@ -27,9 +28,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     for path in args.output.iter().chain(&args.history) {
         scratchnet::io::check_writable(path)?;
     }
-    let mut exp = args
-        .training
-        .experiment(args.history.as_ref().map(|_| args.log_every))?;
+    let mut exp = args.training.experiment(
+        Preset::Tabular,
+        args.history.as_ref().map(|_| args.log_every),
+    )?;
     if let Some(path) = &args.init_from {
         exp.init_from = Some(load_init_from(args, path)?);
     }
