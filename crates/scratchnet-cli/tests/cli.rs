@@ -105,7 +105,7 @@ fn train_json_report_has_the_documented_keys_and_nothing_else_on_stdout() {
         scratchnet()
             .arg("train")
             .arg(reference_flower())
-            .args(["--epochs", "2000", "--json"]),
+            .args(["--preset", "tutorial", "--epochs", "2000", "--json"]),
     );
     assert_eq!(v["model"], "2-4-1 tanh/sigmoid");
     assert_eq!(v["epochs"], 2000);
@@ -129,10 +129,13 @@ fn train_json_report_has_the_documented_keys_and_nothing_else_on_stdout() {
 
 #[test]
 fn test_split_zero_trains_on_all_rows_and_omits_test() {
+    // no validation share either, so every row trains
     let v = json_stdout(scratchnet().arg("train").arg(reference_flower()).args([
         "--epochs",
         "10",
         "--test-split",
+        "0",
+        "--validation",
         "0",
         "--json",
     ]));
@@ -153,7 +156,9 @@ fn same_seed_gives_identical_model_files_different_seed_different_weights() {
         scratchnet()
             .arg("train")
             .arg(reference_flower())
-            .args(["--seed", seed, "--epochs", epochs, "-o"])
+            .args([
+                "--preset", "tutorial", "--seed", seed, "--epochs", epochs, "-o",
+            ])
             .arg(&p)
             .assert()
             .success();
@@ -371,7 +376,11 @@ fn bad_input_gets_one_line_and_exit_code_2() {
         "ragged.csv:3: expected 3 fields (x1, x2, y), found 2",
     );
     fails(d, &with_o(&["train", "one.csv"]), "only one class");
-    fails(d, &with_o(&["train", "three.csv"]), "miss a class");
+    fails(
+        d,
+        &with_o(&["train", "three.csv", "--validation", "0"]),
+        "miss a class",
+    );
     fails(
         d,
         &with_o(&["train", "flower.csv", "--target", "label"]),
@@ -790,7 +799,14 @@ fn invalid_mlp_combinations_get_one_line_and_exit_code_2() {
     );
     fails(
         d,
-        &["train", "flower.csv", "--patience", "5"],
+        &[
+            "train",
+            "flower.csv",
+            "--validation",
+            "0",
+            "--patience",
+            "5",
+        ],
         "--patience needs a validation set (--validation: the fraction of training rows it watches)",
     );
     fails(
@@ -1031,6 +1047,7 @@ fn init_from_refuses_an_explicit_hidden_4_that_contradicts_the_model() {
                 ])
                 .args(extra),
         );
-        assert_eq!(v["model"], "2-16-1 tanh/sigmoid", "{extra:?}");
+        // the model's ReLU layer (the tabular preset's), kept
+        assert_eq!(v["model"], "2-16-1 relu/sigmoid", "{extra:?}");
     }
 }

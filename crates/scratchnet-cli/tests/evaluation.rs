@@ -196,7 +196,7 @@ fn stratify_is_named_in_the_run_description() {
     let out = scratchnet()
         .arg("train")
         .arg(flower())
-        .args(["--epochs", "0", "--stratify"])
+        .args(["--preset", "tutorial", "--epochs", "0", "--stratify"])
         .assert()
         .success()
         .get_output()
@@ -216,7 +216,7 @@ fn stratify_keeps_the_class_shares_of_the_test_rows() {
             scratchnet()
                 .arg("train")
                 .arg(flower())
-                .args(["--epochs", "0", "--json"])
+                .args(["--preset", "tutorial", "--epochs", "0", "--json"])
                 .args(extra),
         )
     };

@@ -29,7 +29,7 @@ fn ctrl_c_saves_the_model_so_far_and_exits_130() {
     let child = Command::new(bin())
         .arg("train")
         .arg(flower())
-        .args(["--epochs", "50000000", "-o"])
+        .args(["--preset", "tutorial", "--epochs", "50000000", "-o"])
         .arg(&model)
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
@@ -131,7 +131,7 @@ fn running_out_of_memory_is_one_clear_line_not_an_abort() {
         .current_dir(dir.path())
         .arg("-c")
         .arg(format!(
-            "ulimit -v 60000; exec {} train big.csv --hidden 64 --epochs 2 -o m.json",
+            "ulimit -v 60000; exec {} train big.csv --preset tutorial --hidden 64 --epochs 2 -o m.json",
             bin().display()
         ))
         .output()

@@ -185,7 +185,7 @@ fn an_all_numeric_file_without_missing_values_writes_the_same_model_file_as_befo
         .current_dir(dir.path())
         .arg("train")
         .arg(fixtures.join("planar_flower.csv"))
-        .args(["--seed", "69", "-o", "m.json"])
+        .args(["--preset", "tutorial", "--seed", "69", "-o", "m.json"])
         .assert()
         .success();
     let written = std::fs::read_to_string(dir.path().join("m.json")).unwrap();

@@ -504,12 +504,32 @@ impl Experiment {
         }
         let rest: Vec<usize> = (0..m).filter(|&j| !held[j]).collect();
         let (train_all, test) = (data.select(&rest), data.select(rows));
-        let (train, validation) = match (self.validation > 0.0, self.stratify) {
-            (true, false) => train_all.split(1.0 - self.validation)?,
-            (true, true) => train_all.split_stratified(1.0 - self.validation)?,
-            (false, _) => (train_all, test.select(&[])),
-        };
+        let (train, validation) = self.validation_split(train_all)?;
         Ok((train, validation, test))
+    }
+
+    /// The training rows split into (train, validation) by the validation share (stratified
+    /// with `stratify`); without a share, all rows train and the validation set is empty.
+    fn validation_split(&self, train_all: Dataset) -> Result<(Dataset, Dataset)> {
+        if self.validation <= 0.0 {
+            let empty = train_all.select(&[]);
+            return Ok((train_all, empty));
+        }
+        let keep = 1.0 - self.validation;
+        let split = match self.stratify {
+            false => train_all.split(keep),
+            true => train_all.split_stratified(keep),
+        };
+        split.map_err(|_| {
+            let m = train_all.n_samples();
+            Error::config(
+                "validation",
+                format!(
+                    "of {} leaves no validation row of {m} training rows; use a larger share or 0",
+                    self.validation
+                ),
+            )
+        })
     }
 
     fn partition(&self, data: Cow<'_, Dataset>, seed: u64) -> Result<(Dataset, Dataset, Dataset)> {
@@ -526,14 +546,7 @@ impl Experiment {
                 d.shuffled_split_stratified(&mut data_rng, train_fraction)?
             }
         };
-        let (train, validation) = match (self.validation > 0.0, self.stratify) {
-            (true, false) => train_all.split(1.0 - self.validation)?,
-            (true, true) => train_all.split_stratified(1.0 - self.validation)?,
-            (false, _) => {
-                let empty = test.select(&[]);
-                (train_all, empty)
-            }
-        };
+        let (train, validation) = self.validation_split(train_all)?;
         Ok((train, validation, test))
     }
 
