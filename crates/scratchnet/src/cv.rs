@@ -69,23 +69,32 @@ pub struct CvReport {
 }
 
 /// Runs `exp` once per fold with that fold as the test set; `on_fold(f, report)` sees each
-/// fold's report as it is done.
+/// fold's report as it is done. Folds run at the same time on the worker threads
+/// ([`crate::set_threads`]) when each fold's training would run on one thread (its batches
+/// too small to split, see [`folds_in_parallel`]); the results are the same either way.
 pub fn cross_validate(
     exp: &Experiment,
     data: &Dataset,
     k: usize,
-    mut on_fold: impl FnMut(usize, &ExperimentReport),
+    on_fold: impl Fn(usize, &ExperimentReport) + Sync,
 ) -> Result<CvReport> {
     let folds = folds(data, k, exp.config.seed)?;
-    let mut per_fold = Vec::with_capacity(k);
-    for (f, rows) in folds.iter().enumerate() {
+    let run = |(f, rows): (usize, &Vec<usize>)| -> Result<ExperimentReport> {
         let out = exp.run_with_test_rows(data, rows, |_| std::ops::ControlFlow::Continue(()))?;
         if out.interrupted_at.is_some() {
             return Err(Error::Invalid(format!("cancelled during fold {}", f + 1)));
         }
         on_fold(f, &out.report);
-        per_fold.push(out.report);
-    }
+        Ok(out.report)
+    };
+    let jobs: Vec<(usize, &Vec<usize>)> = folds.iter().enumerate().collect();
+    let per_fold: Vec<ExperimentReport> = if folds_in_parallel(exp, data) {
+        crate::parallel::map_ordered(jobs, run)
+            .into_iter()
+            .collect::<Result<_>>()?
+    } else {
+        jobs.into_iter().map(run).collect::<Result<_>>()?
+    };
     let tests = |pick: fn(&ExperimentReport) -> Option<serde_json::Value>| {
         summaries(per_fold.iter().filter_map(pick).collect())
     };
@@ -104,6 +113,21 @@ pub fn cross_validate(
         }),
         per_fold,
     })
+}
+
+/// True when folds should train at the same time: more than one worker thread, and one
+/// fold's batch (mini-batch, or all its training rows) × the network's parameters is too
+/// little work for the engine to split it over threads itself
+/// ([`crate::parallel::MIN_WORK_PER_THREAD`] per thread).
+pub fn folds_in_parallel(exp: &Experiment, data: &Dataset) -> bool {
+    let threads = crate::parallel::threads();
+    let rows = data.n_samples();
+    let batch = exp.config.batch_size.unwrap_or(rows).min(rows);
+    let mut sizes = vec![data.n_features()];
+    sizes.extend(&exp.config.hidden);
+    sizes.push(data.classes().len().max(1));
+    let params: usize = sizes.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
+    threads > 1 && batch.saturating_mul(params) < 2 * crate::parallel::MIN_WORK_PER_THREAD
 }
 
 /// Mean and sd of every numeric top-level field the folds' metrics all have.

@@ -106,6 +106,7 @@ mod parallel;
 pub mod prep;
 pub mod preset;
 pub mod train;
+pub mod tune;
 
 pub use error::{Error, Result};
 

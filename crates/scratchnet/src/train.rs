@@ -33,6 +33,8 @@ pub enum Stream {
     Init = 1,
     /// The order of mini-batches, reshuffled every epoch.
     Batches = 2,
+    /// The draws of a random hyper-parameter search ([`crate::tune`]).
+    Search = 3,
 }
 
 /// The generator for `purpose` under `seed`.
