@@ -18,6 +18,7 @@ use scratchnet::engine::EngineKind;
 use scratchnet::experiment::Experiment;
 use scratchnet::nn::{Activation, Init};
 use scratchnet::optim::{OptimizerKind, Schedule};
+use scratchnet::prep::TrainingFile;
 use scratchnet::preset::Preset;
 use scratchnet::train::{Precision, TrainConfig};
 
@@ -313,9 +314,10 @@ pub struct GenerateArgs {
     pub output: Option<PathBuf>,
 }
 
-/// `scratchnet train`.
+/// The data a training command reads and how it reads it: shared by `train` and `cv` (and any
+/// command that fits on a CSV file).
 #[derive(Debug, Args)]
-pub struct TrainArgs {
+pub struct DataFlags {
     /// The CSV file: a header line, feature columns (numbers or text categories; missing
     /// values imputed, ID-like columns ignored: see the column flags) and a target column.
     #[arg(value_name = "DATA.csv")]
@@ -335,12 +337,43 @@ pub struct TrainArgs {
     /// target: identity output, mean squared error).
     #[arg(long, value_name = "TASK", default_value = "classification", value_parser = str::parse::<TaskName>)]
     pub task: TaskName,
+    #[command(flatten)]
+    pub columns: ColumnFlags,
+}
+
+impl DataFlags {
+    /// What to read from the file, checked: `--positive` only for classification,
+    /// `--max-categories` at least 2.
+    pub fn training_file(&self) -> Result<TrainingFile<'_>> {
+        let regression = self.task == TaskName::Regression;
+        if regression && self.positive.is_some() {
+            bail!("--positive applies to classification, not --task regression");
+        }
+        if self.columns.max_categories < 2 {
+            bail!(
+                "--max-categories must be at least 2 (one kept category and `(other)`), got {}",
+                self.columns.max_categories
+            );
+        }
+        Ok(TrainingFile {
+            path: &self.data,
+            target: &self.target,
+            features: self.features.as_deref(),
+            regression,
+            positive: self.positive.as_deref(),
+        })
+    }
+}
+
+/// `scratchnet train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataFlags,
     /// Continue training this saved model (same features, classes and shapes) instead of a
     /// fresh network.
     #[arg(long, value_name = "MODEL.json")]
     pub init_from: Option<PathBuf>,
-    #[command(flatten)]
-    pub columns: ColumnFlags,
     #[command(flatten)]
     pub training: TrainingFlags,
     /// Write the trained model here (JSON).
@@ -360,26 +393,11 @@ pub struct TrainArgs {
 /// `scratchnet cv`.
 #[derive(Debug, Args)]
 pub struct CvArgs {
-    /// The CSV file, as for `train`.
-    #[arg(value_name = "DATA.csv")]
-    pub data: PathBuf,
-    /// Name of the target column.
-    #[arg(long, value_name = "COLUMN", default_value = "y")]
-    pub target: String,
-    /// Feature columns to use, comma-separated (default: every column but the target).
-    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
-    pub features: Option<Vec<String>>,
-    /// The target value that counts as positive (1) for two classes.
-    #[arg(long, value_name = "VALUE")]
-    pub positive: Option<String>,
-    /// classification or regression.
-    #[arg(long, value_name = "TASK", default_value = "classification", value_parser = str::parse::<TaskName>)]
-    pub task: TaskName,
+    #[command(flatten)]
+    pub data: DataFlags,
     /// Number of folds: every row is a test row once (stratified by class for classification).
     #[arg(long, value_name = "K", default_value = "5", value_parser = parse_count)]
     pub folds: usize,
-    #[command(flatten)]
-    pub columns: ColumnFlags,
     #[command(flatten)]
     pub training: TrainingFlags,
     /// Print the JSON report (mean ± sd and every fold's report) on standard output.

@@ -99,3 +99,32 @@ fn cv_refuses_too_few_or_too_many_folds_in_one_line() {
         );
     }
 }
+
+#[test]
+fn cv_checks_the_data_flags_as_train_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("t.csv"), "a,y\n1,0\n2,1\n3,0\n4,1\n").unwrap();
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--max-categories", "1"],
+            "error: --max-categories must be at least 2 (one kept category and `(other)`), got 1\n",
+        ),
+        (
+            &["--task", "regression", "--positive", "1"],
+            "error: --positive applies to classification, not --task regression\n",
+        ),
+    ];
+    for (flags, message) in cases {
+        for command in ["cv", "train"] {
+            let out = scratchnet()
+                .current_dir(d)
+                .args([command, "t.csv"])
+                .args(flags)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{command} {flags:?}");
+            assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+        }
+    }
+}

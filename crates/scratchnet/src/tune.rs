@@ -99,7 +99,9 @@ impl Search {
             axes.push((name, values));
         }
         if axes.is_empty() {
-            return Err(grid_error("is empty (e.g. hidden=16,64;lr=0.001,0.01)".into()));
+            return Err(grid_error(
+                "is empty (e.g. hidden=16,64;lr=0.001,0.01)".into(),
+            ));
         }
         Ok(Search::Grid(axes))
     }
@@ -240,10 +242,16 @@ fn apply_all(
 fn apply(exp: &mut Experiment, name: &str, value: &str) -> Result<()> {
     let bad = |what: &str| grid_error(format!("`{name}={value}`: {what}"));
     let number = || value.parse::<f64>().map_err(|_| bad("not a number"));
-    let count = || value.parse::<usize>().map_err(|_| bad("not a whole number"));
+    let count = || {
+        value
+            .parse::<usize>()
+            .map_err(|_| bad("not a whole number"))
+    };
     let c = &mut exp.config;
     match name {
-        "hidden" => c.hidden = parse_hidden(value).ok_or_else(|| bad("expected sizes like 16 or 64x32"))?,
+        "hidden" => {
+            c.hidden = parse_hidden(value).ok_or_else(|| bad("expected sizes like 16 or 64x32"))?
+        }
         "activation" => c.hidden_activation = value.parse::<Activation>()?,
         "optimizer" => c.optimizer = value.parse::<OptimizerKind>()?,
         "lr" => c.learning_rate = number()?,
@@ -258,9 +266,17 @@ fn apply(exp: &mut Experiment, name: &str, value: &str) -> Result<()> {
             OptimizerKind::Momentum { momentum } | OptimizerKind::Nesterov { momentum } => {
                 *momentum = number()?
             }
-            _ => return Err(bad("momentum applies to the momentum and nesterov optimizers")),
+            _ => {
+                return Err(bad(
+                    "momentum applies to the momentum and nesterov optimizers",
+                ));
+            }
         },
-        _ => return Err(canonical(name).err().unwrap_or_else(|| bad("unknown setting"))),
+        _ => {
+            return Err(canonical(name)
+                .err()
+                .unwrap_or_else(|| bad("unknown setting")));
+        }
     }
     Ok(())
 }
@@ -463,29 +479,48 @@ mod tests {
         assert_eq!(c[0].experiment.config.learning_rate, 0.1);
         assert_eq!(c[1].experiment.config.learning_rate, 0.001);
         assert_eq!(c[0].experiment.config.hidden, vec![64, 32]);
-        let fixed = Search::grid("optimizer=gd").unwrap().candidates(&base, None).unwrap();
-        assert_eq!(fixed[0].experiment.config.learning_rate, base.config.learning_rate);
-        let no_val = Search::grid("validation=0").unwrap().candidates(&base, None).unwrap();
+        let fixed = Search::grid("optimizer=gd")
+            .unwrap()
+            .candidates(&base, None)
+            .unwrap();
+        assert_eq!(
+            fixed[0].experiment.config.learning_rate,
+            base.config.learning_rate
+        );
+        let no_val = Search::grid("validation=0")
+            .unwrap()
+            .candidates(&base, None)
+            .unwrap();
         assert_eq!(no_val[0].experiment.config.patience, None);
     }
 
     #[test]
     fn random_trials_are_seeded_and_within_their_ranges() {
         let base = Preset::Tabular.experiment();
-        let s = Search::Random { trials: 20, seed: 3 };
+        let s = Search::Random {
+            trials: 20,
+            seed: 3,
+        };
         let a = s.candidates(&base, Some(Preset::Tabular)).unwrap();
         let b = s.candidates(&base, Some(Preset::Tabular)).unwrap();
         assert_eq!(a.len(), 20);
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.settings, y.settings);
             let c = &x.experiment.config;
-            assert!((1e-4..=1e-2).contains(&c.learning_rate), "{}", c.learning_rate);
+            assert!(
+                (1e-4..=1e-2).contains(&c.learning_rate),
+                "{}",
+                c.learning_rate
+            );
             assert!((1e-6..=1e-2).contains(&c.l2));
             assert!([16, 32, 64, 128].contains(&c.batch_size.unwrap()));
         }
-        let other = Search::Random { trials: 20, seed: 4 }
-            .candidates(&base, Some(Preset::Tabular))
-            .unwrap();
+        let other = Search::Random {
+            trials: 20,
+            seed: 4,
+        }
+        .candidates(&base, Some(Preset::Tabular))
+        .unwrap();
         assert_ne!(a[0].settings, other[0].settings);
     }
 }

@@ -7,35 +7,25 @@
 use scratchnet::preset::Preset;
 use std::fmt::Write as _;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use scratchnet::cv::{CvReport, Summary, cross_validate};
 use scratchnet::experiment::Experiment;
-use scratchnet::prep::{TrainingFile, prepare_training};
+use scratchnet::prep::prepare_training;
 
-use crate::cli::{CvArgs, TaskName};
+use crate::cli::CvArgs;
 use crate::output::{print_out, rows_summary, to_json, warn_prep};
 
 /// `scratchnet cv`.
 pub fn cv(args: &CvArgs) -> Result<()> {
-    let regression = args.task == TaskName::Regression;
-    if regression && args.positive.is_some() {
-        bail!("--positive applies to classification, not --task regression");
-    }
+    let file = args.data.training_file()?;
     let exp = args.training.experiment(Preset::Tabular, None)?;
-    let file = TrainingFile {
-        path: &args.data,
-        target: &args.target,
-        features: args.features.as_deref(),
-        regression,
-        positive: args.positive.as_deref(),
-    };
     // the plan over all rows (no test split for it): see the module docs
     let all_rows = Experiment {
         test_split: 0.0,
         validation: 0.0,
         ..exp.clone()
     };
-    let prepared = prepare_training(file, &args.columns.settings(), &all_rows, None)?;
+    let prepared = prepare_training(file, &args.data.columns.settings(), &all_rows, None)?;
     warn_prep(&prepared.warnings);
     let data = prepared.data;
     let rows = rows_summary(&data);

@@ -5,10 +5,10 @@ use anyhow::{Result, bail};
 use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome, curve_csv};
 use scratchnet::model_file::Model;
-use scratchnet::prep::{Prepared, TrainingFile, prepare_training};
+use scratchnet::prep::{Prepared, prepare_training};
 use scratchnet::preset::Preset;
 
-use crate::cli::{TaskName, TrainArgs};
+use crate::cli::TrainArgs;
 use crate::output::{describe_run, print_out, rows_summary, to_json, warn_all, warn_prep};
 use crate::progress::{Interrupted, run_with_progress};
 use crate::table;
@@ -17,12 +17,6 @@ use crate::table;
 pub fn train(args: &TrainArgs) -> Result<()> {
     if args.log_every == 0 {
         bail!("--log-every must be at least 1");
-    }
-    if args.columns.max_categories < 2 {
-        bail!(
-            "--max-categories must be at least 2 (one kept category and `(other)`), got {}",
-            args.columns.max_categories
-        );
     }
     // Fail now, not after a long training, when an output cannot be written.
     for path in args.output.iter().chain(&args.history) {
@@ -63,19 +57,14 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 /// The data set, read for `--task` through a column plan fitted on the training rows (or the
 /// `--init-from` model's plan).
 fn read_data(args: &TrainArgs, exp: &Experiment) -> Result<Prepared> {
-    let regression = args.task == TaskName::Regression;
-    if regression && args.positive.is_some() {
-        bail!("--positive applies to classification, not --task regression");
-    }
-    let file = TrainingFile {
-        path: &args.data,
-        target: &args.target,
-        features: args.features.as_deref(),
-        regression,
-        positive: args.positive.as_deref(),
-    };
+    let file = args.data.training_file()?;
     let plan = exp.init_from.as_ref().and_then(|m| m.prep.as_ref());
-    Ok(prepare_training(file, &args.columns.settings(), exp, plan)?)
+    Ok(prepare_training(
+        file,
+        &args.data.columns.settings(),
+        exp,
+        plan,
+    )?)
 }
 
 /// The `--init-from` model, refused when an explicit `--hidden` or `--activation`
@@ -119,7 +108,7 @@ fn data_header(args: &TrainArgs, data: &Dataset) -> String {
     };
     format!(
         "{}: target `{}` ({what}), features {}\n\n",
-        args.data.display(),
+        args.data.data.display(),
         data.target_name,
         data.feature_names.join(", ")
     )
