@@ -51,6 +51,9 @@ pub enum Command {
     /// k-fold cross-validation: each fold the test set of one training, mean ± sd of every
     /// test metric for the network and its baseline.
     Cv(Box<CvArgs>),
+    /// Hyper-parameter search scored by cross-validation: a grid or random trials; prints a
+    /// leaderboard and writes the best model, refit on all rows, with -o.
+    Tune(Box<TuneArgs>),
     /// Evaluate a saved model on labelled data.
     Eval(EvalArgs),
     /// Predict labels (and probabilities) for new data with a saved model.
@@ -403,6 +406,46 @@ pub struct CvArgs {
     /// Print the JSON report (mean ± sd and every fold's report) on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `scratchnet tune`.
+#[derive(Debug, Args)]
+#[command(after_help = tune_help())]
+pub struct TuneArgs {
+    #[command(flatten)]
+    pub data: DataFlags,
+    /// A grid: every combination of the values of each setting, e.g.
+    /// "hidden=16,64;lr=0.001,0.01" (see the settings below).
+    #[arg(long, value_name = "SPEC", conflicts_with = "trials")]
+    pub grid: Option<String>,
+    /// Random search: this many trials drawn from the ranges below, seeded by --seed
+    /// [default: 10 when no --grid is given].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub trials: Option<usize>,
+    /// Number of folds every candidate is scored on (the same folds for all).
+    #[arg(long, value_name = "K", default_value = "5", value_parser = parse_count)]
+    pub folds: usize,
+    #[command(flatten)]
+    pub training: TrainingFlags,
+    /// Write the best candidate's model here, refit on all rows (JSON).
+    #[arg(short, long, value_name = "MODEL.json")]
+    pub output: Option<PathBuf>,
+    /// Print the JSON report (the whole leaderboard) on standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Rows of the leaderboard to print (--json has all).
+    #[arg(long, value_name = "N", default_value = "10", value_parser = parse_count)]
+    pub top: usize,
+}
+
+/// The settings a grid may vary and the ranges of random trials, from the library.
+fn tune_help() -> String {
+    format!(
+        "Settings a grid may vary: {} (hidden as 16 or 64x32; batch-size as N or full).\n\
+         Random trials draw: {}.",
+        scratchnet::tune::SETTINGS.join(", "),
+        scratchnet::tune::RANDOM_RANGES
+    )
 }
 
 /// How `train` reads raw columns (see the README's "Raw tables"): text columns are one-hot
@@ -771,6 +814,8 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "precision" => "--precision",
         "engine" => "--engine",
         "folds" => "--folds",
+        "grid" => "--grid",
+        "trials" => "--trials",
         "init_from" => "--init-from",
         "n_samples" => "-n",
         "noise" => "--noise",

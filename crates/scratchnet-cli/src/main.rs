@@ -79,6 +79,7 @@ fn main() -> ExitCode {
         cli::Command::Generate(a) => commands::generate(a),
         cli::Command::Train(a) => commands::train(a),
         cli::Command::Cv(a) => commands::cv(a),
+        cli::Command::Tune(a) => commands::tune(a),
         cli::Command::Eval(a) => commands::eval(a),
         cli::Command::Predict(a) => commands::predict(a),
         cli::Command::Explain(a) => commands::explain(a),

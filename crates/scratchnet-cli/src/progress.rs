@@ -52,6 +52,23 @@ impl Progress {
     }
 }
 
+/// A bar counting `total` units of work (`folds`, `fits`), with a label; invisible when
+/// stderr is not a terminal.
+pub fn count_bar(total: usize, unit: &str, label: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || total == 0 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    let template =
+        format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{msg}}  ({{elapsed}})");
+    let style = ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_prefix(label.to_string());
+    bar
+}
+
 /// Trains with a progress bar and Ctrl-C handling; takes the data so that it can be freed as
 /// soon as it is split.
 pub fn run_with_progress(exp: &Experiment, data: Dataset) -> scratchnet::Result<Outcome> {

@@ -14,6 +14,7 @@ use scratchnet::prep::prepare_training;
 
 use crate::cli::CvArgs;
 use crate::output::{print_out, rows_summary, to_json, warn_prep};
+use crate::progress::count_bar;
 
 /// `scratchnet cv`.
 pub fn cv(args: &CvArgs) -> Result<()> {
@@ -29,9 +30,9 @@ pub fn cv(args: &CvArgs) -> Result<()> {
     warn_prep(&prepared.warnings);
     let data = prepared.data;
     let rows = rows_summary(&data);
-    let report = cross_validate(&exp, &data, args.folds, |f, _| {
-        eprintln!("fold {}/{} done", f + 1, args.folds);
-    })?;
+    let bar = count_bar(args.folds, "folds", "cross-validating");
+    let report = cross_validate(&exp, &data, args.folds, |_, _| bar.inc(1))?;
+    bar.finish_and_clear();
     if args.json {
         print_out(&(to_json(&report)? + "\n"))
     } else {

@@ -12,6 +12,7 @@ mod generate;
 mod plot;
 mod predict;
 mod train;
+mod tune;
 
 pub use cv::cv;
 pub use demo::demo;
@@ -21,3 +22,4 @@ pub use generate::generate;
 pub use plot::plot;
 pub use predict::predict;
 pub use train::train;
+pub use tune::tune;
