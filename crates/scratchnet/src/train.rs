@@ -33,6 +33,8 @@ pub enum Stream {
     Init = 1,
     /// The order of mini-batches, reshuffled every epoch.
     Batches = 2,
+    /// The row permutations of a permutation importance ([`crate::importance`]).
+    Permutations = 3,
 }
 
 /// The generator for `purpose` under `seed`.
