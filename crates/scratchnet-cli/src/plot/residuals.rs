@@ -166,7 +166,8 @@ impl Picture for ResidualsPlot {
         root: &DrawingArea<DB, Shift>,
         _format: Format,
     ) -> Result<()> {
-        let root = root.titled(&self.title, font(18)).map_err(pe)?;
+        let title_size = (self.size.0 / 45).clamp(11, 18);
+        let root = root.titled(&self.title, font(title_size)).map_err(pe)?;
         let (left, right) = root.split_horizontally(self.size.0 / 2);
         self.draw_fit(&left)?;
         self.draw_residuals(&right)
