@@ -58,10 +58,13 @@ pub enum Command {
     Eval(EvalArgs),
     /// Predict labels (and probabilities) for new data with a saved model.
     Predict(PredictArgs),
+    /// Permutation importance: how much the score drops when one input column is shuffled,
+    /// for each raw input column of a saved model, on labelled data.
+    Importance(ImportanceArgs),
     /// Print each step of the tutorial: the equation, the shapes and what they mean.
     Explain(ExplainArgs),
     /// Draw a picture (PNG or SVG, from the extension of -o): data, activations, history,
-    /// boundary or hidden.
+    /// boundary, hidden, importance or residuals.
     Plot(PlotArgs),
 }
 
@@ -135,6 +138,35 @@ pub enum PlotCommand {
         #[command(flatten)]
         out: PlotOutput,
     },
+    /// Permutation importance as bars: the mean score drop of each input column with ±sd
+    /// error bars, the most important at the top (see `scratchnet importance`).
+    Importance {
+        /// A model written by `train -o`.
+        #[arg(value_name = "MODEL.json")]
+        model: PathBuf,
+        /// Labelled data with the model's columns.
+        #[arg(value_name = "DATA.csv")]
+        data: PathBuf,
+        #[command(flatten)]
+        flags: ImportanceFlags,
+        #[command(flatten)]
+        out: PlotOutput,
+    },
+    /// A regression model's errors, two panels: predicted against actual (with the line
+    /// y = x) and residuals (actual − predicted) against predicted (with the line 0).
+    Residuals {
+        /// A regression model written by `train --task regression -o`.
+        #[arg(value_name = "MODEL.json")]
+        model: PathBuf,
+        /// Data with the model's columns and its numeric target.
+        #[arg(value_name = "DATA.csv")]
+        data: PathBuf,
+        /// A category the model has not seen is an error (exit 2) instead of a warning.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        out: PlotOutput,
+    },
     /// One map per hidden unit of the first layer: its activation over the input plane.
     Hidden {
         /// A model with at least one hidden layer.
@@ -156,9 +188,45 @@ impl PlotCommand {
             | PlotCommand::Activations { out }
             | PlotCommand::History { out, .. }
             | PlotCommand::Boundary { out, .. }
-            | PlotCommand::Hidden { out, .. } => out,
+            | PlotCommand::Hidden { out, .. }
+            | PlotCommand::Importance { out, .. }
+            | PlotCommand::Residuals { out, .. } => out,
         }
     }
+}
+
+/// The settings of a permutation importance, shared by `importance` and `plot importance`.
+#[derive(Debug, Args, Clone)]
+pub struct ImportanceFlags {
+    /// Shuffles per input column (at least 1); the mean and sd are over them.
+    #[arg(long, value_name = "R", default_value = "5", value_parser = parse_repeats, allow_negative_numbers = true)]
+    pub repeats: usize,
+    /// Seed of the shuffles.
+    #[arg(long, value_name = "S", default_value_t = 69)]
+    pub seed: u64,
+    /// A category the model has not seen is an error (exit 2) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `scratchnet importance`.
+#[derive(Debug, Args)]
+pub struct ImportanceArgs {
+    /// A model written by `scratchnet train -o`.
+    #[arg(value_name = "MODEL.json")]
+    pub model: PathBuf,
+    /// Labelled data with the model's input columns and target column, as raw as the training
+    /// file (rows without a target are dropped); a held-out test file says the most.
+    #[arg(value_name = "DATA.csv")]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub flags: ImportanceFlags,
+    /// Print the JSON report (every repeat's drop too) on standard output and nothing else there.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the table as CSV: column, score drop mean and sd, loss increase mean and sd.
+    #[arg(short, long, value_name = "FILE.csv")]
+    pub output: Option<PathBuf>,
 }
 
 /// Training settings shared by `demo`, `train` and `cv`. A flag that is not given takes its
@@ -778,6 +846,16 @@ pub fn parse_count(s: &str) -> Result<usize, String> {
     })
 }
 
+/// `--repeats R`: a whole number ≥ 1.
+pub fn parse_repeats(s: &str) -> Result<usize, String> {
+    match parse_count(s) {
+        Ok(0) => Err("must be at least 1, got 0".into()),
+        Ok(n) => Ok(n),
+        Err(e) if e.contains("too large") => Err(e),
+        Err(_) => Err(format!("expected a whole number ≥ 1, got `{}`", s.trim())),
+    }
+}
+
 /// `--threshold T`: a number strictly inside (0, 1).
 pub fn parse_threshold(s: &str) -> Result<f64, String> {
     let t = s.trim();
@@ -816,6 +894,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "folds" => "--folds",
         "grid" => "--grid",
         "trials" => "--trials",
+        "repeats" => "--repeats",
         "init_from" => "--init-from",
         "n_samples" => "-n",
         "noise" => "--noise",

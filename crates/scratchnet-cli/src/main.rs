@@ -82,6 +82,7 @@ fn main() -> ExitCode {
         cli::Command::Tune(a) => commands::tune(a),
         cli::Command::Eval(a) => commands::eval(a),
         cli::Command::Predict(a) => commands::predict(a),
+        cli::Command::Importance(a) => commands::importance(a),
         cli::Command::Explain(a) => commands::explain(a),
         cli::Command::Plot(a) => commands::plot(a),
     };

@@ -297,3 +297,32 @@ pub fn decision_threshold(
         None => Ok(DEFAULT_THRESHOLD),
     }
 }
+
+/// The words of an importance report's score and loss for people: ("accuracy", "log loss")
+/// or ("R²", "MSE").
+pub fn importance_words(
+    report: &scratchnet::importance::ImportanceReport,
+) -> (&'static str, &'static str) {
+    if report.score_name == "r2" {
+        ("R²", "MSE")
+    } else {
+        ("accuracy", "log loss")
+    }
+}
+
+/// Reads `data` through `model`'s columns (target included), prints the plan's warnings and
+/// computes the permutation importance of its input columns.
+pub fn importance_of(
+    model: &Model,
+    data: &Path,
+    flags: &crate::cli::ImportanceFlags,
+) -> Result<scratchnet::importance::ImportanceReport> {
+    let read = model.read_raw(data, true, flags.strict)?;
+    warn_prep(&read.warnings);
+    Ok(scratchnet::importance::permutation_importance(
+        model,
+        &read.data,
+        flags.repeats,
+        flags.seed,
+    )?)
+}

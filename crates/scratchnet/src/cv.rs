@@ -44,13 +44,30 @@ pub fn folds(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
     Ok(folds)
 }
 
-/// One metric over the folds.
+/// One metric over the folds (or over the repeats of a permutation importance).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
-    /// Its mean over the folds.
+    /// Its mean.
     pub mean: f64,
-    /// Its sample standard deviation over the folds (0 for one value).
+    /// Its sample standard deviation, with n − 1 (0 for one value).
     pub sd: f64,
+}
+
+impl Summary {
+    /// Mean and sample standard deviation (n − 1) of `xs`; NaN for no values.
+    pub fn of(xs: &[f64]) -> Summary {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = if xs.len() < 2 {
+            0.0
+        } else {
+            xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)
+        };
+        Summary {
+            mean,
+            sd: var.sqrt(),
+        }
+    }
 }
 
 /// A cross-validation's report.
@@ -143,23 +160,8 @@ fn summaries(values: Vec<serde_json::Value>) -> BTreeMap<String, Summary> {
     by_name
         .into_iter()
         .filter(|(_, xs)| xs.len() == values.len())
-        .map(|(name, xs)| (name, summary(&xs)))
+        .map(|(name, xs)| (name, Summary::of(&xs)))
         .collect()
-}
-
-/// Mean and sample standard deviation (n − 1).
-fn summary(xs: &[f64]) -> Summary {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = if xs.len() < 2 {
-        0.0
-    } else {
-        xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)
-    };
-    Summary {
-        mean,
-        sd: var.sqrt(),
-    }
 }
 
 #[cfg(test)]

@@ -209,6 +209,16 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
 /// p > `threshold`, which must be in (0, 1) (other tasks ignore it).
 pub fn evaluate_at(model: &Model, data: &Dataset, threshold: f64) -> Result<Metrics> {
     check_threshold(threshold)?;
+    check_fits(model, data)?;
+    let scalers = Scalers {
+        features: model.standardizer.clone(),
+        target: model.target_standardizer.clone(),
+    };
+    evaluate_standardized(model, &scalers.standardize(data.clone())?, threshold)
+}
+
+/// An error unless `data` has the model's features (names and order), task and classes.
+pub(crate) fn check_fits(model: &Model, data: &Dataset) -> Result<()> {
     if data.feature_names != model.features {
         return Err(Error::Invalid(format!(
             "data has features ({}) but the model was trained on ({})",
@@ -226,11 +236,7 @@ pub fn evaluate_at(model: &Model, data: &Dataset, threshold: f64) -> Result<Metr
             model.classes.join(", ")
         )));
     }
-    let scalers = Scalers {
-        features: model.standardizer.clone(),
-        target: model.target_standardizer.clone(),
-    };
-    evaluate_standardized(model, &scalers.standardize(data.clone())?, threshold)
+    Ok(())
 }
 
 /// An error unless `threshold` is a decision threshold: finite and strictly inside (0, 1).

@@ -75,6 +75,7 @@
 //! | [`metrics`] | confusion matrices, accuracy, precision, recall, F1, regression errors and R² |
 //! | [`experiment`] | the whole tutorial in one call: split, standardize, train the network and its baseline, report |
 //! | [`model_file`] | the versioned JSON model file ([`model_file::Model`]) that the CLI writes and reads |
+//! | [`importance`] | permutation importance of a model's raw input columns ([`importance::permutation_importance`]) |
 //! | [`gradcheck`] | backpropagation against finite differences |
 //! | [`io`] | atomic file writes (a reader never sees half a file) |
 //!
@@ -96,6 +97,7 @@ mod error;
 pub mod estimator;
 pub mod experiment;
 pub mod gradcheck;
+pub mod importance;
 pub mod io;
 pub mod loss;
 pub mod metrics;

@@ -416,8 +416,10 @@ fn macro_ovr_auc(proba: &[Vec<f64>], truth: &[usize], k: usize) -> Option<f64> {
     Some(sum / k as f64)
 }
 
-/// −(1/m) Σⱼ ln p_{true class of j, j}, p clipped to [ε, 1 − ε]; 0 for no samples.
-fn categorical_log_loss(proba: &[Vec<f64>], truth: &[usize]) -> f64 {
+/// Categorical cross-entropy of k-class probabilities (`proba[c][j]`: class c, sample j)
+/// against the true class indices: −(1/m) Σⱼ ln p_{true class of j, j}, p clipped to
+/// [ε, 1 − ε] (as scikit-learn's `log_loss`); 0 for no samples.
+pub fn categorical_log_loss(proba: &[Vec<f64>], truth: &[usize]) -> f64 {
     let eps = f64::EPSILON;
     let total: f64 = truth
         .iter()

@@ -33,8 +33,10 @@ pub enum Stream {
     Init = 1,
     /// The order of mini-batches, reshuffled every epoch.
     Batches = 2,
+    /// The row permutations of a permutation importance ([`crate::importance`]).
+    Permutations = 3,
     /// The draws of a random hyper-parameter search ([`crate::tune`]).
-    Search = 3,
+    Search = 4,
 }
 
 /// The generator for `purpose` under `seed`.

@@ -8,11 +8,15 @@ use scratchnet::data::csv::{CsvSpec, distinct_sorted, encode_labels, read_csv};
 use scratchnet::data::{Dataset, Task};
 use scratchnet::model_file::Model;
 
-use crate::cli::{PlotArgs, PlotCommand};
-use crate::output::{hidden_title, model_title};
+use scratchnet::metrics::RegressionReport;
+
+use crate::cli::{ImportanceFlags, PlotArgs, PlotCommand};
+use crate::output::{hidden_title, importance_of, importance_words, model_title, warn_prep};
 use crate::plot::curves::{Curve, HistoryPlot};
 use crate::plot::field::{BoundaryPanel, BoundaryPlot, HiddenPlot};
 use crate::plot::functions::ActivationsPlot;
+use crate::plot::importance::ImportancePlot;
+use crate::plot::residuals::ResidualsPlot;
 use crate::plot::scatter::DataPlot;
 use crate::plot::{CLASS_COLORS, Format, save};
 
@@ -41,6 +45,15 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
         PlotCommand::Hidden {
             model, features, ..
         } => plot_hidden(model, features.as_deref(), size, path)?,
+        PlotCommand::Importance {
+            model, data, flags, ..
+        } => plot_importance(model, data, flags, size, path)?,
+        PlotCommand::Residuals {
+            model,
+            data,
+            strict,
+            ..
+        } => plot_residuals(model, data, *strict, size, path)?,
     }
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -136,6 +149,81 @@ fn plot_hidden(
         &HiddenPlot {
             model: &m,
             axes,
+            title,
+            size,
+        },
+        path,
+    )
+}
+
+/// `plot importance`: the permutation importance of each input column as bars.
+fn plot_importance(
+    model: &Path,
+    data: &Path,
+    flags: &ImportanceFlags,
+    size: (u32, u32),
+    path: &Path,
+) -> Result<()> {
+    let m = Model::load(model)?;
+    let report = importance_of(&m, data, flags)?;
+    let (score, _) = importance_words(&report);
+    let title = format!(
+        "Permutation importance: {}, {score} {:.3} unshuffled",
+        model_title(&m),
+        report.baseline.score,
+    );
+    let x_desc = format!(
+        "drop of {score} when the column is shuffled (mean ± sd of {} repeats on {} rows)",
+        report.repeats, report.samples
+    );
+    save(
+        &ImportancePlot {
+            report: &report,
+            x_desc,
+            title,
+            size,
+        },
+        path,
+    )
+}
+
+/// `plot residuals`: a regression model's predictions against the true values.
+fn plot_residuals(
+    model: &Path,
+    data: &Path,
+    strict: bool,
+    size: (u32, u32),
+    path: &Path,
+) -> Result<()> {
+    let m = Model::load(model)?;
+    if m.task() != Task::Regression {
+        bail!(
+            "{}: plot residuals is for regression models; this is a {} model (try `plot boundary`)",
+            model.display(),
+            m.task()
+        );
+    }
+    let read = m.read_raw(data, true, strict)?;
+    warn_prep(&read.warnings);
+    let actual = read.data.values().to_vec();
+    let predicted: Vec<f64> = m
+        .predict_proba(read.data.x.view())?
+        .iter()
+        .copied()
+        .collect();
+    let r = RegressionReport::new(f64::NAN, &predicted, &actual);
+    let title = format!(
+        "Residuals of {} on {} rows: R² {:.4}, RMSE {:.4}",
+        model_title(&m),
+        actual.len(),
+        r.r2,
+        r.rmse
+    );
+    save(
+        &ResidualsPlot {
+            actual,
+            predicted,
+            target: m.target.clone(),
             title,
             size,
         },

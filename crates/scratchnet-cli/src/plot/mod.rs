@@ -1,5 +1,5 @@
 //! Pictures, drawn with plotters: the data, the activation functions, learning curves,
-//! decision boundaries and hidden units.
+//! decision boundaries, hidden units, permutation importance and regression residuals.
 //!
 //! Each picture is a struct implementing [`Picture`]; [`render`] draws it to PNG or SVG bytes in
 //! memory and [`save`] writes them atomically, the format following the file extension. Text
@@ -9,6 +9,8 @@
 pub mod curves;
 pub mod field;
 pub mod functions;
+pub mod importance;
+pub mod residuals;
 pub mod scaling;
 pub mod scatter;
 
