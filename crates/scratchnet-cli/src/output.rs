@@ -86,6 +86,17 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
             } => eprintln!(
                 "warning: column `{column}` has more than --max-categories categories: kept the {kept} most frequent, pooled {pooled} rare ones into `{column}=(other)`"
             ),
+            Warning::MixedColumn { column, value } => eprintln!(
+                "warning: column `{column}` mixes numbers and text (`{value}`) in few distinct values: one-hot encoded as categories; --numeric {column} reads its text as missing instead"
+            ),
+            Warning::TextAsMissing {
+                column,
+                value,
+                rows,
+            } => eprintln!(
+                "warning: column `{column}`: {} text (first `{value}`) where numbers are expected, read as missing (the training median); --categorical {column} one-hot encodes it instead, --na-values names missing-value tokens (--strict in eval and predict makes this an error)",
+                rows_with(*rows)
+            ),
             Warning::UnseenCategory {
                 column,
                 value,
@@ -95,6 +106,14 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
                 rows_word(*rows)
             ),
         }
+    }
+}
+
+/// "1 row holds" / "3 rows hold".
+fn rows_with(rows: usize) -> String {
+    match rows {
+        1 => "1 row holds".to_string(),
+        n => format!("{n} rows hold"),
     }
 }
 

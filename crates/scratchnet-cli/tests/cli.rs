@@ -356,11 +356,6 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     );
     fails(
         d,
-        &with_o(&["train", "text.csv"]),
-        "text.csv:3: column `x2`: `abc` is not a number",
-    );
-    fails(
-        d,
         // NaN is a missing value by default; without it among --na-values it is a bad number
         &with_o(&["train", "nan.csv", "--na-values", "NA"]),
         "nan.csv:2: column `x2`: `NaN` is not a finite number",

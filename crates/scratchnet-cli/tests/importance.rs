@@ -123,7 +123,7 @@ fn the_column_the_target_depends_on_comes_first_and_the_others_are_near_zero() {
     let table = String::from_utf8(run(d, &["importance", "sine.json", "sine.csv"])).unwrap();
     let lines: Vec<&str> = table.lines().collect();
     assert!(
-        lines[0].starts_with("permutation importance of 5-8-1 tanh/identity on 300 rows"),
+        lines[0].starts_with("permutation importance of 5-8-1 relu/identity on 300 rows"),
         "{table}"
     );
     assert!(lines[0].contains("5 repeats, seed 69"), "{table}");

@@ -200,9 +200,27 @@ mod tests {
             config: crate::train::TrainConfig::default().epochs(300),
             ..Experiment::default()
         };
-        let mut seen = Vec::new();
-        let cv = cross_validate(&exp, &data, 4, |f, _| seen.push(f)).unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let cv = cross_validate(&exp, &data, 4, |f, _| seen.lock().unwrap().push(f)).unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
         assert_eq!(seen, [0, 1, 2, 3]);
+        // folds trained at the same time (on this small batch, with ≥ 2 threads) give what
+        // each fold trained alone gives, bit for bit
+        for (f, rows) in super::folds(&data, 4, exp.config.seed)
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let alone = exp
+                .run_with_test_rows(&data, rows, |_| std::ops::ControlFlow::Continue(()))
+                .unwrap();
+            let (a, b) = (
+                alone.report.test.unwrap(),
+                cv.per_fold[f].test.clone().unwrap(),
+            );
+            assert_eq!(a.loss().to_bits(), b.loss().to_bits(), "fold {f}");
+        }
         assert_eq!(cv.per_fold.len(), 4);
         let accuracies: Vec<f64> = cv
             .per_fold

@@ -138,7 +138,19 @@ fn infer_one(
     match first_text {
         None if is_row_number(table, col) => ignored("it holds the row number".into()),
         None => Ok((Kind::Numeric, None)),
-        Some(row) if numbers * 2 >= present => Err(stray_text(table, col, row)),
+        // mostly numbers: a few codes with a text one (cylinders 4, 6, rotary) are categories;
+        // many distinct numbers stay numeric, their text read as missing (Plan::apply warns)
+        Some(row) if numbers * 2 >= present => {
+            if distinct_present(table, col, settings) <= settings.max_categories {
+                let warning = Warning::MixedColumn {
+                    column: name.clone(),
+                    value: shown_value(table.cell(row, col)).to_string(),
+                };
+                Ok((Kind::Categorical, Some(warning)))
+            } else {
+                Ok((Kind::Numeric, None))
+            }
+        }
         Some(_) if distinct_in_nearly_every_row(table, col, settings, present) => ignored(format!(
             "it has a distinct value in nearly every row ({present} rows)"
         )),
@@ -180,16 +192,11 @@ fn distinct_in_nearly_every_row(
     distinct.len() * 100 >= present * 95
 }
 
-/// A mostly numeric column with a text value: most likely a missing-value token or a typo.
-fn stray_text(table: &TextTable, col: usize, row: usize) -> Error {
-    let v = table.cell(row, col);
-    Error::Data {
-        path: table.path.clone(),
-        line: table.lines[row],
-        message: format!(
-            "column `{}`: `{}` is not a number (the column's other values are numbers: add it to na_values if it marks a missing value, or list the column in categorical)",
-            table.feature_names[col],
-            shown_value(v)
-        ),
-    }
+/// How many distinct values column `col` holds, missing ones left out.
+fn distinct_present(table: &TextTable, col: usize, settings: &PrepSettings) -> usize {
+    (0..table.n_rows())
+        .map(|row| table.cell(row, col))
+        .filter(|v| !settings.is_missing(v))
+        .collect::<HashSet<&str>>()
+        .len()
 }

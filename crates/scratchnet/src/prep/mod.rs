@@ -105,6 +105,23 @@ pub enum Warning {
         /// How many were kept.
         kept: usize,
     },
+    /// A column of mostly numbers with some text and few distinct values (codes such as
+    /// cylinders 4, 6, `rotary`): read as categories.
+    MixedColumn {
+        /// The column.
+        column: String,
+        /// Its first text value.
+        value: String,
+    },
+    /// Text in a numeric column: read as a missing value (imputed with the median).
+    TextAsMissing {
+        /// The column.
+        column: String,
+        /// The first text value.
+        value: String,
+        /// How many rows hold text there.
+        rows: usize,
+    },
     /// Values of a categorical column that the plan has not seen, encoded as all zeros.
     UnseenCategory {
         /// The column.
@@ -189,7 +206,9 @@ impl Plan {
             columns.push(match kind {
                 Kind::Ignored => Column::Ignored { name },
                 Kind::Numeric => {
+                    // text is read as missing (Plan::apply warns); bad numbers are errors
                     let values = present
+                        .filter(|&r| !is_text(table.cell(r, col)))
                         .map(|r| parse_cell(table, r, col))
                         .collect::<Result<Vec<f64>>>()?;
                     Column::Numeric {
@@ -265,14 +284,27 @@ impl Plan {
                 _ => column_index(table, c.name())?,
             };
             let width = match c {
-                Column::Numeric { median, .. } => {
+                Column::Numeric { name, median } => {
+                    let mut text: Option<(String, usize)> = None;
                     for row in 0..m {
                         let v = table.cell(row, col);
                         values[row * d + offset] = if is_na(&self.na_values, v) {
                             *median
                         } else {
-                            parse_cell(table, row, col)?
+                            if is_text(v) && !strict {
+                                count_first(&mut text, v);
+                                *median
+                            } else {
+                                parse_cell(table, row, col)?
+                            }
                         };
+                    }
+                    if let Some((value, rows)) = text {
+                        warnings.push(Warning::TextAsMissing {
+                            column: name.clone(),
+                            value,
+                            rows,
+                        });
                     }
                     1
                 }
@@ -300,10 +332,7 @@ impl Plan {
                             None if strict => {
                                 return Err(unseen_error(table, row, name, v, categories));
                             }
-                            None => match &mut unseen {
-                                Some((_, n)) => *n += 1,
-                                None => unseen = Some((v.to_string(), 1)),
-                            },
+                            None => count_first(&mut unseen, v),
                         }
                     }
                     if let Some((value, rows)) = unseen {
@@ -356,6 +385,21 @@ impl Plan {
             }
         }
         Ok(())
+    }
+}
+
+/// True for a value that is not a number at all (`rotary`, `abc`), as opposed to a bad
+/// number (`NaN`, `inf`, which [`parse_feature`] refuses): text in a numeric column is read
+/// as missing.
+fn is_text(value: &str) -> bool {
+    value.trim().parse::<f64>().is_err()
+}
+
+/// Counts one more odd value, remembering the first.
+fn count_first(seen: &mut Option<(String, usize)>, value: &str) {
+    match seen {
+        Some((_, n)) => *n += 1,
+        None => *seen = Some((value.to_string(), 1)),
     }
 }
 

@@ -88,12 +88,59 @@ fn forced_kinds_override_the_rules_and_unknown_columns_are_settings_errors() {
 }
 
 #[test]
-fn a_stray_text_value_in_a_numeric_column_is_an_error_naming_its_line() {
-    let e = infer_kinds(&table("x,y\n1,0\n2,1\nabc,0\n"), &PrepSettings::default())
-        .unwrap_err()
-        .to_string();
+fn a_few_codes_with_a_text_one_are_categories_with_a_warning() {
+    // cylinders-like: 4, 6, 8 and `rotary` → four categories, not an error
+    let (k, w) = kinds("x,y\n4,0\n6,1\nrotary,0\n8,1\n", &PrepSettings::default());
+    assert_eq!(k, [Kind::Categorical]);
+    assert_eq!(
+        w,
+        [Warning::MixedColumn {
+            column: "x".into(),
+            value: "rotary".into()
+        }]
+    );
+}
+
+#[test]
+fn text_among_many_distinct_numbers_is_missing_with_a_warning_or_an_error_when_strict() {
+    // 60 distinct numbers (more than max_categories 50) and one `abc` at line 5: numeric,
+    // and `abc` is imputed with the median of the fitted rows (rows 0..60 without row 3)
+    let mut csv = String::from("x,y\n");
+    for i in 0..61 {
+        let v = if i == 3 {
+            "abc".to_string()
+        } else {
+            format!("{}", i * 2)
+        };
+        csv.push_str(&format!("{v},{}\n", i % 2));
+    }
+    let t = table(&csv);
+    let (k, w) = kinds(&csv, &PrepSettings::default());
+    assert_eq!(k, [Kind::Numeric]);
+    assert!(w.is_empty(), "{w:?}");
+    let rows: Vec<usize> = (0..61).collect();
+    let (plan, _) = Plan::fit(&t, &k, &rows, &PrepSettings::default()).unwrap();
+    // the 60 numbers 0, 2, 4 | 8 … 120: median of the 60 is (60 + 62) / 2 = 61
+    assert_eq!(
+        plan.columns[0],
+        Column::Numeric {
+            name: "x".into(),
+            median: 61.0
+        }
+    );
+    let (x, w) = plan.apply(&t, false).unwrap();
+    assert_eq!(x[[0, 3]], 61.0);
+    assert_eq!(
+        w,
+        [Warning::TextAsMissing {
+            column: "x".into(),
+            value: "abc".into(),
+            rows: 1
+        }]
+    );
+    let e = plan.apply(&t, true).unwrap_err().to_string();
     assert!(
-        e.contains("t.csv:4: column `x`: `abc` is not a number"),
+        e.contains("t.csv:5: column `x`: `abc` is not a number"),
         "{e}"
     );
 }
