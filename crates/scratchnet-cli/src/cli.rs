@@ -336,7 +336,7 @@ impl DataFlags {
             );
         }
         Ok(TrainingFile {
-            path: &self.data,
+            input: scratchnet::data::CsvInput::file(&self.data),
             target: &self.target,
             features: self.features.as_deref(),
             regression,
