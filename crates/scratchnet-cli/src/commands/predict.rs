@@ -14,7 +14,8 @@ use crate::output::{csv_field, decision_threshold, print_out, same_file, warn_pr
 /// `scratchnet predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let read = model.read_raw(&args.data, false, args.strict)?;
+    let input = args.reader.input(&args.data);
+    let read = model.read_raw(&input, false, args.strict)?;
     warn_prep(&read.warnings);
     let data = read.data;
     let out = model.predict_proba(data.x.view())?;
@@ -28,7 +29,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     let text = predictions_csv(&model, &out, args.proba, threshold);
     match &args.output {
         Some(path) if path != Path::new("-") => {
-            if same_file(path, &args.data) {
+            if input.path().is_some_and(|data| same_file(path, data)) {
                 bail!(
                     "{}: refusing to overwrite the input data with predictions; choose another -o",
                     path.display()
