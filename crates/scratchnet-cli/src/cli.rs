@@ -508,10 +508,14 @@ pub struct PredictArgs {
     #[command(flatten)]
     pub reader: ReaderFlags,
     /// Output CSV file (default: standard output), always comma-separated whatever
-    /// --delimiter the input has: `prediction`, then with --proba one `proba_<label>` column
-    /// per class.
+    /// --delimiter the input has: the --keep columns, `prediction`, then with --proba one
+    /// `proba_<label>` column per class.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Copy these columns of the input, as written there (spaces around a value trimmed), to
+    /// the output as its first columns, so the predictions can be joined back (an ID column).
+    #[arg(long, visible_alias = "id", value_name = "COL,…", value_delimiter = ',', value_parser = parse_column)]
+    pub keep: Vec<String>,
     /// Also write one probability column per class (`proba_<label>`); classifiers only.
     #[arg(long)]
     pub proba: bool,
@@ -810,6 +814,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "numeric" => "--numeric",
         "ignore" => "--ignore",
         "na_values" => "--na-values",
+        "columns" => "--keep",
         "data_set" => "the data set",
         _ => return None,
     })

@@ -1,5 +1,5 @@
 //! How the commands read their CSV input, through the real binary: `-` for standard input,
-//! `--delimiter` and `.tsv`, `.csv.gz` and trimmed column lists.
+//! `--delimiter` and `.tsv`, `.csv.gz`, trimmed column lists and `predict --keep`.
 //!
 //! The expected predictions come from a model written by hand below: logistic regression with
 //! p = σ(x1 − x2) (standardizer μ = 0, σ = 1), so a row is `yes` exactly when x1 > x2.
@@ -34,7 +34,7 @@ const MODEL: &str = r#"{"format": "scratchnet-model", "version": 2,
  "training": {"seed": 0, "epochs": 0, "learning_rate": 1.0, "final_loss": 0.0}}"#;
 
 /// Four rows: `a4` is labelled yes but has x1 < x2, so the model gets 3 of 4 right. The names
-/// hold a comma and a quote (quoted CSV fields).
+/// hold a comma and a quote, which an output field must quote.
 const ROWS: &str = "id,name,x1,x2,y\n\
                     a1,\"Smith, J.\",2,1,yes\n\
                     a2,\"say \"\"hi\"\"\",0,3,no\n\
@@ -43,6 +43,13 @@ const ROWS: &str = "id,name,x1,x2,y\n\
 
 /// What `predict` writes for [`ROWS`] (x1 > x2: yes, no, yes, no).
 const PREDICTED: &str = "prediction\nyes\nno\nyes\nno\n";
+
+/// [`PREDICTED`] after `--keep id,name`: the kept values as written, quoted where needed.
+const KEPT: &str = "id,name,prediction\n\
+                    a1,\"Smith, J.\",yes\n\
+                    a2,\"say \"\"hi\"\"\",no\n\
+                    a3,plain,yes\n\
+                    a4,x,no\n";
 
 fn model(dir: &Path) -> PathBuf {
     write(dir, "m.json", MODEL)
@@ -166,9 +173,13 @@ fn semicolons_tabs_and_pipes_read_like_commas() {
     let out = scratchnet()
         .current_dir(d)
         .args(["predict", "m.json", "semi.csv", "--delimiter", ";"])
+        .args(["--keep", "id,name"])
         .output()
         .unwrap();
-    assert_eq!(stdout_of(&out), "prediction\nyes\nno\n");
+    assert_eq!(
+        stdout_of(&out),
+        "id,name,prediction\na1,\"Smith, J.\",yes\na2,a;b,no\n"
+    );
     // a .tsv file is tab-separated without the flag; `tab` and `\t` name it for other names
     let tsv = ROWS.replace("\"Smith, J.\"", "Smith J.").replace(',', "\t");
     write(d, "rows.tsv", &tsv);
@@ -311,6 +322,71 @@ fn a_corrupt_gzip_file_is_one_line_naming_it() {
         err.starts_with("error: flipped.csv.gz: not valid gzip data (") && err.lines().count() == 1,
         "{err}"
     );
+}
+
+#[test]
+fn keep_copies_columns_as_written_before_the_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    model(d);
+    write(d, "rows.csv", ROWS);
+    for keep in [["--keep", "id,name"], ["--id", " id , name "]] {
+        let out = scratchnet()
+            .current_dir(d)
+            .args(["predict", "m.json", "rows.csv"])
+            .args(keep)
+            .output()
+            .unwrap();
+        assert_eq!(stdout_of(&out), KEPT, "{keep:?}");
+    }
+    // from standard input (read twice), into a file
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["predict", "m.json", "-", "--keep", "id,name", "-o", "p.csv"])
+        .write_stdin(ROWS)
+        .output()
+        .unwrap();
+    stdout_of(&out);
+    assert_eq!(std::fs::read_to_string(d.join("p.csv")).unwrap(), KEPT);
+    // a kept column may also be a feature; --proba columns come after
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["predict", "m.json", "rows.csv", "--keep", "x1", "--proba"])
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "x1,prediction,proba_no,proba_yes");
+    assert!(lines[1].starts_with("2,yes,"), "{}", lines[1]);
+    assert!(lines[3].starts_with("5,yes,"), "{}", lines[3]);
+}
+
+#[test]
+fn keep_refuses_a_column_the_file_lacks_or_lists_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    model(d);
+    write(d, "rows.csv", ROWS);
+    fails_with(
+        d,
+        &["predict", "m.json", "rows.csv", "--keep", "id,ID"],
+        None,
+        "error: --keep: rows.csv: no column `ID`; the columns are: id, name, x1, x2, y\n",
+    );
+    fails_with(
+        d,
+        &["predict", "m.json", "rows.csv", "--keep", "id, id"],
+        None,
+        "error: --keep lists `id` twice\n",
+    );
+    fails_with(
+        d,
+        &["predict", "m.json", "rows.csv", "--keep", "id,"],
+        None,
+        "error: invalid value '' for '--keep <COL,…>': empty column name in the list (a doubled \
+         or trailing comma?) (see --help)\n",
+    );
+    assert!(!d.join("p.csv").exists());
 }
 
 #[test]
