@@ -7,13 +7,14 @@
 //! checked in one place, [`TrainingFlags::check_rules`]; [`TrainingFlags::experiment`] turns
 //! the flags into the library's settings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use scratchnet::data::synth::Generator;
+use scratchnet::data::{CsvInput, Delimiter};
 use scratchnet::engine::EngineKind;
 use scratchnet::experiment::Experiment;
 use scratchnet::nn::{Activation, Init};
@@ -95,15 +96,17 @@ pub struct PlotOutput {
 pub enum PlotCommand {
     /// The scatter of the classes over two features, titled with the class counts.
     Data {
-        /// A CSV file with a header.
+        /// A CSV file with a header (`-`: standard input; `.gz`: decompressed).
         #[arg(value_name = "DATA.csv")]
         data: PathBuf,
         /// The class column.
         #[arg(long, value_name = "COLUMN", default_value = "y")]
         target: String,
         /// The two features to plot (default: the first two columns besides the target).
-        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        #[arg(long, value_name = "A,B", value_delimiter = ',', value_parser = parse_column)]
         features: Option<Vec<String>>,
+        #[command(flatten)]
+        reader: ReaderFlags,
         #[command(flatten)]
         out: PlotOutput,
     },
@@ -114,12 +117,14 @@ pub enum PlotCommand {
     },
     /// Loss and accuracy per epoch, from `train --history FILE.csv`.
     History {
-        /// The history CSV written by `train --history`.
+        /// The history CSV written by `train --history` (`-`: standard input).
         #[arg(value_name = "HISTORY.csv")]
         history: PathBuf,
         /// Draw the loss on a logarithmic axis.
         #[arg(long)]
         log_y: bool,
+        #[command(flatten)]
+        reader: ReaderFlags,
         #[command(flatten)]
         out: PlotOutput,
     },
@@ -129,12 +134,14 @@ pub enum PlotCommand {
         /// A model written by `train -o` (network or logistic regression).
         #[arg(value_name = "MODEL.json")]
         model: PathBuf,
-        /// Labelled data with the model's columns.
+        /// Labelled data with the model's columns (`-`: standard input; `.gz`: decompressed).
         #[arg(value_name = "DATA.csv")]
         data: PathBuf,
         /// The two features spanning the plane; the others are held at their training means.
-        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        #[arg(long, value_name = "A,B", value_delimiter = ',', value_parser = parse_column)]
         features: Option<Vec<String>>,
+        #[command(flatten)]
+        reader: ReaderFlags,
         #[command(flatten)]
         out: PlotOutput,
     },
@@ -173,7 +180,7 @@ pub enum PlotCommand {
         #[arg(value_name = "MODEL.json")]
         model: PathBuf,
         /// The two features spanning the plane; the others are held at their training means.
-        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        #[arg(long, value_name = "A,B", value_delimiter = ',', value_parser = parse_column)]
         features: Option<Vec<String>>,
         #[command(flatten)]
         out: PlotOutput,
@@ -391,6 +398,7 @@ pub struct GenerateArgs {
 pub struct DataFlags {
     /// The CSV file: a header line, feature columns (numbers or text categories; missing
     /// values imputed, ID-like columns ignored: see the column flags) and a target column.
+    /// `-` reads standard input; a `.gz` file is decompressed while reading.
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Name of the target column: two or more classes (any text), or numbers with
@@ -398,7 +406,7 @@ pub struct DataFlags {
     #[arg(long, value_name = "COLUMN", default_value = "y")]
     pub target: String,
     /// Feature columns to use, comma-separated (default: every column but the target).
-    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',', value_parser = parse_column)]
     pub features: Option<Vec<String>>,
     /// The target value that counts as positive (1) for two classes; default: the larger value
     /// in sorted order.
@@ -410,9 +418,16 @@ pub struct DataFlags {
     pub task: TaskName,
     #[command(flatten)]
     pub columns: ColumnFlags,
+    #[command(flatten)]
+    pub reader: ReaderFlags,
 }
 
 impl DataFlags {
+    /// The data file as an input: `-` is standard input, `--delimiter` applied.
+    pub fn input(&self) -> CsvInput {
+        self.reader.input(&self.data)
+    }
+
     /// What to read from the file, checked: `--positive` only for classification,
     /// `--max-categories` at least 2.
     pub fn training_file(&self) -> Result<TrainingFile<'_>> {
@@ -427,12 +442,36 @@ impl DataFlags {
             );
         }
         Ok(TrainingFile {
-            path: &self.data,
+            input: self.input(),
             target: &self.target,
             features: self.features.as_deref(),
             regression,
             positive: self.positive.as_deref(),
         })
+    }
+}
+
+/// How a command reads its CSV input: the flags of every command that reads one.
+#[derive(Debug, Args, Clone)]
+pub struct ReaderFlags {
+    /// The character between the input's fields: `,`, `;`, `|`, or `tab` (also `\t`)
+    /// [default: `,`; tab for a .tsv or .tsv.gz file]. Written output stays comma-separated.
+    #[arg(long, value_name = "C", value_parser = str::parse::<Delimiter>)]
+    pub delimiter: Option<Delimiter>,
+}
+
+impl ReaderFlags {
+    /// The input at `path` (`-`: standard input), with `--delimiter` when given.
+    pub fn input(&self, path: &Path) -> CsvInput {
+        let input = if path == Path::new("-") {
+            CsvInput::stdin()
+        } else {
+            CsvInput::file(path)
+        };
+        match self.delimiter {
+            Some(d) => input.with_delimiter(d),
+            None => input,
+        }
     }
 }
 
@@ -522,20 +561,21 @@ fn tune_help() -> String {
 #[derive(Debug, Args)]
 pub struct ColumnFlags {
     /// Columns to one-hot encode as categories even when their values are numbers (codes).
-    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',', value_parser = parse_column)]
     pub categorical: Vec<String>,
     /// Columns to read as numbers even when they look like a row ID.
-    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',', value_parser = parse_column)]
     pub numeric: Vec<String>,
     /// Columns to leave out.
-    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',', value_parser = parse_column)]
     pub ignore: Vec<String>,
     /// The values that mean "missing", case-insensitive (default: empty, NA, NaN, null, ?).
     #[arg(
         long,
         value_name = "A,B,…",
         value_delimiter = ',',
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = parse_trimmed
     )]
     pub na_values: Option<Vec<String>>,
     /// Most one-hot columns per categorical column; beyond it the rarest categories are pooled
@@ -547,16 +587,15 @@ pub struct ColumnFlags {
 impl ColumnFlags {
     /// The library's settings of the column plan.
     pub fn settings(&self) -> scratchnet::prep::PrepSettings {
-        let trim = |v: &[String]| v.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>();
         let mut s = scratchnet::prep::PrepSettings {
-            categorical: trim(&self.categorical),
-            numeric: trim(&self.numeric),
-            ignore: trim(&self.ignore),
+            categorical: self.categorical.clone(),
+            numeric: self.numeric.clone(),
+            ignore: self.ignore.clone(),
             max_categories: self.max_categories,
             ..Default::default()
         };
         if let Some(na) = &self.na_values {
-            s.na_values = trim(na);
+            s.na_values.clone_from(na);
         }
         s
     }
@@ -569,9 +608,12 @@ pub struct EvalArgs {
     #[arg(value_name = "MODEL.json")]
     pub model: PathBuf,
     /// Labelled data with the model's input columns and target column, as raw as the training
-    /// file (rows without a target are dropped).
+    /// file (rows without a target are dropped). `-` reads standard input; a `.gz` file is
+    /// decompressed while reading.
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
+    #[command(flatten)]
+    pub reader: ReaderFlags,
     /// Print the JSON report on standard output and nothing else there.
     #[arg(long)]
     pub json: bool,
@@ -591,12 +633,20 @@ pub struct PredictArgs {
     #[arg(value_name = "MODEL.json")]
     pub model: PathBuf,
     /// Data with the model's input columns, as raw as the training file (other columns are
-    /// ignored).
+    /// ignored). `-` reads standard input; a `.gz` file is decompressed while reading.
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
-    /// Output CSV file (default: standard output).
+    #[command(flatten)]
+    pub reader: ReaderFlags,
+    /// Output CSV file (default: standard output), always comma-separated whatever
+    /// --delimiter the input has: the --keep columns, `prediction`, then with --proba one
+    /// `proba_<label>` column per class.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Copy these columns of the input, as written there (spaces around a value trimmed), to
+    /// the output as its first columns, so the predictions can be joined back (an ID column).
+    #[arg(long, visible_alias = "id", value_name = "COL,…", value_delimiter = ',', value_parser = parse_column)]
+    pub keep: Vec<String>,
     /// Also write one probability column per class (`proba_<label>`); classifiers only.
     #[arg(long)]
     pub proba: bool,
@@ -622,8 +672,11 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "MODEL.json")]
     pub model: Option<PathBuf>,
     /// Data for --sample (default: the built-in flower data); needs the model's columns.
+    /// `-` reads standard input; a `.gz` file is decompressed while reading.
     #[arg(long, value_name = "DATA.csv")]
     pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub reader: ReaderFlags,
     /// The target column of --data (without --model; a model knows its own).
     #[arg(long, value_name = "COLUMN", default_value = "y")]
     pub target: String,
@@ -834,6 +887,22 @@ pub fn parse_hidden(s: &str) -> Result<HiddenSizes, String> {
         .map(HiddenSizes)
 }
 
+/// One column name of a comma-separated list (`--features "a, b"`): spaces around it trimmed;
+/// an empty name (a doubled or trailing comma) is refused.
+pub fn parse_column(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if name.is_empty() {
+        return Err("empty column name in the list (a doubled or trailing comma?)".into());
+    }
+    Ok(name.to_string())
+}
+
+/// One value of a comma-separated list, spaces around it trimmed (`--na-values "NA, -"`; an
+/// empty value is allowed).
+pub fn parse_trimmed(s: &str) -> Result<String, String> {
+    Ok(s.trim().to_string())
+}
+
 /// Parses a count (epochs, samples): a whole number ≥ 0.
 pub fn parse_count(s: &str) -> Result<usize, String> {
     let t = s.trim();
@@ -905,6 +974,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "numeric" => "--numeric",
         "ignore" => "--ignore",
         "na_values" => "--na-values",
+        "columns" => "--keep",
         "data_set" => "the data set",
         _ => return None,
     })

@@ -25,9 +25,9 @@ use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::data::csv::{
-    CsvSpec, RawTable, encode_labels, read_csv_noted, read_text_csv, regression_values,
+    CsvSpec, RawTable, encode_labels, read_csv_input, read_text_csv, regression_values,
 };
-use crate::data::{Dataset, Scalers, Standardizer, Task};
+use crate::data::{CsvInput, Dataset, Scalers, Standardizer, Task};
 use crate::engine::EngineKind;
 pub use crate::nn::network::classes_of;
 use crate::nn::{Activation, Dense, Network};
@@ -337,7 +337,7 @@ impl Model {
     }
 
     /// Reads the model's feature columns (in the model's order) and, when `with_target`, its
-    /// target from the CSV file at `path`, as a data set of the model's task with the file
+    /// target from a CSV input (a path, or a [`CsvInput`]), as a data set of the model's task with the file
     /// line of each sample. Class labels are encoded with the model's classes (a label it does
     /// not know is an error naming its line); a regression target must be numeric. Without
     /// the target, every label is class 0 (every value 0.0 for regression).
@@ -345,8 +345,12 @@ impl Model {
     /// A missing column is an error that also names what the model was trained on:
     /// `data.csv: no feature column `x2`; the columns are: x1, y (the model was trained on
     /// features x1, x2 and target `y`)`.
-    pub fn read_data(&self, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
-        let read = self.read_raw(path, with_target, false)?;
+    pub fn read_data(
+        &self,
+        input: impl Into<CsvInput>,
+        with_target: bool,
+    ) -> Result<(Dataset, Vec<u64>)> {
+        let read = self.read_raw(input, with_target, false)?;
         Ok((read.data, read.lines))
     }
 
@@ -354,9 +358,15 @@ impl Model {
     /// columns read as text, missing values imputed, categories one-hot; with the target, rows
     /// whose target is missing are dropped. An unseen category is all zeros with a warning, or
     /// an error naming its line when `strict`. Without a plan, the features are numbers.
-    pub fn read_raw(&self, path: &Path, with_target: bool, strict: bool) -> Result<ReadData> {
+    pub fn read_raw(
+        &self,
+        input: impl Into<CsvInput>,
+        with_target: bool,
+        strict: bool,
+    ) -> Result<ReadData> {
+        let input = input.into();
         let Some(plan) = &self.prep else {
-            let (data, lines) = self.read_numeric(path, with_target)?;
+            let (data, lines) = self.read_numeric(&input, with_target)?;
             return Ok(ReadData {
                 data,
                 lines,
@@ -373,7 +383,7 @@ impl Model {
             used.join(", "),
             self.target
         );
-        let mut table = read_text_csv(path, &spec, Some(&note))?;
+        let mut table = read_text_csv(&input, &spec, Some(&note))?;
         let mut warnings = drop_missing_targets(&mut table, &plan.na_values)?;
         let (x, w) = plan.apply(&table, strict)?;
         warnings.extend(w);
@@ -393,7 +403,7 @@ impl Model {
     }
 
     /// The model's feature columns read as numbers (a model without a plan).
-    fn read_numeric(&self, path: &Path, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
+    fn read_numeric(&self, input: &CsvInput, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
         let spec = CsvSpec {
             target: with_target.then_some(self.target.as_str()),
             features: Some(&self.features),
@@ -403,7 +413,7 @@ impl Model {
             self.features.join(", "),
             self.target
         );
-        let table = read_csv_noted(path, &spec, &note)?;
+        let table = read_csv_input(input, &spec, Some(&note))?;
         let lines = table.lines.clone();
         Ok((self.dataset_from(table)?, lines))
     }
@@ -855,7 +865,7 @@ mod tests {
         // without a column plan it is written back byte for byte
         assert_eq!(m.to_json(), v2);
         let (data, _) = m
-            .read_data(&path.with_file_name("planar_flower.csv"), true)
+            .read_data(path.with_file_name("planar_flower.csv"), true)
             .unwrap();
         assert_eq!(data.n_samples(), 400);
     }

@@ -24,7 +24,8 @@ struct EvalReport<'a> {
 pub fn eval(args: &EvalArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
     let threshold = decision_threshold(&model, &args.model, args.threshold)?;
-    let read = model.read_raw(&args.data, true, args.strict)?;
+    let input = args.reader.input(&args.data);
+    let read = model.read_raw(&input, true, args.strict)?;
     warn_prep(&read.warnings);
     let data = read.data;
     let report = evaluate_at(&model, &data, threshold)?;
@@ -32,7 +33,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     if args.json {
         let r = EvalReport {
             model: model.network.describe(),
-            data: args.data.display().to_string(),
+            data: input.name().display().to_string(),
             samples: data.n_samples(),
             report: &report,
         };

@@ -54,7 +54,7 @@ fn setup(args: &ExplainArgs) -> Result<Setup> {
 fn setup_from_model(args: &ExplainArgs, path: &std::path::Path) -> Result<Setup> {
     let model = Model::load(path)?;
     let data = match &args.data {
-        Some(d) => model.read_data(d, true)?.0,
+        Some(d) => model.read_data(args.reader.input(d), true)?.0,
         None if model.features == ["x1", "x2"] => flower_train(args.seed)?,
         None => bail!(
             "--model {} has features ({}), not the built-in flower's (x1, x2): give --data DATA.csv",
@@ -75,7 +75,7 @@ fn setup_from_model(args: &ExplainArgs, path: &std::path::Path) -> Result<Setup>
 /// A freshly initialized network (0 epochs) of `--hidden` sizes for `--data` or the flower.
 fn setup_fresh(args: &ExplainArgs) -> Result<Setup> {
     let data = match &args.data {
-        Some(d) => Dataset::from_csv(d, &args.target, None, None)?,
+        Some(d) => Dataset::from_csv(args.reader.input(d), &args.target, None, None)?,
         None => flower_train(args.seed)?,
     };
     let standardizer = Standardizer::fit(data.x.view());

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use scratchnet::data::csv::{CsvSpec, distinct_sorted, encode_labels, read_csv};
-use scratchnet::data::{Dataset, Task};
+use scratchnet::data::{CsvInput, Dataset, Task};
 use scratchnet::model_file::Model;
 
 use scratchnet::metrics::RegressionReport;
@@ -32,16 +32,23 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
             data,
             target,
             features,
+            reader,
             ..
-        } => plot_data(data, target, features.as_deref(), size, path)?,
+        } => plot_data(&reader.input(data), target, features.as_deref(), size, path)?,
         PlotCommand::Activations { .. } => save(&ActivationsPlot { size }, path)?,
-        PlotCommand::History { history, log_y, .. } => plot_history(history, *log_y, size, path)?,
+        PlotCommand::History {
+            history,
+            log_y,
+            reader,
+            ..
+        } => plot_history(&reader.input(history), *log_y, size, path)?,
         PlotCommand::Boundary {
             model,
             data,
             features,
+            reader,
             ..
-        } => plot_boundary(model, data, features.as_deref(), size, path)?,
+        } => plot_boundary(model, &reader.input(data), features.as_deref(), size, path)?,
         PlotCommand::Hidden {
             model, features, ..
         } => plot_hidden(model, features.as_deref(), size, path)?,
@@ -61,7 +68,7 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
 
 /// `plot data`: the scatter, titled with the file's name.
 fn plot_data(
-    data: &Path,
+    data: &CsvInput,
     target: &str,
     features: Option<&[String]>,
     size: (u32, u32),
@@ -69,6 +76,7 @@ fn plot_data(
 ) -> Result<()> {
     let d = load_any_classes(data, target, features)?;
     let name = data
+        .name()
         .file_name()
         .map_or("data".into(), |n| n.to_string_lossy().into_owned());
     save(
@@ -83,7 +91,7 @@ fn plot_data(
 }
 
 /// `plot history`: the learning curve of `train --history`.
-fn plot_history(history: &Path, log_y: bool, size: (u32, u32), path: &Path) -> Result<()> {
+fn plot_history(history: &CsvInput, log_y: bool, size: (u32, u32), path: &Path) -> Result<()> {
     let curve = Curve::read(history)?;
     let title = format!(
         "Learning curve ({} points, last epoch {})",
@@ -104,7 +112,7 @@ fn plot_history(history: &Path, log_y: bool, size: (u32, u32), path: &Path) -> R
 /// `plot boundary`: one panel, the model's decision boundary over the labelled data.
 fn plot_boundary(
     model: &Path,
-    data: &Path,
+    data: &CsvInput,
     features: Option<&[String]>,
     size: (u32, u32),
     path: &Path,
@@ -264,7 +272,12 @@ fn plane_axes(m: &Model, features: Option<&[String]>) -> Result<(usize, usize)> 
 /// A labelled data set with any number of classes up to the palette's, for the scatter plot:
 /// the two features (`--features a,b`, default the first two non-target columns) and the
 /// target.
-fn load_any_classes(path: &Path, target: &str, features: Option<&[String]>) -> Result<Dataset> {
+fn load_any_classes(
+    input: &CsvInput,
+    target: &str,
+    features: Option<&[String]>,
+) -> Result<Dataset> {
+    let path = input.name();
     if let Some(f) = features
         && f.len() != 2
     {
@@ -274,7 +287,7 @@ fn load_any_classes(path: &Path, target: &str, features: Option<&[String]>) -> R
         );
     }
     let table = read_csv(
-        path,
+        input,
         &CsvSpec {
             target: Some(target),
             features,

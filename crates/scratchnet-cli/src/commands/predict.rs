@@ -1,10 +1,12 @@
-//! `scratchnet predict`: labels (and probabilities) for new data with a saved model.
+//! `scratchnet predict`: labels (and probabilities) for new data with a saved model, after the
+//! `--keep` columns of the input.
 
 use std::path::Path;
 
 use anyhow::{Result, bail};
 use ndarray::Array2;
 use scratchnet::data::Task;
+use scratchnet::data::csv::{TextTable, read_text_columns};
 use scratchnet::experiment::classes_at;
 use scratchnet::model_file::Model;
 
@@ -14,8 +16,27 @@ use crate::output::{csv_field, decision_threshold, print_out, same_file, warn_pr
 /// `scratchnet predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let read = model.read_raw(&args.data, false, args.strict)?;
+    let mut input = args.reader.input(&args.data);
+    let kept = if args.keep.is_empty() {
+        None
+    } else {
+        // read twice: the kept columns, then the model's
+        input = input.rereadable()?;
+        // a missing column is --keep's; a file that cannot be read is the file's
+        let kept = read_text_columns(&input, &args.keep).map_err(|e| match e {
+            e @ scratchnet::Error::DataFile { .. } => anyhow::Error::new(e).context("--keep"),
+            e => e.into(),
+        })?;
+        Some(kept)
+    };
+    let read = model.read_raw(&input, false, args.strict)?;
     warn_prep(&read.warnings);
+    if let Some(k) = &kept
+        && k.lines != read.lines
+    {
+        let why = "the --keep columns and the model's columns were read from different rows";
+        return Err(scratchnet::Error::Internal(why.into()).into());
+    }
     let data = read.data;
     let out = model.predict_proba(data.x.view())?;
     if args.proba && model.task() == Task::Regression {
@@ -25,10 +46,10 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         );
     }
     let threshold = decision_threshold(&model, &args.model, args.threshold)?;
-    let text = predictions_csv(&model, &out, args.proba, threshold);
+    let text = predictions_csv(&model, &out, args.proba, threshold, kept.as_ref());
     match &args.output {
         Some(path) if path != Path::new("-") => {
-            if same_file(path, &args.data) {
+            if input.path().is_some_and(|data| same_file(path, data)) {
                 bail!(
                     "{}: refusing to overwrite the input data with predictions; choose another -o",
                     path.display()
@@ -46,12 +67,30 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     Ok(())
 }
 
-/// The CSV: a `prediction` column and, with `proba`, one `proba_<label>` column per class.
-/// `out` is the model's output, one column per sample; a two-class prediction is the positive
-/// class when p > `threshold`.
-fn predictions_csv(model: &Model, out: &Array2<f64>, proba: bool, threshold: f64) -> String {
+/// The CSV: the `kept` columns of the input, a `prediction` column and, with `proba`, one
+/// `proba_<label>` column per class. `out` is the model's output, one column per sample; a
+/// two-class prediction is the positive class when p > `threshold`.
+fn predictions_csv(
+    model: &Model,
+    out: &Array2<f64>,
+    proba: bool,
+    threshold: f64,
+    kept: Option<&TextTable>,
+) -> String {
     let task = model.task();
     let mut text = String::with_capacity(out.ncols() * 32);
+    let kept_fields = |text: &mut String, row: Option<usize>| {
+        let Some(k) = kept else { return };
+        for col in 0..k.feature_names.len() {
+            let field = match row {
+                Some(r) => k.cell(r, col),
+                None => &k.feature_names[col],
+            };
+            text.push_str(&csv_field(field));
+            text.push(',');
+        }
+    };
+    kept_fields(&mut text, None);
     text.push_str("prediction");
     if proba {
         for c in &model.classes {
@@ -62,6 +101,7 @@ fn predictions_csv(model: &Model, out: &Array2<f64>, proba: bool, threshold: f64
     text.push('\n');
     let classes = classes_at(out, threshold);
     for (j, col) in out.columns().into_iter().enumerate() {
+        kept_fields(&mut text, Some(j));
         if task == Task::Regression {
             text.push_str(&col[0].to_string());
         } else {

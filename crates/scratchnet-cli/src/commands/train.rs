@@ -108,7 +108,7 @@ fn data_header(args: &TrainArgs, data: &Dataset) -> String {
     };
     format!(
         "{}: target `{}` ({what}), features {}\n\n",
-        args.data.data.display(),
+        args.data.input().name().display(),
         data.target_name,
         data.feature_names.join(", ")
     )

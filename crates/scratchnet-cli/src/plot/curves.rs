@@ -1,10 +1,9 @@
 //! `plot history`: loss and accuracy per epoch, for the training set and the test set.
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use scratchnet::data::CsvInput;
 use scratchnet::data::Task;
 use scratchnet::data::csv::{CsvSpec, read_csv};
 use scratchnet::experiment::CurvePoint;
@@ -63,8 +62,9 @@ impl Curve {
     }
 
     /// Reads a history CSV (`epoch,train_loss,train_accuracy[,test_loss,test_accuracy]`).
-    pub fn read(path: &Path) -> Result<Curve> {
-        let t = read_csv(path, &CsvSpec::default())?;
+    pub fn read(input: &CsvInput) -> Result<Curve> {
+        let path = input.name();
+        let t = read_csv(input, &CsvSpec::default())?;
         let col = |name: &str| {
             t.feature_names
                 .iter()

@@ -1,5 +1,7 @@
 //! CSV reading and writing.
 //!
+//! Every reader takes a [`CsvInput`] (a file, plain or gzip, standard input or bytes, with
+//! its delimiter; see [`crate::data::input`]) or a path, which becomes one.
 //! The first line is a header of column names. Feature columns must hold finite numbers;
 //! the target column may hold any two distinct values (`0`/`1`, `M`/`B`, `yes`/`no`).
 //! Every problem is reported with the file, the 1-based line and the column:
@@ -9,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
-use super::{Dataset, Target};
+use super::input::CorruptGzip;
+use super::{CsvInput, Dataset, Target};
 use crate::{Error, Result};
 
 /// Which columns to read.
@@ -116,7 +119,15 @@ fn file_err(path: &Path, message: String) -> Error {
 fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     match e.into_kind() {
-        ::csv::ErrorKind::Io(io) => Error::io(path, io),
+        ::csv::ErrorKind::Io(io) => {
+            match io.get_ref().and_then(|e| e.downcast_ref::<CorruptGzip>()) {
+                Some(gz) => file_err(
+                    path,
+                    format!("{gz}; is the file gzip-compressed and whole?"),
+                ),
+                None => Error::io(path, io),
+            }
+        }
         ::csv::ErrorKind::Utf8 { err, .. } => match line {
             Some(l) => data_err(
                 path,
@@ -157,11 +168,9 @@ pub fn parse_feature(text: &str) -> std::result::Result<f64, String> {
     }
 }
 
-/// Reads the columns named by `spec` from the CSV file at `path`.
-pub fn read_csv(path: &Path, spec: &CsvSpec<'_>) -> Result<RawTable> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().ok().map(|m| m.len() as usize);
-    read_csv_sized(path, std::io::BufReader::new(file), spec, size, None)
+/// Reads the columns named by `spec` from a CSV input (a path, or a [`CsvInput`]).
+pub fn read_csv(input: impl Into<CsvInput>, spec: &CsvSpec<'_>) -> Result<RawTable> {
+    read_csv_input(&input.into(), spec, None)
 }
 
 /// Reads CSV text from `input`; `path` only names it in messages (fuzzing and tests use this
@@ -171,34 +180,44 @@ pub fn read_csv_from(
     input: impl std::io::Read,
     spec: &CsvSpec<'_>,
 ) -> Result<RawTable> {
-    read_csv_sized(path, input, spec, None, None)
+    read_csv_sized(path, csv_reader(input, b','), spec, None, None)
 }
 
-/// [`read_csv`] for a model's columns: `note` (e.g. "the model was trained on features x1, x2
-/// and target `y`") is appended in parentheses to the messages about a missing column.
-pub(crate) fn read_csv_noted(path: &Path, spec: &CsvSpec<'_>, note: &str) -> Result<RawTable> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().ok().map(|m| m.len() as usize);
-    read_csv_sized(path, std::io::BufReader::new(file), spec, size, Some(note))
+/// [`read_csv`]; for a model's columns, `note` (e.g. "the model was trained on features x1,
+/// x2 and target `y`") is appended in parentheses to the messages about a missing column.
+pub(crate) fn read_csv_input(
+    input: &CsvInput,
+    spec: &CsvSpec<'_>,
+    note: Option<&str>,
+) -> Result<RawTable> {
+    let reader = csv_reader(input.open()?, input.delimiter().byte());
+    read_csv_sized(input.name(), reader, spec, input.size_hint(), note)
 }
 
-/// `read_csv_from` with the input's size in bytes, when known, to size the buffers from the
+/// The CSV parser over `input`: a header line, `delimiter` between fields, spaces around a
+/// field trimmed, rows of any length (checked by the readers against the header, with the
+/// line).
+fn csv_reader<R: std::io::Read>(input: R, delimiter: u8) -> ::csv::Reader<R> {
+    ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .delimiter(delimiter)
+        .from_reader(input)
+}
+
+/// Reads the table with the input's size in bytes, when known, to size the buffers from the
 /// bytes per row seen so far (one allocation of about the right size instead of doublings),
-/// and an optional `note` for the missing-column messages (see [`read_csv_noted`]).
-fn read_csv_sized(
+/// and an optional `note` for the missing-column messages (see [`read_csv_input`]).
+fn read_csv_sized<R: std::io::Read>(
     path: &Path,
-    input: impl std::io::Read,
+    mut reader: ::csv::Reader<R>,
     spec: &CsvSpec<'_>,
     size_hint: Option<usize>,
     note: Option<&str>,
 ) -> Result<RawTable> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(::csv::Trim::All)
-        .from_reader(input);
     let names = read_header(path, &mut reader)?;
-    let columns = select_columns(path, names, spec, note)?;
+    let columns = select_columns(path, names, spec, note, "feature column")?;
     let rows = read_rows(path, &mut reader, &columns, size_hint)?;
     into_table(path, columns, rows)
 }
@@ -249,31 +268,33 @@ struct Columns {
 }
 
 /// Finds the columns `spec` names in the header; a missing one names the columns there are
-/// (and `note`, when given).
+/// (and `note`, when given). `features_are` names what the features are in that message
+/// ("feature column").
 fn select_columns(
     path: &Path,
     names: Vec<String>,
     spec: &CsvSpec<'_>,
     note: Option<&str>,
+    features_are: &str,
 ) -> Result<Columns> {
     let list = names.join(", ");
+    let hint = delimiter_hint(&names);
     let missing = |message: String| match note {
-        Some(note) => file_err(path, format!("{message} ({note})")),
-        None => file_err(path, message),
+        Some(note) => file_err(path, format!("{message}{hint} ({note})")),
+        None => file_err(path, format!("{message}{hint}")),
     };
     let find = |name: &str, what: &str| -> Result<usize> {
-        names.iter().position(|n| n == name).ok_or_else(|| {
-            missing(format!(
-                "no {what} column `{name}`; the columns are: {list}"
-            ))
-        })
+        names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| missing(format!("no {what} `{name}`; the columns are: {list}")))
     };
-    let target = spec.target.map(|t| find(t, "target")).transpose()?;
+    let target = spec.target.map(|t| find(t, "target column")).transpose()?;
     let features: Vec<usize> = match spec.features {
         Some(fs) => {
             check_listed_once(fs)?;
             fs.iter()
-                .map(|f| find(f, "feature"))
+                .map(|f| find(f, features_are))
                 .collect::<Result<_>>()?
         }
         None => (0..names.len()).filter(|&i| Some(i) != target).collect(),
@@ -301,6 +322,24 @@ fn select_columns(
         target,
         text: false,
     })
+}
+
+/// For a header of one column that holds another delimiter (`x1;x2;y` read with `,`): a
+/// question that points at it.
+fn delimiter_hint(names: &[String]) -> String {
+    let [only] = names else {
+        return String::new();
+    };
+    match [',', ';', '|', '\t']
+        .into_iter()
+        .find(|&c| only.contains(c))
+    {
+        Some(c) => format!(
+            " (the header is one column: are the fields separated by `{}`?)",
+            c.escape_debug()
+        ),
+        None => String::new(),
+    }
 }
 
 /// A feature asked for twice is a settings error.
@@ -331,22 +370,24 @@ struct Rows {
 }
 
 impl Rows {
-    /// Makes room for more rows once `values` is full. Grows by whole blocks and never lets a
-    /// doubling Vec hold twice the data: reserves for the rows `size_hint` expects, and fails
-    /// with a clear error when memory runs out.
+    /// Makes room for more rows once `lines` (one per row, in both modes) is full. With the
+    /// input's size known, grows by whole blocks and never lets a doubling Vec hold twice the
+    /// data: reserves for the rows `size_hint` expects. Without it (standard input, gzip),
+    /// doubles. Fails with a clear error when memory runs out.
     fn reserve(&mut self, path: &Path, d: usize, size_hint: Option<usize>) -> Result<()> {
-        if self.values.len() != self.values.capacity() {
+        if self.lines.len() != self.lines.capacity() {
             return Ok(());
         }
-        // rows still to come ≈ bytes left / bytes per row so far, plus 5%
-        let rows = match (size_hint, self.lines.len()) {
-            (Some(size), done) if done > 0 && self.last_byte > 0 => {
+        let done = self.lines.len();
+        let rows = match size_hint {
+            // rows still to come ≈ bytes left / bytes per row so far, plus 5%
+            Some(size) if done > 0 && self.last_byte > 0 => {
                 let per_row = (self.last_byte as usize / done).max(1);
                 size.saturating_sub(self.last_byte as usize) / per_row * 21 / 20 + 1024
             }
-            _ => 1024,
+            Some(_) => 1024,
+            None => done.max(1024),
         };
-        let done = self.lines.len();
         let oom = |_| out_of_memory(path, done);
         self.values.try_reserve_exact(rows * d).map_err(oom)?;
         self.lines.try_reserve_exact(rows).map_err(oom)?;
@@ -530,11 +571,51 @@ impl TextTable {
     }
 }
 
-/// Reads the columns named by `spec` from the CSV file at `path` as text; `note` is appended to
-/// the messages about a missing column (as `read_csv_noted` does).
-pub fn read_text_csv(path: &Path, spec: &CsvSpec<'_>, note: Option<&str>) -> Result<TextTable> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    read_text_from(path, std::io::BufReader::new(file), spec, note)
+/// Reads the columns named by `spec` from a CSV input (a path, or a [`CsvInput`]) as text;
+/// `note` is appended to the messages about a missing column (as for a model's columns).
+pub fn read_text_csv(
+    input: impl Into<CsvInput>,
+    spec: &CsvSpec<'_>,
+    note: Option<&str>,
+) -> Result<TextTable> {
+    let input = input.into();
+    let reader = csv_reader(input.open()?, input.delimiter().byte());
+    read_text_from(
+        input.name(),
+        reader,
+        spec,
+        note,
+        "feature column",
+        input.size_hint(),
+    )
+}
+
+/// The columns `names` of a CSV input as text, as the readers see every value (spaces around
+/// it trimmed), one row per data line, without a target: for copying columns of the input
+/// through to an output. A name that is not in the header is an error listing the columns
+/// there are; a name listed twice is a settings error (`columns`).
+pub fn read_text_columns(input: impl Into<CsvInput>, names: &[String]) -> Result<TextTable> {
+    let input = input.into();
+    if let Some((_, dup)) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        return Err(Error::config("columns", format!("lists `{dup}` twice")));
+    }
+    let spec = CsvSpec {
+        target: None,
+        features: Some(names),
+    };
+    let reader = csv_reader(input.open()?, input.delimiter().byte());
+    read_text_from(
+        input.name(),
+        reader,
+        &spec,
+        None,
+        "column",
+        input.size_hint(),
+    )
 }
 
 /// [`read_text_csv`] on CSV text (for tests).
@@ -544,27 +625,31 @@ pub(crate) fn read_text_csv_from_str(
     text: &str,
     spec: &CsvSpec<'_>,
 ) -> Result<TextTable> {
-    read_text_from(path, text.as_bytes(), spec, None)
+    read_text_from(
+        path,
+        csv_reader(text.as_bytes(), b','),
+        spec,
+        None,
+        "feature column",
+        None,
+    )
 }
 
-fn read_text_from(
+fn read_text_from<R: std::io::Read>(
     path: &Path,
-    input: impl std::io::Read,
+    mut reader: ::csv::Reader<R>,
     spec: &CsvSpec<'_>,
     note: Option<&str>,
+    features_are: &str,
+    size_hint: Option<usize>,
 ) -> Result<TextTable> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(::csv::Trim::All)
-        .from_reader(input);
     let mut names = read_header_allowing(path, &mut reader, true)?;
     if names[0].is_empty() {
         names[0] = UNNAMED.to_string();
     }
-    let mut columns = select_columns(path, names, spec, note)?;
+    let mut columns = select_columns(path, names, spec, note, features_are)?;
     columns.text = true;
-    let rows = read_rows(path, &mut reader, &columns, None)?;
+    let rows = read_rows(path, &mut reader, &columns, size_hint)?;
     if rows.lines.is_empty() {
         return Err(file_err(path, "no data rows after the header".into()));
     }
@@ -718,13 +803,13 @@ impl Dataset {
     /// Loads a labelled data set: the target column `target`, the feature columns `features`
     /// (default: all others), classes inferred (see [`infer_classes`]).
     pub fn from_csv(
-        path: &Path,
+        input: impl Into<CsvInput>,
         target: &str,
         features: Option<&[String]>,
         positive: Option<&str>,
     ) -> Result<Dataset> {
         let table = read_csv(
-            path,
+            input,
             &CsvSpec {
                 target: Some(target),
                 features,
@@ -734,7 +819,7 @@ impl Dataset {
             .target
             .as_ref()
             .ok_or_else(|| Error::Internal("target not read".into()))?;
-        let classes = infer_classes(path, &t.name, &t.distinct, positive)?;
+        let classes = infer_classes(&table.path, &t.name, &t.distinct, positive)?;
         let labels = encode_labels(&table, &classes)?;
         let name = t.name.clone();
         Dataset::new(table.feature_names, name, table.x, labels, classes)
@@ -742,12 +827,12 @@ impl Dataset {
 
     /// Loads a regression data set: the numeric target column `target` and the feature columns.
     pub fn from_csv_regression(
-        path: &Path,
+        input: impl Into<CsvInput>,
         target: &str,
         features: Option<&[String]>,
     ) -> Result<Dataset> {
         let table = read_csv(
-            path,
+            input,
             &CsvSpec {
                 target: Some(target),
                 features,
@@ -922,6 +1007,76 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_header_of_one_column_with_another_delimiter_gets_a_hint() {
+        let m = message("x1;x2;y\n1;2;0\n");
+        assert!(
+            m.ends_with(
+                ": no target column `y`; the columns are: x1;x2;y \
+                 (the header is one column: are the fields separated by `;`?)"
+            ),
+            "{m}"
+        );
+        let m = message("x1\tx2\ty\n1\t2\t0\n");
+        assert!(m.ends_with("separated by `\\t`?)"), "{m}");
+    }
+
+    #[test]
+    fn reads_other_delimiters_and_gzip_the_same_as_commas() {
+        use crate::data::{CsvInput, Delimiter};
+        let want = load("a,b,y\n1,\"2,5\",0\n3,4,1\n");
+        let semi = CsvInput::bytes("t.csv", &b"a;b;y\n1;2,5;0\n3;4;1\n"[..])
+            .with_delimiter(Delimiter::Semicolon);
+        let tab = CsvInput::bytes("t.tsv", &b"a\tb\ty\n1\t2,5\t0\n3\t4\t1\n"[..]);
+        assert!(want.is_err(), "`2,5` is not a number with commas either");
+        for input in [semi, tab] {
+            let m = Dataset::from_csv(&input, "y", None, None)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                m,
+                format!(
+                    "{}:2: column `b`: `2,5` is not a number",
+                    input.name().display()
+                )
+            );
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"a|y\n1.5|no\n-2|yes\n").unwrap();
+        let input =
+            CsvInput::bytes("t.csv.gz", gz.finish().unwrap()).with_delimiter(Delimiter::Pipe);
+        let d = Dataset::from_csv(&input, "y", None, None).unwrap();
+        assert_eq!(d.x.row(0).to_vec(), vec![1.5, -2.0]);
+        assert_eq!(d.classes(), vec!["no", "yes"]);
+        assert_eq!(d.labels(), vec![0, 1]);
+    }
+
+    #[test]
+    fn a_corrupt_gzip_file_is_one_error_naming_it() {
+        use crate::data::CsvInput;
+        let input = CsvInput::bytes("d.csv.gz", &b"a,y\n1,0\n2,1\n3,0\n"[..]);
+        let m = read_csv(&input, &CsvSpec::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            m,
+            "d.csv.gz: not valid gzip data (invalid gzip header); is the file gzip-compressed and whole?"
+        );
+    }
+
+    #[test]
+    fn read_text_columns_keeps_values_as_written_and_names_the_columns_when_one_is_missing() {
+        use crate::data::CsvInput;
+        let input = CsvInput::bytes("t.csv", &b"id,x,y\n\"a, b\",1,0\n c ,2,1\n"[..]);
+        let t = read_text_columns(&input, &["id".to_string()]).unwrap();
+        assert_eq!(t.cells, vec!["a, b", "c"]);
+        assert_eq!(t.lines, vec![2, 3]);
+        let m = read_text_columns(&input, &["ID".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(m, "t.csv: no column `ID`; the columns are: id, x, y");
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! Data: the [`Dataset`] type, CSV loading, standardization and the synthetic data sets.
+//! Data: the [`Dataset`] type, CSV inputs and loading, standardization and the synthetic data sets.
 //!
 //! Shape legend: m = samples, d = features. X is stored as (d × m), one column per sample,
 //! as in the tutorial's `t(X)`; labels are one class index per sample.
 
 pub mod csv;
+pub mod input;
 pub mod standardize;
 pub mod synth;
 
@@ -13,6 +14,7 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::{Error, Result, Rng};
+pub use input::{CsvInput, Delimiter};
 pub use standardize::{Scalers, Standardized, Standardizer};
 
 /// What a data set's target is, and so which output, loss and metrics a network uses.

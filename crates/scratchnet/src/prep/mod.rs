@@ -20,15 +20,14 @@
 pub(crate) mod infer;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Dataset;
 use crate::data::csv::{
     CsvSpec, TextTable, infer_classes, parse_feature, read_text_csv, shown_value, sort_classes,
 };
+use crate::data::{CsvInput, Dataset};
 use crate::experiment::Experiment;
 use crate::{Error, Result};
 use infer::{Kind, infer_kinds};
@@ -524,10 +523,11 @@ impl Prepared {
 }
 
 /// What to read from the training file.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TrainingFile<'a> {
-    /// The CSV file.
-    pub path: &'a Path,
+    /// The CSV input (a file, or standard input: read into memory once, since the reader may
+    /// read it twice).
+    pub input: CsvInput,
     /// The target column.
     pub target: &'a str,
     /// The input columns (default: all but the target).
@@ -547,8 +547,12 @@ pub fn prepare_training(
     exp: &Experiment,
     plan: Option<&Plan>,
 ) -> Result<Prepared> {
+    let file = TrainingFile {
+        input: file.input.rereadable()?,
+        ..file
+    };
     if plan.is_none()
-        && let Some(prepared) = numeric_fast_path(file, settings, exp)
+        && let Some(prepared) = numeric_fast_path(&file, settings, exp)
     {
         return Ok(prepared);
     }
@@ -556,9 +560,9 @@ pub fn prepare_training(
         target: Some(file.target),
         features: file.features,
     };
-    let mut table = read_text_csv(file.path, &spec, None)?;
+    let mut table = read_text_csv(&file.input, &spec, None)?;
     let mut warnings = drop_missing_targets(&mut table, &settings.na_values)?;
-    let target = target_of(&table, file)?;
+    let target = target_of(&table, &file)?;
     let plan = match plan {
         Some(p) => p.clone(),
         None => {
@@ -580,7 +584,7 @@ pub fn prepare_training(
     let names = plan.encoded_names();
     if names.is_empty() {
         return Err(Error::DataFile {
-            path: file.path.to_path_buf(),
+            path: file.input.name().to_path_buf(),
             message: format!(
                 "no feature columns are left after ignoring ID-like and empty columns (columns: {})",
                 table.feature_names.join(", ")
@@ -604,7 +608,7 @@ pub fn prepare_training(
 /// flag, every value a finite number (a missing or text value fails the numeric reader), no
 /// column that may be a row ID, no missing target. `None`: take the text path.
 fn numeric_fast_path(
-    file: TrainingFile<'_>,
+    file: &TrainingFile<'_>,
     settings: &PrepSettings,
     exp: &Experiment,
 ) -> Option<Prepared> {
@@ -613,9 +617,9 @@ fn numeric_fast_path(
         return None;
     }
     let data = if file.regression {
-        Dataset::from_csv_regression(file.path, file.target, file.features).ok()?
+        Dataset::from_csv_regression(&file.input, file.target, file.features).ok()?
     } else {
-        Dataset::from_csv(file.path, file.target, file.features, file.positive).ok()?
+        Dataset::from_csv(&file.input, file.target, file.features, file.positive).ok()?
     };
     let m = data.n_samples();
     let row_number = |row: ndarray::ArrayView1<f64>| {
@@ -701,7 +705,7 @@ enum TargetValues {
     Values(Vec<f64>),
 }
 
-fn target_of(table: &TextTable, file: TrainingFile<'_>) -> Result<TargetValues> {
+fn target_of(table: &TextTable, file: &TrainingFile<'_>) -> Result<TargetValues> {
     let t = table
         .target
         .as_ref()

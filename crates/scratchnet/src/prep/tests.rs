@@ -297,7 +297,7 @@ fn prepare_training_fits_the_plan_on_the_experiments_training_rows_only() {
     std::fs::write(&path, &text).unwrap();
     let exp = Experiment::default();
     let file = TrainingFile {
-        path: &path,
+        input: CsvInput::file(&path),
         target: "y",
         features: None,
         regression: false,
@@ -343,18 +343,18 @@ fn the_numeric_fast_path_gives_what_the_text_path_gives() {
     std::fs::write(&path, &text).unwrap();
     let exp = Experiment::default();
     let file = TrainingFile {
-        path: &path,
+        input: CsvInput::file(&path),
         target: "y",
         features: None,
         regression: false,
         positive: None,
     };
-    let fast = prepare_training(file, &PrepSettings::default(), &exp, None).unwrap();
+    let fast = prepare_training(file.clone(), &PrepSettings::default(), &exp, None).unwrap();
     let forced = PrepSettings {
         numeric: vec!["x1".into()],
         ..PrepSettings::default()
     };
-    let slow = prepare_training(file, &forced, &exp, None).unwrap();
+    let slow = prepare_training(file.clone(), &forced, &exp, None).unwrap();
     assert_eq!(fast.data, slow.data);
     assert_eq!(fast.plan, slow.plan);
     assert!(fast.plan_if_needed().is_none() && slow.plan_if_needed().is_none());
