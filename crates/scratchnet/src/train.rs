@@ -73,7 +73,8 @@ pub struct TrainConfig {
     pub optimizer: OptimizerKind,
     /// Samples per mini-batch; `None` is full-batch (the tutorial). Default `None`.
     pub batch_size: Option<usize>,
-    /// L2 weight decay λ: adds (λ/2m)·Σ‖W‖² to the cost (biases are not decayed). Default 0.
+    /// L2 weight decay λ: adds (λ/2m)·Σ‖W‖² to the cost, m the number of training rows (also
+    /// with mini-batches: every batch adds the whole set's penalty), biases not decayed. Default 0.
     pub l2: f64,
     /// How α changes over the epochs. Default constant.
     pub schedule: Schedule,
@@ -390,7 +391,7 @@ fn train_loop<E: Engine>(
         check_diverged(loss, &network, epoch, cfg.learning_rate)?;
         history.push(loss);
         if let Some((xv, yv)) = data.validation {
-            let v = penalized_cost(engine, &network, xv, yv, cfg.l2);
+            let v = penalized_cost(engine, &network, xv, yv, cfg.l2, data.x.ncols());
             validation_history.push(v);
             if early.should_stop(v, epoch + 1, &network) {
                 stopped_at = Some(epoch + 1);
@@ -410,7 +411,7 @@ fn train_loop<E: Engine>(
         }
     }
     let best_epoch = early.restore_best(&mut network);
-    let final_loss = penalized_cost(engine, &network, data.x, data.y, cfg.l2);
+    let final_loss = penalized_cost(engine, &network, data.x, data.y, cfg.l2, data.x.ncols());
     check_diverged(final_loss, &network, history.len(), cfg.learning_rate)?;
     history.push(final_loss);
     Ok(Fitted {
@@ -422,16 +423,17 @@ fn train_loop<E: Engine>(
     })
 }
 
-/// The cost of a whole set plus the L2 penalty: J + (λ/2m)·Σ‖W‖² (the validation loss and the
-/// final training loss).
+/// The cost of a whole set plus the L2 penalty: J + (λ/2m)·Σ‖W‖², m the number of
+/// training rows (the validation loss and the final training loss).
 fn penalized_cost<E: Engine>(
     engine: &mut E,
     net: &Network,
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
     l2: f64,
+    m: usize,
 ) -> f64 {
-    engine.cost(net, x, y) + l2_penalty(net, l2, x.ncols())
+    engine.cost(net, x, y) + l2_penalty(net, l2, m)
 }
 
 /// One epoch: one step on the full batch (the tutorial), or one per mini-batch of a fresh
@@ -445,11 +447,14 @@ fn run_epoch<E: Engine>(
     data: Data<'_>,
     lr: f64,
 ) -> f64 {
+    // the penalty is the whole training set's, (λ/2m)·Σ‖W‖² with m its rows, on every batch:
+    // a mini-batch's J_b + (λ/2m)·Σ‖W‖² estimates the same objective as the full batch, so λ
+    // means the same whatever the batch size, and weighs less the more rows there are
+    let m = data.x.ncols();
     let mut step = |batch: Option<&[usize]>| {
-        let n = batch.map_or(data.x.ncols(), <[usize]>::len);
-        // forward, J, backward; then J += (λ/2n)·Σ‖W‖², dW += (λ/n)·W; then θ := update(θ, dθ, α)
-        let loss = engine.step(network, data.x, data.y, batch) + l2_penalty(network, cfg.l2, n);
-        add_l2_gradient(engine.gradients(), network, cfg.l2, n);
+        // forward, J, backward; then J += (λ/2m)·Σ‖W‖², dW += (λ/m)·W; then θ := update(θ, dθ, α)
+        let loss = engine.step(network, data.x, data.y, batch) + l2_penalty(network, cfg.l2, m);
+        add_l2_gradient(engine.gradients(), network, cfg.l2, m);
         optimizer.step(network, engine.gradients(), lr);
         loss
     };
