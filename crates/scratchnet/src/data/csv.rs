@@ -234,6 +234,22 @@ fn read_header_allowing<R: std::io::Read>(
     Ok(names)
 }
 
+/// The column names in the header of the CSV file at `path` (an unnamed first column as
+/// [`UNNAMED`]), read before the rows for checks that need every column's name.
+pub(crate) fn header_names(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .from_reader(std::io::BufReader::new(file));
+    let mut names = read_header_allowing(path, &mut reader, true)?;
+    if names[0].is_empty() {
+        names[0] = UNNAMED.to_string();
+    }
+    Ok(names)
+}
+
 /// The header and the columns a [`CsvSpec`] picks from it.
 struct Columns {
     /// Every column name, in file order.
