@@ -339,8 +339,9 @@ impl Experiment {
             .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
-    /// Class weights need classes.
-    fn check_class_weight(&self, task: Task) -> Result<()> {
+    /// Class weights need classes: an error for [`ClassWeight::Balanced`] with a regression
+    /// `task`.
+    pub fn check_class_weight(&self, task: Task) -> Result<()> {
         if self.class_weight != ClassWeight::None && task == Task::Regression {
             return Err(Error::config(
                 "class_weight",

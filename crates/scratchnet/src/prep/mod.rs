@@ -513,6 +513,10 @@ pub fn prepare_training(
     exp: &Experiment,
     plan: Option<&Plan>,
 ) -> Result<Prepared> {
+    if file.regression {
+        // before the file is read (and split into training rows): class weights need classes
+        exp.check_class_weight(crate::data::Task::Regression)?;
+    }
     if plan.is_none()
         && let Some(prepared) = numeric_fast_path(file, settings, exp)
     {
