@@ -22,6 +22,7 @@ use scratchnet::optim::{OptimizerKind, Schedule};
 use scratchnet::prep::TrainingFile;
 use scratchnet::preset::Preset;
 use scratchnet::train::{Precision, TrainConfig};
+use scratchnet::weights::ClassWeight;
 
 /// A neural network from scratch: the "neural net from scratch" tutorial as a fast,
 /// dependable command-line classifier.
@@ -337,6 +338,12 @@ pub struct TrainingFlags {
     /// Split classification rows by a plain shuffle, not stratified.
     #[arg(long)]
     pub no_stratify: bool,
+    /// Class weights in the cost (classification): balanced weighs each class's training rows
+    /// by n / (k · n_c), so a rare class counts as much as a common one (it raises the rare
+    /// class's recall, usually at some precision); none weighs every row 1. Metrics stay
+    /// unweighted [default: none].
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(["none", "balanced"]).try_map(|s| s.parse::<ClassWeight>()))]
+    pub class_weight: Option<ClassWeight>,
 }
 
 /// `--batch-size`: a number of rows or the whole training set.
@@ -582,6 +589,11 @@ pub struct ColumnFlags {
     /// into `COL=(other)` (with a warning).
     #[arg(long, value_name = "K", default_value = "50", value_parser = parse_count)]
     pub max_categories: usize,
+    /// A numeric column of per-row weights in the training cost, not a feature: a row of
+    /// weight 2 counts as two rows. Every weight finite and ≥ 0, not all 0; metrics stay
+    /// unweighted, and predict and eval do not need the column.
+    #[arg(long, value_name = "COLUMN")]
+    pub sample_weight: Option<String>,
 }
 
 impl ColumnFlags {
@@ -592,6 +604,7 @@ impl ColumnFlags {
             numeric: self.numeric.clone(),
             ignore: self.ignore.clone(),
             max_categories: self.max_categories,
+            sample_weight: self.sample_weight.as_ref().map(|s| s.trim().to_string()),
             ..Default::default()
         };
         if let Some(na) = &self.na_values {
@@ -860,6 +873,7 @@ impl TrainingFlags {
             log_every,
             init_from: None,
             cancel: None,
+            class_weight: self.class_weight.unwrap_or_default(),
         };
         exp.validate()?;
         Ok(exp)
@@ -975,6 +989,8 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "ignore" => "--ignore",
         "na_values" => "--na-values",
         "columns" => "--keep",
+        "class_weight" => "--class-weight",
+        "sample_weight" => "--sample-weight",
         "data_set" => "the data set",
         _ => return None,
     })

@@ -180,8 +180,31 @@ pub fn describe_run(exp: &Experiment, rows: &str, out: &Outcome) -> String {
     s.push_str(&standardized_line(&out.model));
     s.push_str(&shapes_lines(&out.model.network, m));
     s.push_str(&training_line(exp, m));
+    s.push_str(&weights_line(out));
     s.push_str(&loss_line(out));
     s
+}
+
+/// "weights       balanced class weights × sample weights from column `w` (in the cost;
+/// the metrics are unweighted)", or nothing for an unweighted run.
+fn weights_line(out: &Outcome) -> String {
+    let t = &out.model.training;
+    let mut parts = Vec::new();
+    if let Some(c) = &t.class_weight {
+        parts.push(format!("{c} class weights"));
+    }
+    match t.sample_weight.as_deref() {
+        Some("given") => parts.push("sample weights".to_string()),
+        Some(column) => parts.push(format!("sample weights from column `{column}`")),
+        None => {}
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "weights       {} (in the cost; the metrics are unweighted)\n",
+        parts.join(" × ")
+    )
 }
 
 /// "standardized  with the training statistics: x1: mean …, sd …; …".

@@ -64,7 +64,7 @@ fn sizes(c: &mut Criterion, name: &str, n_x: usize, hidden: Vec<usize>, m: usize
         ),
         |b| {
             b.iter(|| {
-                let cost = split.step(&network, x.view(), y.view(), None);
+                let cost = split.step(&network, x.view(), y.view(), None, None);
                 opt.step(&mut network, split.grads(), 0.01);
                 black_box(cost)
             })

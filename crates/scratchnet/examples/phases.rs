@@ -73,7 +73,7 @@ fn w1() {
     });
     let mut split = Split::new(&net, m);
     time("whole step (forward, cost, backward)", reps, || {
-        black_box(split.step(&net, x.view(), y.view(), None));
+        black_box(split.step(&net, x.view(), y.view(), None, None));
     });
     let mut copy = net.clone();
     let mut optimizer = OptimizerKind::Gd.build();
@@ -109,7 +109,7 @@ fn w2() {
     let bwd = time("backward (one thread)", reps, || ws.backward_batch(&net));
     let mut split = Split::new(&net, m);
     let step = time("whole step, split over the threads", reps, || {
-        black_box(split.step(&net, x.view(), y.view(), Some(&batch)));
+        black_box(split.step(&net, x.view(), y.view(), None, Some(&batch)));
     });
     println!(
         "{:44} {:10.2}×",

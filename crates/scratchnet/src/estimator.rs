@@ -8,6 +8,11 @@
 //! the class labels, the output and loss that the task implies). A fitted model saves to and
 //! loads from the CLI's model file.
 //!
+//! Rows can weigh more or less in the cost ([`crate::weights`]): `fit_weighted` takes one
+//! sample weight per row, and a classifier's [`Mlp::class_weight`] (e.g.
+//! [`ClassWeight::Balanced`] for a rare class) weighs each class; the two multiply. Scores
+//! stay unweighted.
+//!
 //! ```
 //! use ndarray::array;
 //! use scratchnet::estimator::{FittedMlp, Mlp};
@@ -47,7 +52,9 @@ use crate::metrics::RegressionReport;
 use crate::model_file::Model;
 use crate::nn::{Activation, Init, classes_of};
 use crate::optim::{OptimizerKind, Schedule};
-use crate::train::{Precision, Stream, TrainConfig, rng};
+use crate::train::{Precision, Samples, Stream, TrainConfig, rng};
+pub use crate::weights::ClassWeight;
+use crate::weights::weights_of;
 use crate::{Error, Result};
 
 /// What an estimator predicts: class labels ([`Classifier`]) or numbers ([`Regressor`]).
@@ -94,6 +101,7 @@ pub struct Mlp<K> {
     validation: f64,
     features: Option<Vec<String>>,
     target: String,
+    class_weight: ClassWeight,
     kind: PhantomData<K>,
 }
 
@@ -101,6 +109,30 @@ impl Mlp<Classifier> {
     /// A classifier with the tutorial's settings (see each builder method for its default).
     pub fn classifier() -> Self {
         Mlp::new()
+    }
+
+    /// Class weights: [`ClassWeight::Balanced`] weighs each class's rows by m / (K · n_k) on
+    /// the training rows (scikit-learn's `class_weight="balanced"`), so that a rare class
+    /// counts as much as a common one; times each row's sample weight with
+    /// [`CheckedMlp::fit_weighted`]. Default [`ClassWeight::None`].
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use scratchnet::estimator::{ClassWeight, Mlp};
+    /// let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [10.0]];
+    /// let labels = ["a", "a", "a", "a", "a", "b"];
+    /// let model = Mlp::classifier()
+    ///     .hidden(&[])
+    ///     .class_weight(ClassWeight::Balanced)
+    ///     .epochs(500)
+    ///     .check()?
+    ///     .fit(x.view(), &labels)?;
+    /// assert_eq!(model.model().training.class_weight.as_deref(), Some("balanced"));
+    /// # Ok::<(), scratchnet::Error>(())
+    /// ```
+    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
+        self.class_weight = class_weight;
+        self
     }
 }
 
@@ -118,6 +150,7 @@ impl<K: Kind> Mlp<K> {
             validation: 0.0,
             features: None,
             target: "y".into(),
+            class_weight: ClassWeight::None,
             kind: PhantomData,
         }
     }
@@ -247,6 +280,26 @@ impl CheckedMlp<Classifier> {
         x: ArrayView2<f64>,
         labels: &[L],
     ) -> Result<FittedMlp<Classifier>> {
+        self.fit_with(x, labels, None)
+    }
+
+    /// [`CheckedMlp::fit`] with a weight per sample (m, each finite and ≥ 0): sample j's loss
+    /// counts `weights[j]` times, relative to the others (a weight of 2 is the row twice).
+    pub fn fit_weighted<L: Display>(
+        &self,
+        x: ArrayView2<f64>,
+        labels: &[L],
+        weights: &[f64],
+    ) -> Result<FittedMlp<Classifier>> {
+        self.fit_with(x, labels, Some(weights))
+    }
+
+    fn fit_with<L: Display>(
+        &self,
+        x: ArrayView2<f64>,
+        labels: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<FittedMlp<Classifier>> {
         let labels: Vec<String> = labels.iter().map(ToString::to_string).collect();
         let classes = distinct_sorted(&labels);
         if classes.len() < 2 {
@@ -263,13 +316,33 @@ impl CheckedMlp<Classifier> {
         let encoded = labels.iter().map(|l| index[l.as_str()]).collect();
         let (names, xt) = self.features_of(x, labels.len())?;
         let data = Dataset::new(names, self.settings.target.clone(), xt, encoded, classes)?;
-        self.fit_dataset(data)
+        self.fit_dataset(with_weights(data, weights)?)
     }
 }
 
 impl CheckedMlp<Regressor> {
     /// Trains on X (m samples × d features) and one finite target value per sample.
     pub fn fit(&self, x: ArrayView2<f64>, values: &[f64]) -> Result<FittedMlp<Regressor>> {
+        self.fit_with(x, values, None)
+    }
+
+    /// [`CheckedMlp::fit`] with a weight per sample (m, each finite and ≥ 0): sample j's
+    /// squared error counts `weights[j]` times, relative to the others.
+    pub fn fit_weighted(
+        &self,
+        x: ArrayView2<f64>,
+        values: &[f64],
+        weights: &[f64],
+    ) -> Result<FittedMlp<Regressor>> {
+        self.fit_with(x, values, Some(weights))
+    }
+
+    fn fit_with(
+        &self,
+        x: ArrayView2<f64>,
+        values: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<FittedMlp<Regressor>> {
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
             return Err(Error::Invalid(format!(
                 "target value {} (sample {}) is not a finite number",
@@ -279,7 +352,7 @@ impl CheckedMlp<Regressor> {
         }
         let (names, xt) = self.features_of(x, values.len())?;
         let data = Dataset::regression(names, self.settings.target.clone(), xt, values.to_vec())?;
-        self.fit_dataset(data)
+        self.fit_dataset(with_weights(data, weights)?)
     }
 }
 
@@ -326,6 +399,13 @@ impl<K: Kind> CheckedMlp<K> {
             (data, None)
         };
         crate::experiment::check_every_class(&train)?;
+        // class weights from the training rows, for the training and the validation rows
+        let counts = train.class_counts();
+        let train_weights = weights_of(&train, s.class_weight, &counts);
+        let validation_weights = validation
+            .as_ref()
+            .and_then(|v| weights_of(v, s.class_weight, &counts));
+        let sample_weighted = train.weights.is_some();
         let scalers = Scalers::fit(&train);
         let names = (train.feature_names.clone(), train.target_name.clone());
         let classes = train.classes().to_vec();
@@ -337,11 +417,26 @@ impl<K: Kind> CheckedMlp<K> {
         };
         let (x, y) = (train.x(), train.y());
         let network = config.init_network_checked(x, y)?;
-        let val = validation.as_ref().map(|v| (v.x(), v.y()));
-        let fitted = config.fit_checked(network, x, y, val, |_| ControlFlow::Continue(()))?;
+        let samples = Samples {
+            x,
+            y,
+            weights: train_weights.as_deref(),
+        };
+        let val = validation.as_ref().map(|v| Samples {
+            x: v.x(),
+            y: v.y(),
+            weights: validation_weights.as_deref(),
+        });
+        let fitted = config.fit_checked(network, samples, val, |_| ControlFlow::Continue(()))?;
         let (history, validation_history) =
             (fitted.history.clone(), fitted.validation_history.clone());
-        let model = Model::trained_on(names.0, names.1, classes, scalers, fitted, &config);
+        let mut model = Model::trained_on(names.0, names.1, classes, scalers, fitted, &config);
+        if s.class_weight != ClassWeight::None && task != Task::Regression {
+            model.training.class_weight = Some(s.class_weight.name().into());
+        }
+        if sample_weighted {
+            model.training.sample_weight = Some("given".into());
+        }
         Ok(FittedMlp {
             model,
             history,
@@ -479,6 +574,14 @@ impl FittedMlp<Regressor> {
         let predicted = self.predict(x)?;
         check_count(predicted.len(), values.len())?;
         Ok(RegressionReport::new(f64::NAN, &predicted, values).r2)
+    }
+}
+
+/// `data` with its sample weights, when there are (checked: one per row, finite, ≥ 0).
+fn with_weights(data: Dataset, weights: Option<&[f64]>) -> Result<Dataset> {
+    match weights {
+        Some(w) => data.with_weights(w.to_vec()),
+        None => Ok(data),
     }
 }
 

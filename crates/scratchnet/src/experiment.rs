@@ -1,6 +1,12 @@
 //! The whole tutorial as one call: shuffle, split, standardize with the training statistics,
 //! train the network and its baseline (the same network without hidden layers: logistic,
 //! softmax or linear regression), and report both on train, validation and test data.
+//!
+//! Weights ([`crate::weights`]): every row carries its sample weight ([`Dataset::weights`])
+//! through the splits, and [`Experiment::class_weight`] adds class weights computed on the
+//! training rows. The network and its baseline are trained on the same weighted cost, and the
+//! validation loss (early stopping) is weighted too; the reported metrics on train, validation
+//! and test rows are the plain, unweighted ones.
 
 use std::borrow::Cow;
 use std::ops::ControlFlow;
@@ -16,7 +22,8 @@ use crate::engine::EngineKind;
 use crate::metrics::{DEFAULT_THRESHOLD, Metrics, MulticlassReport, RegressionReport, Report};
 use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
-use crate::train::{EpochInfo, Fitted, Stream, TrainConfig, rng};
+use crate::train::{EpochInfo, Fitted, Samples, Stream, TrainConfig, rng};
+use crate::weights::{ClassWeight, weights_of};
 use crate::{Error, Result};
 
 /// An experiment: training settings plus how the rows are split.
@@ -44,6 +51,10 @@ pub struct Experiment {
     /// epoch and the baseline stops after its first epoch; the outcome says where the network
     /// stopped (`interrupted_at`). Default `None`.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Class weights for classification: [`ClassWeight::Balanced`] weighs each class's rows
+    /// by m / (K · n_k) on the training rows (times each row's sample weight, if the data has
+    /// them). Default [`ClassWeight::None`]; balanced with a regression target is an error.
+    pub class_weight: ClassWeight,
 }
 
 impl Default for Experiment {
@@ -56,6 +67,7 @@ impl Default for Experiment {
             log_every: None,
             init_from: None,
             cancel: None,
+            class_weight: ClassWeight::None,
         }
     }
 }
@@ -297,12 +309,15 @@ fn evaluate_standardized(model: &Model, data: &Standardized, threshold: f64) -> 
     })
 }
 
-/// The rows of one experiment, standardized with the training rows' statistics.
+/// The rows of one experiment, standardized with the training rows' statistics, and the
+/// weights of the training and validation rows in the cost (sample × class weights), if any.
 struct Splits {
     train: Standardized,
     validation: Standardized,
     test: Standardized,
     scalers: Scalers,
+    train_weights: Option<Vec<f64>>,
+    validation_weights: Option<Vec<f64>>,
 }
 
 /// What training the network gave: the fit, its time, the learning curve and where a
@@ -328,6 +343,21 @@ impl Experiment {
         self.cancel
             .as_ref()
             .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// Class weights need classes: an error for [`ClassWeight::Balanced`] with a regression
+    /// `task`.
+    pub fn check_class_weight(&self, task: Task) -> Result<()> {
+        if self.class_weight != ClassWeight::None && task == Task::Regression {
+            return Err(Error::config(
+                "class_weight",
+                format!(
+                    "{} applies to classification, not regression (the target is numeric)",
+                    self.class_weight
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The model to continue from, checked against the data.
@@ -410,6 +440,7 @@ impl Experiment {
         self.validate()?;
         self.check_init_from(&data)?;
         let task = data.task();
+        self.check_class_weight(task)?;
         let config = TrainConfig {
             output_activation: task.output_activation(),
             ..self.config.clone()
@@ -434,7 +465,10 @@ impl Experiment {
         if self.init_from.is_some() {
             model.training.init = Some("continued".into());
         }
-        let baseline = model_of(&splits, base_fit, &baseline_cfg);
+        let mut baseline = model_of(&splits, base_fit, &baseline_cfg);
+        for m in [&mut model, &mut baseline] {
+            self.record_weights(m, &splits);
+        }
         let report = report(&model, &baseline, &splits, &trained, baseline_seconds)?;
         Ok(Outcome {
             model,
@@ -447,6 +481,17 @@ impl Experiment {
             validation: splits.validation,
             test: splits.test,
         })
+    }
+
+    /// Notes in the model's training record that it was trained with class weights or
+    /// sample weights (`given`: the front end may name their source, e.g. the CSV column).
+    fn record_weights(&self, model: &mut Model, splits: &Splits) {
+        if self.class_weight != ClassWeight::None && model.task() != Task::Regression {
+            model.training.class_weight = Some(self.class_weight.name().into());
+        }
+        if splits.train.weights().is_some() {
+            model.training.sample_weight = Some("given".into());
+        }
     }
 
     /// set.seed(69); df[sample(nrow(df)), ]; the test split; then a validation share of the
@@ -463,6 +508,10 @@ impl Experiment {
             Some(rows) => self.hold_out(&data, rows)?,
         };
         check_every_class(&train)?;
+        // class weights from the training rows, for the training and the validation rows
+        let counts = train.class_counts();
+        let train_weights = weights_of(&train, self.class_weight, &counts);
+        let validation_weights = weights_of(&validation, self.class_weight, &counts);
         let scalers = match &self.init_from {
             Some(m) => Scalers {
                 features: m.standardizer.clone(),
@@ -475,6 +524,8 @@ impl Experiment {
             validation: scalers.standardize(validation)?,
             test: scalers.standardize(test)?,
             scalers,
+            train_weights,
+            validation_weights,
         })
     }
 
@@ -489,6 +540,7 @@ impl Experiment {
             target_name: data.target_name.clone(),
             x: index,
             target: data.target.clone(),
+            weights: None,
         };
         let (train, _, _) = self.partition(Cow::Owned(rows), self.config.seed)?;
         Ok(train.x.row(0).iter().map(|&j| j as usize).collect())
@@ -623,13 +675,22 @@ impl Experiment {
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
         let (x, y) = (splits.train.x(), splits.train.y());
+        let train = Samples {
+            x,
+            y,
+            weights: splits.train_weights.as_deref(),
+        };
         let validation = &splits.validation;
-        let val = (validation.n_samples() > 0).then(|| (validation.x(), validation.y()));
+        let val = (validation.n_samples() > 0).then(|| Samples {
+            x: validation.x(),
+            y: validation.y(),
+            weights: splits.validation_weights.as_deref(),
+        });
         let network = match initial {
             Some(net) => net,
             None => config.init_network_checked(x, y)?,
         };
-        config.fit_checked(network, x, y, val, on_epoch)
+        config.fit_checked(network, train, val, on_epoch)
     }
 }
 

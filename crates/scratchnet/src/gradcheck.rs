@@ -41,7 +41,44 @@ pub fn compare_gradients(
     y: ArrayView2<f64>,
     h: f64,
 ) -> GradCheck {
-    let cost = |n: &Network| n.cost(&n.forward(x), y);
+    compare_to_cost(net, grads, |n| n.cost(&n.forward(x), y), h)
+}
+
+/// [`check_gradients`] for the weighted cost J = (1/m)·Σ_j w̃_j·L_j with sample weights w̃
+/// (m): [`Network::weighted_backward`] against finite differences of
+/// [`Network::weighted_cost`].
+pub fn check_weighted_gradients(
+    net: &Network,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    w: &[f64],
+    h: f64,
+) -> GradCheck {
+    let cache = net.forward(x);
+    let grads = net.weighted_backward(&cache, y, w);
+    compare_weighted_gradients(net, &grads, x, y, w, h)
+}
+
+/// Compares the given gradients with finite differences of `net`'s weighted cost, with
+/// sample weights w̃ (m).
+pub fn compare_weighted_gradients(
+    net: &Network,
+    grads: &Gradients,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    w: &[f64],
+    h: f64,
+) -> GradCheck {
+    compare_to_cost(net, grads, |n| n.weighted_cost(&n.forward(x), y, w), h)
+}
+
+/// Compares `grads` with the five-point finite differences of `cost`, parameter by parameter.
+fn compare_to_cost(
+    net: &Network,
+    grads: &Gradients,
+    cost: impl Fn(&Network) -> f64,
+    h: f64,
+) -> GradCheck {
     let mut probe = net.clone();
     let mut worst: f64 = 0.0;
     let mut n_checked = 0;

@@ -71,6 +71,7 @@
 //! | [`engine`] | the [`engine::Engine`] seam: [`engine::Reference`] (the code of `nn`) or the fast engine; [`engine::predict_proba`] |
 //! | [`optim`] | update rules (gradient descent, momentum, Nesterov, Adam) and learning-rate schedules |
 //! | [`train`] | [`train::TrainConfig`] and the one training loop (mini-batches, L2, validation, early stopping) |
+//! | [`weights`] | sample and class weights ([`weights::ClassWeight::Balanced`]): how much each row counts in the cost |
 //! | [`estimator`] | [`estimator::Mlp`] → `check()` → `fit()` → [`estimator::FittedMlp`] (predict, predict_proba, score, save, load) |
 //! | [`metrics`] | confusion matrices, accuracy, precision, recall, F1, regression errors and R² |
 //! | [`experiment`] | the whole tutorial in one call: split, standardize, train the network and its baseline, report |
@@ -109,6 +110,7 @@ pub mod prep;
 pub mod preset;
 pub mod train;
 pub mod tune;
+pub mod weights;
 
 pub use error::{Error, Result};
 

@@ -79,6 +79,15 @@ pub struct TrainingInfo {
     /// `f32` when training computed in f32 (`--precision f32`); absent for f64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<String>,
+    /// `balanced` when the cost weighed each class by m / (K · n_k) (`--class-weight`);
+    /// absent without class weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<String>,
+    /// Where the sample weights of the cost came from: the CSV column (`--sample-weight`), or
+    /// `given` for weights given to the library; absent without sample weights. Predictions
+    /// need no weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_weight: Option<String>,
 }
 
 /// A trained model: the network plus what it needs to read raw data and write labels.
@@ -206,6 +215,8 @@ impl Model {
                 interrupted_at: None,
                 precision: (config.precision != crate::train::Precision::F64)
                     .then(|| config.precision.name().to_string()),
+                class_weight: None,
+                sample_weight: None,
             },
             prep: None,
         }
@@ -662,6 +673,8 @@ mod tests {
                 best_epoch: None,
                 interrupted_at: None,
                 precision: None,
+                class_weight: None,
+                sample_weight: None,
             },
             engine: EngineKind::Fast,
             prep: None,

@@ -10,6 +10,10 @@
 //!     with a validation set: keep the weights of the lowest validation loss; stop after
 //!     `patience` epochs without improvement
 //! ```
+//!
+//! With sample weights ([`Samples::weights`], see [`crate::weights`]) the cost of every batch,
+//! of the validation set and of the final loss is the weighted J = (1/m)·Σ w̃·L, the weights
+//! normalized once to mean 1 over the training rows (the validation rows' over theirs).
 
 use std::ops::ControlFlow;
 
@@ -141,6 +145,37 @@ impl Default for TrainConfig {
             patience: None,
             precision: Precision::F64,
             engine: EngineKind::Fast,
+        }
+    }
+}
+
+/// A set of samples to train on or to validate with: X (n_x × m), Y (n_y × m) and, optionally,
+/// a weight per sample (m, finite, ≥ 0, not all 0; see [`crate::weights`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Samples<'a> {
+    /// Inputs X (n_x × m).
+    pub x: ArrayView2<'a, f64>,
+    /// Targets Y (n_y × m).
+    pub y: ArrayView2<'a, f64>,
+    /// How much each sample counts in the cost (m); `None`: every sample counts 1.
+    pub weights: Option<&'a [f64]>,
+}
+
+impl<'a> Samples<'a> {
+    /// Unweighted samples X (n_x × m) and Y (n_y × m).
+    pub fn new(x: ArrayView2<'a, f64>, y: ArrayView2<'a, f64>) -> Self {
+        Samples {
+            x,
+            y,
+            weights: None,
+        }
+    }
+
+    /// The same samples, each weighted by `weights` (m).
+    pub fn weighted(self, weights: &'a [f64]) -> Self {
+        Samples {
+            weights: Some(weights),
+            ..self
         }
     }
 }
@@ -296,7 +331,23 @@ impl TrainConfig {
     ) -> Result<Fitted> {
         self.validate()?;
         let network = self.init_network_checked(x, y)?;
-        self.fit_checked(network, x, y, None, on_epoch)
+        self.fit_checked(network, Samples::new(x, y), None, on_epoch)
+    }
+
+    /// Initializes and trains a network on X (n_x × m) and Y (n_y × m), each sample's loss
+    /// weighted by `weights` (m): the cost is J = (1/m)·Σ_j w̃_j·L_j with w̃ the weights
+    /// normalized to mean 1 (see [`crate::weights`]).
+    pub fn fit_weighted(
+        &self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        weights: &[f64],
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
+        self.validate()?;
+        let network = self.init_network_checked(x, y)?;
+        let train = Samples::new(x, y).weighted(weights);
+        self.fit_checked(network, train, None, on_epoch)
     }
 
     /// Trains `network` from its current parameters for `self.epochs` epochs, on X (n_x × m)
@@ -311,24 +362,45 @@ impl TrainConfig {
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
         self.validate()?;
-        self.fit_checked(network, x, y, validation, on_epoch)
+        let validation = validation.map(|(x, y)| Samples::new(x, y));
+        self.fit_checked(network, Samples::new(x, y), validation, on_epoch)
     }
 
-    /// [`TrainConfig::fit_from`] for settings already validated: checks the data's shapes,
-    /// then runs the training loop on the chosen engine.
+    /// [`TrainConfig::fit_from`] with samples that may carry weights: trains `network` on
+    /// `train`, watching `validation` (its loss weighted by its own weights, if any).
+    pub fn fit_samples_from(
+        &self,
+        network: Network,
+        train: Samples<'_>,
+        validation: Option<Samples<'_>>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
+        self.validate()?;
+        self.fit_checked(network, train, validation, on_epoch)
+    }
+
+    /// [`TrainConfig::fit_samples_from`] for settings already validated: checks the data's
+    /// shapes and weights, normalizes the weights, then runs the training loop on the chosen
+    /// engine.
     pub(crate) fn fit_checked(
         &self,
         network: Network,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        validation: Option<(ArrayView2<f64>, ArrayView2<f64>)>,
+        train: Samples<'_>,
+        validation: Option<Samples<'_>>,
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
+        let (x, y) = (train.x, train.y);
         check_shapes(&network, x, y)?;
-        if let Some((xv, yv)) = validation {
-            check_shapes(&network, xv, yv)?;
+        if let Some(v) = validation {
+            check_shapes(&network, v.x, v.y)?;
         }
         check_patience(self.patience, validation.is_some())?;
+        // w̃ = w·m/Σw, once for the training rows and once for the validation rows
+        let w = normalized_weights(train, "training rows")?;
+        let w_val = validation
+            .map(|v| normalized_weights(v, "validation rows"))
+            .transpose()?
+            .flatten();
         // a full batch whose rows are not contiguous (a CSV's samples × features, seen
         // transposed): one row-major copy, so that the small layers' row kernels can run, as
         // long as it is at most 128 MB (bigger data keeps GEMM, which reads any layout)
@@ -337,7 +409,15 @@ impl TrainConfig {
         let x_rows = (full_batch && m > 1 && x.strides()[1] != 1 && x.len() <= 1 << 24)
             .then(|| x.as_standard_layout().into_owned());
         let x = x_rows.as_ref().map_or(x, |x| x.view());
-        let data = Data { x, y, validation };
+        let data = Data {
+            x,
+            y,
+            w: w.as_deref(),
+            validation: validation.map(|v| Samples {
+                weights: w_val.as_deref(),
+                ..v
+            }),
+        };
         match self.engine {
             EngineKind::Reference => {
                 train_loop(self, &mut Reference::new(), network, data, on_epoch)
@@ -353,12 +433,25 @@ impl TrainConfig {
     }
 }
 
-/// The data of one training: X (n_x × m), Y (n_y × m) and the validation set, if any.
+/// The checked, normalized weights w̃ of `samples` (mean 1 over its rows), if it has any.
+fn normalized_weights(samples: Samples<'_>, what: &str) -> Result<Option<Vec<f64>>> {
+    samples
+        .weights
+        .map(|w| {
+            crate::weights::check_sample_weights(w, samples.x.ncols())?;
+            crate::weights::normalized(w, what)
+        })
+        .transpose()
+}
+
+/// The data of one training: X (n_x × m), Y (n_y × m), the normalized sample weights w̃ (m),
+/// if any, and the validation set (its weights normalized over its rows), if any.
 #[derive(Clone, Copy)]
 struct Data<'a> {
     x: ArrayView2<'a, f64>,
     y: ArrayView2<'a, f64>,
-    validation: Option<(ArrayView2<'a, f64>, ArrayView2<'a, f64>)>,
+    w: Option<&'a [f64]>,
+    validation: Option<Samples<'a>>,
 }
 
 /// The training loop, written once for every engine: epochs of [`run_epoch`], each followed
@@ -390,8 +483,8 @@ fn train_loop<E: Engine>(
         );
         check_diverged(loss, &network, epoch, cfg.learning_rate)?;
         history.push(loss);
-        if let Some((xv, yv)) = data.validation {
-            let v = penalized_cost(engine, &network, xv, yv, cfg.l2, data.x.ncols());
+        if let Some(val) = data.validation {
+            let v = penalized_cost(engine, &network, val, cfg.l2, data.x.ncols());
             validation_history.push(v);
             if early.should_stop(v, epoch + 1, &network) {
                 stopped_at = Some(epoch + 1);
@@ -411,7 +504,12 @@ fn train_loop<E: Engine>(
         }
     }
     let best_epoch = early.restore_best(&mut network);
-    let final_loss = penalized_cost(engine, &network, data.x, data.y, cfg.l2, data.x.ncols());
+    let train = Samples {
+        x: data.x,
+        y: data.y,
+        weights: data.w,
+    };
+    let final_loss = penalized_cost(engine, &network, train, cfg.l2, data.x.ncols());
     check_diverged(final_loss, &network, history.len(), cfg.learning_rate)?;
     history.push(final_loss);
     Ok(Fitted {
@@ -423,17 +521,17 @@ fn train_loop<E: Engine>(
     })
 }
 
-/// The cost of a whole set plus the L2 penalty: J + (λ/2m)·Σ‖W‖², m the number of
-/// training rows (the validation loss and the final training loss).
+/// The cost of a whole set (weighted by its normalized weights, if any) plus the L2 penalty:
+/// J + (λ/2m)·Σ‖W‖², m the number of training rows (the validation loss and the final
+/// training loss).
 fn penalized_cost<E: Engine>(
     engine: &mut E,
     net: &Network,
-    x: ArrayView2<f64>,
-    y: ArrayView2<f64>,
+    set: Samples<'_>,
     l2: f64,
     m: usize,
 ) -> f64 {
-    engine.cost(net, x, y) + l2_penalty(net, l2, m)
+    engine.cost(net, set.x, set.y, set.weights) + l2_penalty(net, l2, m)
 }
 
 /// One epoch: one step on the full batch (the tutorial), or one per mini-batch of a fresh
@@ -453,7 +551,8 @@ fn run_epoch<E: Engine>(
     let m = data.x.ncols();
     let mut step = |batch: Option<&[usize]>| {
         // forward, J, backward; then J += (λ/2m)·Σ‖W‖², dW += (λ/m)·W; then θ := update(θ, dθ, α)
-        let loss = engine.step(network, data.x, data.y, batch) + l2_penalty(network, cfg.l2, m);
+        let loss =
+            engine.step(network, data.x, data.y, data.w, batch) + l2_penalty(network, cfg.l2, m);
         add_l2_gradient(engine.gradients(), network, cfg.l2, m);
         optimizer.step(network, engine.gradients(), lr);
         loss

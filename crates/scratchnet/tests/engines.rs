@@ -7,7 +7,9 @@
 //! their sums over samples in the same fixed order (8 partial sums), so histories and weights
 //! agree bit for bit. Wide layers (more than 256 weights and no side of ≤ 4 units) run
 //! matrixmultiply's blocked GEMM in the fast engine, which adds in another order: there the
-//! runs agree to rounding (1e-9 relative after 300 epochs), not to the bit.
+//! runs agree to rounding (1e-9 relative after 300 epochs), not to the bit. The same holds
+//! with sample weights (both engines weigh dZ = A − Y by one function, and add the weighted
+//! cost's terms in one order), and weights that are all 1 give the unweighted run exactly.
 
 use std::ops::ControlFlow;
 
@@ -17,7 +19,7 @@ use scratchnet::data::{Dataset, Standardizer};
 use scratchnet::engine::EngineKind;
 use scratchnet::nn::{Activation, Network};
 use scratchnet::optim::OptimizerKind;
-use scratchnet::train::{Fitted, Stream, TrainConfig, rng};
+use scratchnet::train::{Fitted, Samples, Stream, TrainConfig, rng};
 
 /// Standardized X (d × m) and Y of a generated data set.
 fn prepared(data: &Dataset) -> (Array2<f64>, Array2<f64>) {
@@ -192,4 +194,130 @@ fn the_reference_engine_computes_in_f64_only() {
         EngineKind::Reference
     );
     assert!("turbo".parse::<EngineKind>().is_err());
+}
+
+/// [`fit`] with sample weights for the training rows and (optionally) the validation rows.
+fn fit_weighted(
+    cfg: &TrainConfig,
+    engine: EngineKind,
+    train: Samples<'_>,
+    validation: Option<Samples<'_>>,
+) -> Fitted {
+    let cfg = TrainConfig {
+        engine,
+        ..cfg.clone()
+    };
+    let net = cfg.init_network(train.x, train.y).unwrap();
+    cfg.fit_samples_from(net, train, validation, |_| ControlFlow::Continue(()))
+        .unwrap()
+}
+
+/// Sample weights for m rows: 0.25…2.5 in a pattern, every seventh row 0.
+fn pattern_weights(m: usize) -> Vec<f64> {
+    (0..m)
+        .map(|j| {
+            if j % 7 == 3 {
+                0.0
+            } else {
+                0.25 * (1 + j % 10) as f64
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn weighted_runs_are_the_same_on_both_engines() {
+    // the tutorial's network, full batch
+    let data = scratchnet::data::synth::flower(400, &mut rng(69, Stream::Data)).unwrap();
+    let (x, y) = prepared(&data);
+    let w = pattern_weights(400);
+    let train = Samples::new(x.view(), y.view()).weighted(&w);
+    let cfg = TrainConfig::default().epochs(2_000);
+    let reference = fit_weighted(&cfg, EngineKind::Reference, train, None);
+    let fast = fit_weighted(&cfg, EngineKind::Fast, train, None);
+    assert_same_run(&reference, &fast);
+    let plain = fit(&cfg, EngineKind::Fast, x.view(), y.view(), None);
+    assert_ne!(
+        bits(&plain.history),
+        bits(&fast.history),
+        "the weights count"
+    );
+    // three classes, mini-batches (weights gathered with their columns), Adam, L2, and a
+    // weighted validation set for early stopping
+    let data = Generator::Spiral
+        .generate(600, 3, 0.2, &mut rng(5, Stream::Data))
+        .unwrap();
+    let (x, y) = prepared(&data);
+    let (xt, xv) = x.view().split_at(ndarray::Axis(1), 480);
+    let (yt, yv) = y.view().split_at(ndarray::Axis(1), 480);
+    let (wt, wv) = (pattern_weights(480), pattern_weights(120));
+    let cfg = TrainConfig {
+        hidden: vec![16, 8],
+        hidden_activation: Activation::Relu,
+        output_activation: Activation::Softmax,
+        optimizer: OptimizerKind::ADAM,
+        learning_rate: 0.01,
+        batch_size: Some(50),
+        l2: 0.01,
+        patience: Some(20),
+        epochs: 2_000,
+        seed: 11,
+        ..TrainConfig::default()
+    };
+    let train = Samples::new(xt, yt).weighted(&wt);
+    let val = Some(Samples::new(xv, yv).weighted(&wv));
+    let reference = fit_weighted(&cfg, EngineKind::Reference, train, val);
+    let fast = fit_weighted(&cfg, EngineKind::Fast, train, val);
+    assert!(fast.stopped_at.is_some(), "early stopping should trigger");
+    assert_same_run(&reference, &fast);
+    // regression, mini-batches
+    let data = Generator::Sine
+        .generate(300, 2, 0.1, &mut rng(3, Stream::Data))
+        .unwrap();
+    let (x, y) = prepared(&data);
+    let w = pattern_weights(300);
+    let cfg = TrainConfig {
+        hidden: vec![8],
+        hidden_activation: Activation::LeakyRelu,
+        output_activation: Activation::Identity,
+        optimizer: OptimizerKind::Momentum { momentum: 0.9 },
+        learning_rate: 0.05,
+        batch_size: Some(64),
+        epochs: 300,
+        ..TrainConfig::default()
+    };
+    let train = Samples::new(x.view(), y.view()).weighted(&w);
+    let reference = fit_weighted(&cfg, EngineKind::Reference, train, None);
+    let fast = fit_weighted(&cfg, EngineKind::Fast, train, None);
+    assert_same_run(&reference, &fast);
+}
+
+#[test]
+fn weights_of_one_train_exactly_the_unweighted_run() {
+    // through the weighted code path (w̃ = 1·m/m = 1 exactly): the same bits as no weights,
+    // on both engines, full batch and mini-batches, with a weighted validation set
+    let data = Generator::Moons
+        .generate(300, 2, 0.2, &mut rng(8, Stream::Data))
+        .unwrap();
+    let (x, y) = prepared(&data);
+    let (xt, xv) = x.view().split_at(ndarray::Axis(1), 250);
+    let (yt, yv) = y.view().split_at(ndarray::Axis(1), 250);
+    let (ones, ones_v) = (vec![1.0; 250], vec![1.0; 50]);
+    for batch_size in [None, Some(32)] {
+        let cfg = TrainConfig {
+            hidden: vec![6],
+            batch_size,
+            patience: Some(50),
+            learning_rate: 0.5,
+            epochs: 300,
+            ..TrainConfig::default()
+        };
+        for engine in [EngineKind::Reference, EngineKind::Fast] {
+            let plain = fit(&cfg, engine, xt, yt, Some((xv, yv)));
+            let train = Samples::new(xt, yt).weighted(&ones);
+            let val = Some(Samples::new(xv, yv).weighted(&ones_v));
+            let weighted = fit_weighted(&cfg, engine, train, val);
+            assert_same_run(&plain, &weighted);
+        }
+    }
 }

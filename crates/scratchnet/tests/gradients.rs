@@ -1,12 +1,13 @@
 //! Backpropagation against central finite differences, for random networks of several depths,
 //! every hidden activation, every output with its loss (sigmoid + binary cross-entropy,
-//! softmax + categorical cross-entropy, identity + squared error) and several batch sizes.
-//! Relative error must stay below 1e-7.
+//! softmax + categorical cross-entropy, identity + squared error) and several batch sizes,
+//! unweighted and with sample weights (the weighted cost's gradients against its own finite
+//! differences). Relative error must stay below 1e-7.
 
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use scratchnet::Rng;
-use scratchnet::gradcheck::check_gradients;
+use scratchnet::gradcheck::{check_gradients, check_weighted_gradients};
 use scratchnet::nn::activation::ALL_ACTIVATIONS;
 use scratchnet::nn::{Activation, Init, LayerSizes, Network};
 
@@ -84,4 +85,46 @@ fn gradients_match_finite_differences() {
         }
     }
     assert_eq!(checked, 3 * 5 * 3 * 3);
+}
+
+#[test]
+fn weighted_gradients_match_finite_differences_of_the_weighted_cost() {
+    let mut rng = Rng::seed_from_u64(2025);
+    for output in [
+        Activation::Sigmoid,
+        Activation::Softmax,
+        Activation::Identity,
+    ] {
+        for act in ALL_ACTIVATIONS {
+            for hidden in [vec![], vec![4], vec![5, 3]] {
+                for m in [1, 7, 32] {
+                    let (n_y, y) = targets(output, m, &mut rng);
+                    let sizes = LayerSizes {
+                        n_x: 3,
+                        n_h: hidden.clone(),
+                        n_y,
+                    };
+                    let net = Network::init(&sizes, act, output, Init::Xavier, &mut rng).unwrap();
+                    let x = away_from_kinks(&net, act, m, &mut rng);
+                    // weights in [0, 3), one of them 0 when m > 1 (a row that does not count)
+                    let w: Vec<f64> = (0..m)
+                        .map(|j| {
+                            if j == 1 {
+                                0.0
+                            } else {
+                                rng.random_range(0.0..3.0)
+                            }
+                        })
+                        .collect();
+                    let check = check_weighted_gradients(&net, x.view(), y.view(), &w, 1e-4);
+                    assert!(
+                        check.max_relative_error < 1e-7,
+                        "{output} output, {act} hidden, {hidden:?}, m = {m}: relative error {:e} {:?}",
+                        check.max_relative_error,
+                        check.worst_pair
+                    );
+                }
+            }
+        }
+    }
 }

@@ -37,6 +37,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let rows = rows_summary(&data);
     let mut out = run_with_progress(&exp, data)?;
     out.model.prep = plan;
+    if let Some(column) = &args.data.columns.sample_weight {
+        // the record names the column the weights came from
+        out.model.training.sample_weight = Some(column.trim().to_string());
+    }
     if let Some(epoch) = out.interrupted_at {
         return Err(interrupted(args, &out, epoch)?.into());
     }

@@ -253,6 +253,18 @@ fn read_header_allowing<R: std::io::Read>(
     Ok(names)
 }
 
+/// The column names in the header of `input` (an unnamed first column as [`UNNAMED`]), read
+/// before the rows for checks that need every column's name. `input` must be rereadable
+/// ([`CsvInput::rereadable`]) when it is read again afterwards.
+pub(crate) fn header_names(input: &CsvInput) -> Result<Vec<String>> {
+    let mut reader = csv_reader(input.open()?, input.delimiter().byte());
+    let mut names = read_header_allowing(input.name(), &mut reader, true)?;
+    if names[0].is_empty() {
+        names[0] = UNNAMED.to_string();
+    }
+    Ok(names)
+}
+
 /// The header and the columns a [`CsvSpec`] picks from it.
 struct Columns {
     /// Every column name, in file order.

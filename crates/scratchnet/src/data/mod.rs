@@ -142,6 +142,10 @@ pub struct Dataset {
     pub x: Array2<f64>,
     /// The target of each sample: classes or values.
     pub target: Target,
+    /// How much each sample counts in the training cost (m; see [`crate::weights`]), e.g.
+    /// from a CSV column (`--sample-weight`); `None`: every sample counts 1. Splits and
+    /// selections carry each sample's weight with it; [`Dataset::with_weights`] checks them.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl Dataset {
@@ -178,6 +182,7 @@ impl Dataset {
             target_name,
             x,
             target: Target::Classes { labels, classes },
+            weights: None,
         })
     }
 
@@ -202,6 +207,16 @@ impl Dataset {
             target_name,
             x,
             target: Target::Values(values),
+            weights: None,
+        })
+    }
+
+    /// The data set with a sample weight for each sample (m of them, each finite and ≥ 0).
+    pub fn with_weights(self, weights: Vec<f64>) -> Result<Self> {
+        crate::weights::check_sample_weights(&weights, self.n_samples())?;
+        Ok(Dataset {
+            weights: Some(weights),
+            ..self
         })
     }
 
@@ -276,6 +291,7 @@ impl Dataset {
             target_name: self.target_name.clone(),
             x: self.x.select(Axis(1), indices),
             target: self.target.select(indices),
+            weights: select_weights(self.weights.as_deref(), indices),
         }
     }
 
@@ -414,6 +430,7 @@ impl Dataset {
             target_name,
             x,
             target,
+            weights,
         } = self;
         let mut buf = x.reversed_axes().into_raw_vec_and_offset().0;
         // gather in place: sample k becomes old sample order[k], cycle by cycle
@@ -439,6 +456,7 @@ impl Dataset {
         let test_buf = buf.split_off(n_train * d);
         buf.shrink_to_fit();
         let target = target.select(&order);
+        let weights = select_weights(weights.as_deref(), &order);
         let part = |xbuf: Vec<f64>, range: std::ops::Range<usize>| -> Result<Dataset> {
             let x = Array2::from_shape_vec((range.len(), d), xbuf)
                 .map_err(|e| Error::Internal(e.to_string()))?
@@ -447,7 +465,8 @@ impl Dataset {
                 feature_names: feature_names.clone(),
                 target_name: target_name.clone(),
                 x,
-                target: target.slice(range),
+                target: target.slice(range.clone()),
+                weights: weights.as_ref().map(|w| w[range].to_vec()),
             })
         };
         Ok((part(buf, 0..n_train)?, part(test_buf, n_train..m)?))
@@ -481,6 +500,11 @@ impl Dataset {
         }
         Ok(n_train)
     }
+}
+
+/// The sample weights at `indices`, in that order (none without weights).
+fn select_weights(weights: Option<&[f64]>, indices: &[usize]) -> Option<Vec<f64>> {
+    weights.map(|w| indices.iter().map(|&i| w[i]).collect())
 }
 
 /// Per-class training counts that sum to `n_train`: ⌊m_c · n_train / m⌋, plus one for the
@@ -662,6 +686,39 @@ mod tests {
                 .unwrap(),
             r.shuffled_split(&mut Rng::seed_from_u64(5), 0.7).unwrap()
         );
+    }
+
+    #[test]
+    fn weights_travel_with_their_rows_through_shuffles_and_splits() {
+        // weight of sample j = 10·(its feature a), so every part can be checked row by row
+        let x = Array2::from_shape_fn((7, 2), |(j, k)| (j + k) as f64).reversed_axes();
+        let weighted = Dataset::new(
+            vec!["a".into(), "b".into()],
+            "y".into(),
+            x,
+            vec![0, 1, 0, 1, 1, 0, 1],
+            vec!["0".into(), "1".into()],
+        )
+        .unwrap()
+        .with_weights((0..7).map(|j| 10.0 * j as f64).collect())
+        .unwrap();
+        let check = |d: &Dataset| {
+            let w = d.weights.as_ref().unwrap();
+            assert_eq!(w.len(), d.n_samples());
+            for (j, &wj) in w.iter().enumerate() {
+                assert_eq!(wj, 10.0 * d.x[[0, j]]);
+            }
+        };
+        let mut rng = Rng::seed_from_u64(2);
+        let (a, b) = weighted.shuffled_split(&mut rng, 0.6).unwrap();
+        let (c, d) = weighted.clone().into_shuffled_split(&mut rng, 0.6).unwrap();
+        let (e, f) = weighted.shuffled_split_stratified(&mut rng, 0.6).unwrap();
+        let (g, h) = weighted.split(0.5).unwrap();
+        for part in [&a, &b, &c, &d, &e, &f, &g, &h] {
+            check(part);
+        }
+        assert!(tiny().with_weights(vec![1.0; 4]).is_err());
+        assert!(tiny().with_weights(vec![1.0, -1.0, 1.0, 1.0, 1.0]).is_err());
     }
 
     #[test]

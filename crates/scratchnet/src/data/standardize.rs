@@ -210,6 +210,11 @@ impl Standardized {
     pub fn n_samples(&self) -> usize {
         self.data.n_samples()
     }
+
+    /// The samples' weights in the training cost (m), if the data set has them.
+    pub fn weights(&self) -> Option<&[f64]> {
+        self.data.weights.as_deref()
+    }
 }
 
 #[cfg(test)]

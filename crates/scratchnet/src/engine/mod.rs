@@ -29,15 +29,22 @@ pub(crate) use fast::Fast;
 pub use reference::Reference;
 
 /// Forward, cost and backward on one batch, leaving the gradients in place.
+///
+/// Sample weights `w` (m, one per column of X; see [`crate::weights`]) make the cost
+/// J = (1/m_b)·Σ_j w̃_j·L_j over the batch's m_b columns and the output delta (A − Y) ⊙ w̃
+/// ([`crate::loss::weight_columns`]); they are normalized by the caller (mean 1 over the
+/// training rows). `None` is the plain cost, computed exactly as without weights.
 pub trait Engine {
     /// Forward propagation, the cost J and backpropagation of `net` on the columns `batch`
-    /// of X (n_x × m) and Y (n_y × m), or on all m columns with `None`. Returns J (without
-    /// any penalty); the gradients ∂J/∂θ are then in [`Engine::gradients`].
+    /// of X (n_x × m), Y (n_y × m) and the weights w (m), or on all m columns with `None`.
+    /// Returns J (without any penalty); the gradients ∂J/∂θ are then in
+    /// [`Engine::gradients`].
     fn step(
         &mut self,
         net: &Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
+        w: Option<&[f64]>,
         batch: Option<&[usize]>,
     ) -> f64;
 
@@ -45,9 +52,15 @@ pub trait Engine {
     /// that a penalty's gradient can be added).
     fn gradients(&mut self) -> &mut Gradients;
 
-    /// The cost J of `net` on a whole set (X, Y), forward only: the validation loss and the
-    /// final training loss.
-    fn cost(&mut self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64;
+    /// The cost J of `net` on a whole set (X, Y), weighted by w (m) when given, forward
+    /// only: the validation loss and the final training loss.
+    fn cost(
+        &mut self,
+        net: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        w: Option<&[f64]>,
+    ) -> f64;
 }
 
 /// Which engine trains: the readable reference or the fast one.
@@ -146,7 +159,7 @@ pub fn output_and_cost(
 ) -> Result<(Array2<f64>, f64)> {
     check_inputs(net, x)?;
     check_targets(net, x, y)?;
-    Ok(fast::predict::output_and_cost(net, x, y))
+    Ok(fast::predict::output_and_cost(net, x, y, None))
 }
 
 /// Y must be (n_y × m) for the network's n_y and X's m.

@@ -6,6 +6,8 @@
 //! J     = cost(cache, Y)                             Network::cost → loss
 //! grads = backward(cache, Y)    dW1 db1 dW2 db2      Network::backward → Dense::backward
 //! ```
+//! With sample weights w̃: `Network::weighted_cost` and `Network::weighted_backward` (the same
+//! layers from dZ_L = (A_L − Y) ⊙ w̃).
 
 use ndarray::{ArrayView2, Axis};
 
@@ -32,28 +34,49 @@ impl Engine for Reference {
         net: &Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
+        w: Option<&[f64]>,
         batch: Option<&[usize]>,
     ) -> f64 {
-        let picked;
-        let (x, y) = match batch {
-            None => (x, y),
+        let (picked, gathered);
+        let (x, y, w) = match batch {
+            None => (x, y, w),
             Some(columns) => {
-                // the mini-batch: these columns of X and Y
+                // the mini-batch: these columns of X and Y, these entries of w
                 picked = (x.select(Axis(1), columns), y.select(Axis(1), columns));
-                (picked.0.view(), picked.1.view())
+                gathered = w.map(|w| columns.iter().map(|&j| w[j]).collect::<Vec<f64>>());
+                (picked.0.view(), picked.1.view(), gathered.as_deref())
             }
         };
         let cache = net.forward(x); // Z1 A1 Z2 A2
-        let cost = net.cost(&cache, y); // J
-        self.grads = net.backward(&cache, y); // dW1 db1 dW2 db2
-        cost
+        match w {
+            None => {
+                let cost = net.cost(&cache, y); // J
+                self.grads = net.backward(&cache, y); // dW1 db1 dW2 db2
+                cost
+            }
+            Some(w) => {
+                let cost = net.weighted_cost(&cache, y, w); // J = (1/m)·Σ w̃·L
+                self.grads = net.weighted_backward(&cache, y, w); // from dZ2 = (A2 − Y) ⊙ w̃
+                cost
+            }
+        }
     }
 
     fn gradients(&mut self) -> &mut Gradients {
         &mut self.grads
     }
 
-    fn cost(&mut self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
-        net.cost(&net.forward(x), y)
+    fn cost(
+        &mut self,
+        net: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        w: Option<&[f64]>,
+    ) -> f64 {
+        let cache = net.forward(x);
+        match w {
+            None => net.cost(&cache, y),
+            Some(w) => net.weighted_cost(&cache, y, w),
+        }
     }
 }

@@ -251,6 +251,17 @@ impl Network {
         self.loss.cost(last.z.view(), last.a.view(), y)
     }
 
+    /// The weighted cost J = (1/m)·Σ_j w̃_j·L_j of the forward pass in `cache` against
+    /// targets Y (n_y × m), with one sample weight per column w̃ (m) ([`Loss::weighted_cost`]).
+    ///
+    /// # Panics
+    /// If Y's shape is not the output's (n_y × m), or w̃ does not have m entries.
+    pub fn weighted_cost(&self, cache: &Cache<'_>, y: ArrayView2<f64>, w: &[f64]) -> f64 {
+        assert_targets_fit(cache, y);
+        let last = &cache.layers[cache.layers.len() - 1];
+        self.loss.weighted_cost(last.z.view(), last.a.view(), y, w)
+    }
+
     /// Backward propagation (tutorial `backwardPropagation`): dZ_L = A_L − Y, then for
     /// l = L…1: `dW_l = (1/m)·dZ_l·A_(l−1)ᵀ`, `db_l = (1/m)·Σ dZ_l`,
     /// `dZ_(l−1) = W_lᵀ·dZ_l ⊙ g'_(l−1)(Z_(l−1))`.
@@ -259,10 +270,30 @@ impl Network {
     /// If Y's shape is not the output's (n_y × m).
     pub fn backward(&self, cache: &Cache<'_>, y: ArrayView2<f64>) -> Gradients {
         assert_targets_fit(cache, y);
+        // dZ_L = A_L − Y  (sigmoid + cross-entropy, identity + squared error)
+        let dz = loss::output_delta(cache.output(), y);
+        self.backward_from(cache, dz)
+    }
+
+    /// Backward propagation of the weighted cost ([`Network::weighted_cost`]): the output
+    /// delta `dZ_L = (A_L − Y) ⊙ w̃` (column j times w̃_j), then the layers as in
+    /// [`Network::backward`].
+    ///
+    /// # Panics
+    /// If Y's shape is not the output's (n_y × m), or w̃ does not have m entries.
+    pub fn weighted_backward(&self, cache: &Cache<'_>, y: ArrayView2<f64>, w: &[f64]) -> Gradients {
+        assert_targets_fit(cache, y);
+        // dZ_L = (A_L − Y) ⊙ w̃
+        let mut dz = loss::output_delta(cache.output(), y);
+        loss::weight_columns(&mut dz, w);
+        self.backward_from(cache, dz)
+    }
+
+    /// The layers of backpropagation from the output delta dZ_L (n_y × m): for l = L…1,
+    /// `dW_l = (1/m)·dZ_l·A_(l−1)ᵀ`, `db_l = (1/m)·Σ dZ_l`, `dZ_(l−1) = W_lᵀ·dZ_l ⊙ g'(Z_(l−1))`.
+    fn backward_from(&self, cache: &Cache<'_>, mut dz: Array2<f64>) -> Gradients {
         let n = self.layers.len();
         let mut grads: Vec<DenseGrad> = Vec::with_capacity(n);
-        // dZ_L = A_L − Y  (sigmoid + cross-entropy, identity + squared error)
-        let mut dz = loss::output_delta(cache.layers[n - 1].a.view(), y);
         for l in (0..n).rev() {
             let a_prev = if l == 0 {
                 cache.x

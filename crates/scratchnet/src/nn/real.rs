@@ -297,6 +297,34 @@ pub(crate) fn bce_sum<T: Real>(z: &[T], y: &[T]) -> f64 {
     tree8(acc)
 }
 
+/// The weighted sum `Σ_j w_j · bce_term(z_j, y_j)` over a row of logits, labels and sample
+/// weights, in f64: [`bce_sum`] with each term scaled before it is added (in the same order, so
+/// weights of exactly 1 give [`bce_sum`]'s bits). Reference:
+/// [`crate::loss::weighted_binary_cross_entropy`].
+#[inline(always)]
+pub(crate) fn weighted_bce_sum<T: Real>(z: &[T], y: &[T], w: &[f64]) -> f64 {
+    let n = z.len().min(y.len()).min(w.len());
+    let (z, y, w) = (&z[..n], &y[..n], &w[..n]);
+    let mut acc = [0.0; 8];
+    let (zc, yc, wc) = (z.chunks_exact(32), y.chunks_exact(32), w.chunks_exact(32));
+    let (zr, yr, wr) = (zc.remainder(), yc.remainder(), wc.remainder());
+    for ((zc, yc), wc) in zc.zip(yc).zip(wc) {
+        let mut t = [0.0; 32];
+        for j in 0..32 {
+            t[j] = wc[j] * bce_term(zc[j].f64(), yc[j].f64());
+        }
+        for q in 0..4 {
+            for l in 0..8 {
+                acc[l] += t[8 * q + l];
+            }
+        }
+    }
+    for (j, ((z, y), w)) in zr.iter().zip(yr).zip(wr).enumerate() {
+        acc[j % 8] += w * bce_term(z.f64(), y.f64());
+    }
+    tree8(acc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,7 +46,9 @@ pub(crate) fn infer_kinds(
     let mut warnings = Vec::new();
     for (col, name) in table.feature_names.iter().enumerate() {
         let listed = |list: &[String]| list.iter().any(|c| c == name);
-        let kind = if listed(&settings.ignore) {
+        // the sample-weight column is read, but never a feature: left out as `ignore` would
+        let weight = settings.sample_weight.as_deref() == Some(name.as_str());
+        let kind = if listed(&settings.ignore) || weight {
             Kind::Ignored
         } else if listed(&settings.numeric) {
             Kind::Numeric
@@ -90,6 +92,14 @@ fn check_listed_columns(table: &TextTable, settings: &PrepSettings) -> Result<()
                 return Err(Error::config(
                     setting,
                     format!("column `{c}` is also listed in {other}; list it once"),
+                ));
+            }
+            if settings.sample_weight.as_ref() == Some(c) && *setting != "ignore" {
+                return Err(Error::config(
+                    "sample_weight",
+                    format!(
+                        "column `{c}` is also listed in `{setting}`; the weights cannot be a feature"
+                    ),
                 ));
             }
         }

@@ -8,6 +8,12 @@
 //!   strict);
 //! - **ignored**: listed in `ignore`, or a row ID (the rules: `prep/infer.rs`).
 //!
+//! The `sample_weight` column, when there is one, is read as each row's weight in the training
+//! cost ([`crate::weights`]; [`Dataset::weights`]), not as a feature: the plan lists it as
+//! ignored, so `predict` and `eval` never need it. Every training row needs a weight: a finite
+//! number ≥ 0 (a missing, negative, NaN or infinite one is an error naming its line), and not
+//! every weight may be 0.
+//!
 //! Missing values are the tokens of `na_values` (default: empty, `NA`, `NaN`, `null`, `?`;
 //! compared case-insensitively). The kinds come from the whole file; the medians, modes and
 //! categories from the training rows only ([`Experiment::training_rows`]). Standardization
@@ -53,6 +59,9 @@ pub struct PrepSettings {
     /// most frequent `max_categories − 1` categories are kept and the rest pooled into
     /// [`OTHER`].
     pub max_categories: usize,
+    /// The column that holds each row's sample weight (not a feature; see the module docs).
+    /// Default `None`: every row weighs 1.
+    pub sample_weight: Option<String>,
 }
 
 impl Default for PrepSettings {
@@ -63,6 +72,7 @@ impl Default for PrepSettings {
             ignore: Vec::new(),
             na_values: DEFAULT_NA_VALUES.iter().map(|s| s.to_string()).collect(),
             max_categories: 50,
+            sample_weight: None,
         }
     }
 }
@@ -547,6 +557,10 @@ pub fn prepare_training(
     exp: &Experiment,
     plan: Option<&Plan>,
 ) -> Result<Prepared> {
+    if file.regression {
+        // before the file is read (and split into training rows): class weights need classes
+        exp.check_class_weight(crate::data::Task::Regression)?;
+    }
     let file = TrainingFile {
         input: file.input.rereadable()?,
         ..file
@@ -556,13 +570,21 @@ pub fn prepare_training(
     {
         return Ok(prepared);
     }
+    let weight = settings.sample_weight.as_deref();
+    let features = match weight {
+        Some(w) => columns_with_weight(&file, w, plan)?,
+        None => file.features.map(<[String]>::to_vec),
+    };
     let spec = CsvSpec {
         target: Some(file.target),
-        features: file.features,
+        features: features.as_deref(),
     };
     let mut table = read_text_csv(&file.input, &spec, None)?;
     let mut warnings = drop_missing_targets(&mut table, &settings.na_values)?;
     let target = target_of(&table, &file)?;
+    let weights = weight
+        .map(|w| sample_weights(&table, w, &settings.na_values))
+        .transpose()?;
     let plan = match plan {
         Some(p) => p.clone(),
         None => {
@@ -594,7 +616,10 @@ pub fn prepare_training(
     let had_missing = table.cells.iter().any(|c| is_na(&plan.na_values, c.trim()));
     let (x, w) = plan.apply(&table, false)?;
     warnings.extend(w);
-    let data = dataset(&table, &target, names, x)?;
+    let mut data = dataset(&table, &target, names, x)?;
+    if let Some(weights) = weights {
+        data = data.with_weights(weights)?;
+    }
     Ok(Prepared {
         data,
         plan,
@@ -613,7 +638,7 @@ fn numeric_fast_path(
     exp: &Experiment,
 ) -> Option<Prepared> {
     let forced = [&settings.categorical, &settings.numeric, &settings.ignore];
-    if forced.iter().any(|f| !f.is_empty()) {
+    if forced.iter().any(|f| !f.is_empty()) || settings.sample_weight.is_some() {
         return None;
     }
     let data = if file.regression {
@@ -659,6 +684,87 @@ fn numeric_fast_path(
         warnings: Vec::new(),
         had_missing: false,
     })
+}
+
+/// The columns to read when `weight` holds the sample weights: the listed features plus the
+/// weight column (`None`, every column, without a list). The column must exist and be neither
+/// the target, a listed feature, nor a feature of the continued model's `plan`.
+fn columns_with_weight(
+    file: &TrainingFile<'_>,
+    weight: &str,
+    plan: Option<&Plan>,
+) -> Result<Option<Vec<String>>> {
+    let names = crate::data::csv::header_names(&file.input)?;
+    if !names.iter().any(|n| n == weight) {
+        return Err(Error::DataFile {
+            path: file.input.name().to_path_buf(),
+            message: format!(
+                "no sample-weight column `{weight}`; the columns are: {}",
+                names.join(", ")
+            ),
+        });
+    }
+    let clash = |why: &str| {
+        Err(Error::config(
+            "sample_weight",
+            format!("column `{weight}` {why}"),
+        ))
+    };
+    if weight == file.target {
+        return clash("is the target; the weights must be another column");
+    }
+    if plan.is_some_and(|p| p.used_columns().iter().any(|c| c == weight)) {
+        return clash(
+            "is a feature of the model being continued (`init_from`); the weights cannot be a feature",
+        );
+    }
+    match file.features {
+        Some(fs) if fs.iter().any(|f| f == weight) => {
+            clash("is also listed in `features`; the weights cannot be a feature")
+        }
+        Some(fs) => Ok(Some(
+            fs.iter().cloned().chain([weight.to_string()]).collect(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Each row's sample weight, from the column `weight` of `table`: a finite number ≥ 0; a
+/// missing, negative, NaN or infinite value is an error naming its line and value, and so are
+/// weights that are all 0.
+fn sample_weights(table: &TextTable, weight: &str, na_values: &[String]) -> Result<Vec<f64>> {
+    let col = column_index(table, weight)?;
+    let mut weights = Vec::with_capacity(table.n_rows());
+    for row in 0..table.n_rows() {
+        let v = table.cell(row, col);
+        let why = match v.parse::<f64>() {
+            Ok(w) if w.is_finite() && w >= 0.0 => {
+                weights.push(w);
+                continue;
+            }
+            Ok(w) if w.is_finite() => format!("sample weight `{}` is negative", shown_value(v)),
+            Ok(_) => format!("sample weight `{}` is not a finite number", shown_value(v)),
+            Err(_) if v.is_empty() => "the sample weight is missing (an empty cell)".into(),
+            Err(_) if is_na(na_values, v) => {
+                format!("the sample weight is missing (`{}`)", shown_value(v))
+            }
+            Err(_) => format!("sample weight `{}` is not a number", shown_value(v)),
+        };
+        return Err(Error::Data {
+            path: table.path.clone(),
+            line: table.lines[row],
+            message: format!("column `{weight}`: {why}; a weight must be a finite number ≥ 0"),
+        });
+    }
+    if weights.iter().all(|&w| w == 0.0) {
+        return Err(Error::DataFile {
+            path: table.path.clone(),
+            message: format!(
+                "column `{weight}`: every sample weight is 0; at least one row needs a positive weight"
+            ),
+        });
+    }
+    Ok(weights)
 }
 
 /// Every value of the numeric columns is a finite number or missing; the first that is not, in

@@ -363,3 +363,79 @@ fn the_numeric_fast_path_gives_what_the_text_path_gives() {
     let holed = prepare_training(file, &PrepSettings::default(), &exp, None).unwrap();
     assert!(holed.plan_if_needed().is_some());
 }
+
+#[test]
+fn a_sample_weight_column_is_read_as_weights_not_as_a_feature() {
+    // 12 rows: x, a text column, the weight w (row i weighs i % 3) and y; a missing target
+    // drops its row, and its weight with it
+    let mut text = String::from("x,kind,w,y\n");
+    for i in 0..12 {
+        let y = if i == 4 {
+            "NA".to_string()
+        } else {
+            (i % 2).to_string()
+        };
+        text.push_str(&format!("{i},{},{},{y}\n", ["p", "q"][i % 2], i % 3));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    std::fs::write(&path, &text).unwrap();
+    let exp = Experiment::default();
+    let settings = PrepSettings {
+        sample_weight: Some("w".into()),
+        ..PrepSettings::default()
+    };
+    let file = TrainingFile {
+        input: CsvInput::file(&path),
+        target: "y",
+        features: None,
+        regression: false,
+        positive: None,
+    };
+    let prepared = prepare_training(file.clone(), &settings, &exp, None).unwrap();
+    assert_eq!(prepared.data.feature_names, ["x", "kind=p", "kind=q"]);
+    let expected: Vec<f64> = (0..12)
+        .filter(|&i| i != 4)
+        .map(|i| (i % 3) as f64)
+        .collect();
+    assert_eq!(prepared.data.weights.as_deref(), Some(expected.as_slice()));
+    assert_eq!(
+        prepared.plan.columns[2],
+        Column::Ignored { name: "w".into() }
+    );
+    assert!(prepared.plan.used_columns().iter().all(|c| c != "w"));
+    // with a feature list, the weight column is read besides it
+    let listed = ["x".to_string()];
+    let picked = TrainingFile {
+        features: Some(&listed),
+        ..file.clone()
+    };
+    let prepared = prepare_training(picked, &settings, &exp, None).unwrap();
+    assert_eq!(prepared.data.feature_names, ["x"]);
+    assert_eq!(prepared.data.weights.as_deref(), Some(expected.as_slice()));
+    // an all-numeric file with weights: the weights still come from their column
+    let numeric = text.replace(",p,", ",1,").replace(",q,", ",2,");
+    std::fs::write(&path, numeric).unwrap();
+    let prepared = prepare_training(file.clone(), &settings, &exp, None).unwrap();
+    assert_eq!(prepared.data.feature_names, ["x", "kind"]);
+    assert_eq!(prepared.data.weights.as_deref(), Some(expected.as_slice()));
+    // errors: the column must exist and hold a weight ≥ 0 in every row
+    let unknown = PrepSettings {
+        sample_weight: Some("weight".into()),
+        ..PrepSettings::default()
+    };
+    let e = prepare_training(file.clone(), &unknown, &exp, None).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("d.csv: no sample-weight column `weight`; the columns are: x, kind, w, y"),
+        "{e}"
+    );
+    std::fs::write(&path, text.replace("7,q,1,1", "7,q,-3,1")).unwrap();
+    let e = prepare_training(file.clone(), &settings, &exp, None).unwrap_err();
+    assert!(
+        e.to_string().ends_with(
+            "d.csv:9: column `w`: sample weight `-3` is negative; a weight must be a finite number ≥ 0"
+        ),
+        "{e}"
+    );
+}

@@ -45,11 +45,12 @@ impl Buffers {
         net: &Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
+        w: Option<&[f64]>,
         batch: Option<&[usize]>,
     ) -> f64 {
         match self {
-            Buffers::F64(s) => s.step(net, x, y, batch),
-            Buffers::F32(s) => s.step(net, x, y, batch),
+            Buffers::F64(s) => s.step(net, x, y, w, batch),
+            Buffers::F32(s) => s.step(net, x, y, w, batch),
         }
     }
 
@@ -101,11 +102,12 @@ impl Engine for Fast {
         net: &Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
+        w: Option<&[f64]>,
         batch: Option<&[usize]>,
     ) -> f64 {
         let m = batch.map_or(x.ncols(), <[usize]>::len);
         self.last = self.buffers_for(net, m);
-        self.buffers[self.last].step(net, x, y, batch)
+        self.buffers[self.last].step(net, x, y, w, batch)
     }
 
     fn gradients(&mut self) -> &mut Gradients {
@@ -113,8 +115,14 @@ impl Engine for Fast {
         self.buffers[self.last].grads_mut()
     }
 
-    fn cost(&mut self, net: &Network, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
-        predict::output_and_cost(net, x, y).1
+    fn cost(
+        &mut self,
+        net: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        w: Option<&[f64]>,
+    ) -> f64 {
+        predict::output_and_cost(net, x, y, w).1
     }
 }
 
@@ -122,9 +130,10 @@ impl Engine for Fast {
 mod tests {
     //! The fast engine's gradients against central finite differences of the cost, directly
     //! (not only through the reference): small layers (row kernels) and wide ones (GEMM), every
-    //! hidden activation and output, full batches and gathered mini-batches, f64 and f32.
+    //! hidden activation and output, full batches and gathered mini-batches, f64 and f32,
+    //! unweighted and with sample weights (against the weighted cost's differences).
     use super::*;
-    use crate::gradcheck::compare_gradients;
+    use crate::gradcheck::{compare_gradients, compare_weighted_gradients};
     use crate::nn::activation::ALL_ACTIVATIONS;
     use crate::nn::{Activation, Init, LayerSizes};
     use ndarray::{Array2, Axis};
@@ -157,12 +166,12 @@ mod tests {
         let what = format!("{hidden:?} {act}/{output}");
         // full batch, f64
         let mut fast = Fast::new(Precision::F64);
-        fast.step(&net, x.view(), y.view(), None);
+        fast.step(&net, x.view(), y.view(), None, None);
         let check = compare_gradients(&net, fast.gradients(), x.view(), y.view(), 1e-4);
         assert!(check.max_relative_error < 1e-7, "{what}: {check:?}");
         // a gathered mini-batch: the gradients of those columns alone
         let idx: Vec<usize> = (0..m).filter(|j| j % 3 != 1).rev().collect();
-        fast.step(&net, x.view(), y.view(), Some(&idx));
+        fast.step(&net, x.view(), y.view(), None, Some(&idx));
         let (xb, yb) = (x.select(Axis(1), &idx), y.select(Axis(1), &idx));
         let check = compare_gradients(&net, fast.gradients(), xb.view(), yb.view(), 1e-4);
         assert!(
@@ -171,9 +180,42 @@ mod tests {
         );
         // f32 passes: the same gradients to single precision
         let mut single = Fast::new(Precision::F32);
-        single.step(&net, x.view(), y.view(), None);
+        single.step(&net, x.view(), y.view(), None, None);
         let check = compare_gradients(&net, single.gradients(), x.view(), y.view(), 1e-4);
         assert!(check.max_relative_error < 1e-3, "{what}, f32: {check:?}");
+        // sample weights in [0, 3) (every fifth 0): the weighted cost's gradients, full batch,
+        // mini-batch (the weights gathered with their columns) and f32
+        let w: Vec<f64> = (0..m)
+            .map(|j| {
+                if j % 5 == 0 {
+                    0.0
+                } else {
+                    rng.random_range(0.0..3.0)
+                }
+            })
+            .collect();
+        fast.step(&net, x.view(), y.view(), Some(&w), None);
+        let check =
+            compare_weighted_gradients(&net, fast.gradients(), x.view(), y.view(), &w, 1e-4);
+        assert!(
+            check.max_relative_error < 1e-7,
+            "{what}, weighted: {check:?}"
+        );
+        fast.step(&net, x.view(), y.view(), Some(&w), Some(&idx));
+        let wb: Vec<f64> = idx.iter().map(|&j| w[j]).collect();
+        let check =
+            compare_weighted_gradients(&net, fast.gradients(), xb.view(), yb.view(), &wb, 1e-4);
+        assert!(
+            check.max_relative_error < 1e-7,
+            "{what}, weighted mini-batch: {check:?}"
+        );
+        single.step(&net, x.view(), y.view(), Some(&w), None);
+        let check =
+            compare_weighted_gradients(&net, single.gradients(), x.view(), y.view(), &w, 1e-4);
+        assert!(
+            check.max_relative_error < 1e-3,
+            "{what}, weighted f32: {check:?}"
+        );
     }
 
     #[test]

@@ -17,22 +17,37 @@ pub(crate) fn predict_proba(net: &Network, x: ArrayView2<f64>) -> Array2<f64> {
     run_chunked(net, x, None).0
 }
 
-/// The output A_L (as [`predict_proba`]) and the cost J on (X, Y), in one pass.
+/// The output A_L (as [`predict_proba`]) and the cost J on (X, Y), weighted by the sample
+/// weights w (m) when given, in one pass.
 pub(crate) fn output_and_cost(
     net: &Network,
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
+    w: Option<&[f64]>,
 ) -> (Array2<f64>, f64) {
-    run_chunked(net, x, Some(y))
+    run_chunked(net, x, Some(Targets { y, w }))
+}
+
+/// The targets Y (n_y × m) of a cost and its sample weights w (m), if any.
+#[derive(Clone, Copy)]
+struct Targets<'a> {
+    y: ArrayView2<'a, f64>,
+    w: Option<&'a [f64]>,
+}
+
+impl<'a> Targets<'a> {
+    /// The columns `r` of Y and w.
+    fn columns(self, r: std::ops::Range<usize>) -> Targets<'a> {
+        Targets {
+            y: self.y.slice_move(s![.., r.clone()]),
+            w: self.w.map(|w| &w[r]),
+        }
+    }
 }
 
 /// Forward passes over chunks of columns, in parallel when there is enough work; with Y,
 /// also J = Σ_chunks (m_chunk/m)·J_chunk, summed in a fixed order.
-fn run_chunked(
-    net: &Network,
-    x: ArrayView2<f64>,
-    y: Option<ArrayView2<f64>>,
-) -> (Array2<f64>, f64) {
+fn run_chunked(net: &Network, x: ArrayView2<f64>, y: Option<Targets<'_>>) -> (Array2<f64>, f64) {
     let m = x.ncols();
     let n_y = net.layers().last().map_or(x.nrows(), Dense::n_out);
     if m == 0 {
@@ -49,7 +64,7 @@ fn run_chunked(
         .zip(out.axis_chunks_iter_mut(Axis(1), per))
         .enumerate()
         .map(|(i, (xs, os))| {
-            let ys = y.map(|y| y.slice_move(s![.., i * per..i * per + xs.ncols()]));
+            let ys = y.map(|y| y.columns(i * per..i * per + xs.ncols()));
             (xs, ys, os)
         })
         .collect();
@@ -69,7 +84,7 @@ fn run_chunked(
 fn forward_chunks(
     net: &Network,
     x: ArrayView2<f64>,
-    y: Option<ArrayView2<f64>>,
+    y: Option<Targets<'_>>,
     mut out: ArrayViewMut2<MaybeUninit<f64>>,
     chunk: usize,
 ) -> (f64, Option<f64>) {
@@ -89,8 +104,11 @@ fn forward_chunks(
         };
         ws.forward(net, xc);
         if let Some(y) = y {
-            let yc = y.slice(s![.., c * chunk..c * chunk + xc.ncols()]);
-            let j = ws.cost(net.loss(), yc);
+            let t = y.columns(c * chunk..c * chunk + xc.ncols());
+            let j = match t.w {
+                None => ws.cost(net.loss(), t.y),
+                Some(w) => ws.weighted_cost(net.loss(), t.y, w),
+            };
             sum += j * xc.ncols() as f64;
             last = Some(j);
         }
@@ -144,7 +162,7 @@ mod tests {
             let y = Array2::from_shape_fn((1, m), |(_, j)| (j % 3 == 0) as u8 as f64);
             let cache = net.forward(x);
             let plain = cache.output().to_owned();
-            let (fast, cost) = output_and_cost(&net, x, y.view());
+            let (fast, cost) = output_and_cost(&net, x, y.view(), None);
             assert_eq!(predict_proba(&net, x), fast);
             for (f, p) in fast.iter().zip(&plain) {
                 assert!((f - p).abs() <= 4.0 * f64::EPSILON, "{f} vs {p}");

@@ -15,7 +15,7 @@
 //!
 //! ```text
 //! forward   Z_l ← W_l·A_(l−1)        then, fused per row:  Z_l += b_l,  A_l ← g(Z_l)
-//! backward  dZ_L ← A_L − Y
+//! backward  dZ_L ← A_L − Y          (with sample weights: then dZ_L ← dZ_L ⊙ w̃, column by column)
 //!           dW_l ← (1/m)·dZ_l·A_(l−1)ᵀ    db_l ← (1/m)·Σ dZ_l
 //!           dA_(l−1) ← W_lᵀ·dZ_l     then, fused per row:  dZ_(l−1) ← dA_(l−1) ⊙ g'(Z_(l−1))
 //! ```
@@ -58,6 +58,8 @@ pub struct Workspace<T = f64> {
     dz: Vec<Array2<T>>,
     x: Array2<T>,
     y: Array2<T>,
+    /// The sample weights of a gathered mini-batch (m; empty until weights are used).
+    w: Vec<f64>,
     /// The gradients of the last backward pass, same layout as the parameters.
     pub grads: Gradients<T>,
 }
@@ -84,6 +86,7 @@ impl<T: Kernels> Workspace<T> {
             // the batch buffers are made on first use: full-batch f64 training never needs them
             x: Array2::zeros((0, 0)),
             y: Array2::zeros((0, 0)),
+            w: Vec::new(),
             grads: Gradients {
                 layers: net
                     .layers()
@@ -110,6 +113,7 @@ impl<T: Kernels> Workspace<T> {
             dz: Vec::new(),
             x: Array2::zeros((0, 0)),
             y: Array2::zeros((0, 0)),
+            w: Vec::new(),
             grads: Gradients { layers: Vec::new() },
         }
     }
@@ -187,6 +191,30 @@ impl<T: Kernels> Workspace<T> {
         }
     }
 
+    /// The weighted cost J = (1/m)·Σ_j w̃_j·L_j of the last forward pass against Y (n_y × m)
+    /// and the sample weights w̃ (m), with the fast kernels for the binary cross-entropy (the
+    /// plain [`Loss::weighted_cost`], in f64, for the others).
+    pub fn weighted_cost(&self, loss: Loss, y: ArrayView2<T>, w: &[f64]) -> f64 {
+        let (z, a) = (self.output_z(), self.output());
+        match (loss, z.as_slice(), y.as_slice()) {
+            (Loss::BinaryCrossEntropy, Some(z), Some(y)) => T::weighted_bce_mean(z, y, w),
+            _ => loss.weighted_cost(
+                z.mapv(T::f64).view(),
+                a.mapv(T::f64).view(),
+                y.mapv(T::f64).view(),
+                w,
+            ),
+        }
+    }
+
+    /// Copies the entries `idx` of the sample weights w into the workspace's own buffer (the
+    /// weights of a mini-batch); allocates only on first use.
+    fn gather_weights(&mut self, w: &[f64], idx: &[usize]) {
+        self.w.clear();
+        self.w.reserve(self.m);
+        self.w.extend(idx.iter().map(|&j| w[j]));
+    }
+
     /// [`Workspace::cost`] against the labels of the last [`Workspace::gather`].
     pub fn batch_cost(&self, loss: Loss) -> f64 {
         self.cost(loss, self.y.view())
@@ -215,6 +243,8 @@ pub trait Kernels: Real + Native {
     );
     /// (1/m)·Σ of the binary cross-entropy terms of a row of logits, in f64.
     fn bce_mean(z: &[Self], y: &[Self]) -> f64;
+    /// (1/m)·Σ_j w_j·(term j) of the binary cross-entropy of a row of logits, in f64.
+    fn weighted_bce_mean(z: &[Self], y: &[Self], w: &[f64]) -> f64;
     /// `sum ← share·g` (`first`) or `sum ← share·g + sum` (one rounding), element-wise in f64:
     /// one thread's part of a split batch's gradient.
     fn add_share(sum: &mut [f64], share: f64, g: &[Self], first: bool);
@@ -255,7 +285,7 @@ impl Native for f32 {
 }
 
 macro_rules! kernels_for {
-    ($t:ty, $fwd:ident, $bwd:ident, $bce:ident, $share:ident) => {
+    ($t:ty, $fwd:ident, $bwd:ident, $bce:ident, $wbce:ident, $share:ident) => {
         simd_dispatch! {
             fn $share(sum: &mut [f64], share: f64, g: &[$t], first: bool) {
                 if first {
@@ -297,6 +327,11 @@ macro_rules! kernels_for {
                 real::bce_sum(z, y) / z.len().max(1) as f64
             }
         }
+        simd_dispatch! {
+            fn $wbce(z: &[$t], y: &[$t], w: &[f64]) -> f64 {
+                real::weighted_bce_sum(z, y, w) / z.len().max(1) as f64
+            }
+        }
         impl Kernels for $t {
             fn layer_forward(
                 w: ArrayView2<'_, Self>,
@@ -320,6 +355,9 @@ macro_rules! kernels_for {
             fn bce_mean(z: &[Self], y: &[Self]) -> f64 {
                 $bce(z, y)
             }
+            fn weighted_bce_mean(z: &[Self], y: &[Self], w: &[f64]) -> f64 {
+                $wbce(z, y, w)
+            }
             fn add_share(sum: &mut [f64], share: f64, g: &[Self], first: bool) {
                 $share(sum, share, g, first)
             }
@@ -332,6 +370,7 @@ kernels_for!(
     layer_forward_f64,
     layer_backward_f64,
     bce_mean_f64,
+    weighted_bce_mean_f64,
     add_share_f64
 );
 kernels_for!(
@@ -339,6 +378,7 @@ kernels_for!(
     layer_forward_f32,
     layer_backward_f32,
     bce_mean_f32,
+    weighted_bce_mean_f32,
     add_share_f32
 );
 
@@ -717,11 +757,14 @@ fn forward_layers<T: Kernels>(
     }
 }
 
-/// Backward through every layer, from `dZ_L = A_L − Y`, into the gradients.
+/// Backward through every layer, from `dZ_L = A_L − Y` (times the sample weights w̃, column
+/// by column, when given), into the gradients.
+#[allow(clippy::too_many_arguments)]
 fn backward_layers<T: Kernels>(
     params: &dyn Params<T>,
     x: ArrayView2<'_, T>,
     y: ArrayView2<'_, T>,
+    w: Option<&[f64]>,
     z: &[Array2<T>],
     a: &[Array2<T>],
     dz: &mut [Array2<T>],
@@ -730,6 +773,10 @@ fn backward_layers<T: Kernels>(
     let n = params.n_layers();
     // dZ_L = A_L − Y
     loss::output_delta_into(a[n - 1].view(), y, &mut dz[n - 1]);
+    if let Some(w) = w {
+        // dZ_L = (A_L − Y) ⊙ w̃
+        loss::weight_columns(&mut dz[n - 1], w);
+    }
     for l in (0..n).rev() {
         let a_prev = if l == 0 { x } else { a[l - 1].view() };
         let (below, here) = dz.split_at_mut(l);
@@ -776,7 +823,16 @@ impl Workspace {
             net.layers().len(),
             "a forward-only workspace"
         );
-        backward_layers(net, x, y, &self.z, &self.a, &mut self.dz, &mut self.grads);
+        backward_layers(
+            net,
+            x,
+            y,
+            None,
+            &self.z,
+            &self.a,
+            &mut self.dz,
+            &mut self.grads,
+        );
     }
 
     /// [`Workspace::forward`] on the mini-batch of the last [`Workspace::gather`].
@@ -805,6 +861,7 @@ impl Workspace {
             net,
             self.x.view(),
             self.y.view(),
+            None,
             &self.z,
             &self.a,
             &mut self.dz,
@@ -875,14 +932,15 @@ impl<T: Kernels> Split<T> {
         &mut self.sum
     }
 
-    /// Forward, cost and backward on the columns `idx` of (X, Y) (a mini-batch of m samples)
-    /// or, with `None`, on all m columns. Returns the cost J; the gradients are in
-    /// [`Split::grads`].
+    /// Forward, cost and backward on the columns `idx` of (X, Y) and the sample weights w
+    /// (a mini-batch of m samples) or, with `None`, on all m columns. Returns the cost J
+    /// (weighted, `(1/m)·Σ w̃·L`, with weights); the gradients are in [`Split::grads`].
     pub fn step(
         &mut self,
         net: &Network,
         x: ArrayView2<f64>,
         y: ArrayView2<f64>,
+        w: Option<&[f64]>,
         idx: Option<&[usize]>,
     ) -> f64 {
         if let Some(copy) = &mut self.copy {
@@ -894,7 +952,7 @@ impl<T: Kernels> Split<T> {
             (None, None) => return f64::NAN, // unreachable: a copy exists for every non-f64 T
         };
         if let ([ws], [r]) = (self.parts.as_mut_slice(), self.ranges.as_slice()) {
-            let cost = run_part(params, net.loss(), x, y, idx, r.clone(), ws);
+            let cost = run_part(params, net.loss(), (x, y, w), idx, r.clone(), ws);
             match T::as_f64(&mut ws.grads) {
                 // one f64 part: its gradients are the result; swap instead of copying
                 Some(g) => std::mem::swap(g, &mut self.sum),
@@ -905,7 +963,7 @@ impl<T: Kernels> Split<T> {
         let loss = net.loss();
         let jobs: Vec<_> = self.parts.iter_mut().zip(&self.ranges).collect();
         let costs = parallel::map_ordered(jobs, |(ws, r)| {
-            run_part(params, loss, x, y, idx, r.clone(), ws)
+            run_part(params, loss, (x, y, w), idx, r.clone(), ws)
         });
         let m = self.m as f64;
         let mut cost = 0.0;
@@ -948,18 +1006,23 @@ fn convert_into<T: Real>(from: &Gradients<T>, to: &mut Gradients) {
     }
 }
 
+/// X (n_x × m), Y (n_y × m) and the sample weights (m), if any, of a batch.
+type Columns<'a> = (ArrayView2<'a, f64>, ArrayView2<'a, f64>, Option<&'a [f64]>);
+
 /// One thread's part of [`Split::step`]: forward, cost, backward on the columns `r` of the
-/// batch (`idx[r]` of X and Y for a mini-batch), in `T`.
-#[allow(clippy::too_many_arguments)]
+/// batch (`idx[r]` of X, Y and w for a mini-batch), in `T`.
 fn run_part<T: Kernels>(
     params: &dyn Params<T>,
     loss: Loss,
-    x: ArrayView2<f64>,
-    y: ArrayView2<f64>,
+    (x, y, w): Columns<'_>,
     idx: Option<&[usize]>,
     r: Range<usize>,
     ws: &mut Workspace<T>,
 ) -> f64 {
+    if let (Some(w), Some(idx)) = (w, idx) {
+        ws.gather_weights(w, &idx[r.clone()]);
+    }
+    let part = r.clone();
     let (xs, ys) = match (idx, T::cast_view(x), T::cast_view(y)) {
         // the full batch in f64: the columns r of X and Y themselves, no copy
         (None, Some(x), Some(y)) => (x.slice_move(s![.., r.clone()]), y.slice_move(s![.., r])),
@@ -972,9 +1035,18 @@ fn run_part<T: Kernels>(
             (ws.x.view(), ws.y.view())
         }
     };
+    // the part's sample weights: its slice of w, or the gathered ones of a mini-batch
+    let w = match (w, idx) {
+        (None, _) => None,
+        (Some(w), None) => Some(&w[part]),
+        (Some(_), Some(_)) => Some(ws.w.as_slice()),
+    };
     forward_layers(params, xs, &mut ws.z, &mut ws.a);
-    let cost = ws.cost(loss, ys);
-    backward_layers(params, xs, ys, &ws.z, &ws.a, &mut ws.dz, &mut ws.grads);
+    let cost = match w {
+        None => ws.cost(loss, ys),
+        Some(w) => ws.weighted_cost(loss, ys, w),
+    };
+    backward_layers(params, xs, ys, w, &ws.z, &ws.a, &mut ws.dz, &mut ws.grads);
     cost
 }
 
@@ -1115,13 +1187,24 @@ mod tests {
             split.threads() > 1,
             "4001 × 1501 multiply-adds should split"
         );
-        let cost = split.step(&net, x.view(), y.view(), None);
+        let cost = split.step(&net, x.view(), y.view(), None, None);
         let idx: Vec<usize> = (0..m).rev().collect();
-        let cost_rev = split.step(&net, x.view(), y.view(), Some(&idx));
-        crate::parallel::set_threads(0);
+        let cost_rev = split.step(&net, x.view(), y.view(), None, Some(&idx));
         assert!((cost - plain_cost).abs() < 1e-13);
         assert!((cost_rev - plain_cost).abs() < 1e-13);
         assert_grads_close(&plain, split.grads(), 1e-13, 1e-3);
+        // with sample weights: each thread weighs its own columns (a slice, or the gathered
+        // weights of a mini-batch), and the parts still sum to the weighted whole
+        let w: Vec<f64> = (0..m).map(|j| (j % 7) as f64 / 3.0).collect();
+        let weighted = net.weighted_backward(&cache, y.view(), &w);
+        let weighted_cost = net.weighted_cost(&cache, y.view(), &w);
+        let cost = split.step(&net, x.view(), y.view(), Some(&w), None);
+        assert!((cost - weighted_cost).abs() < 1e-13);
+        assert_grads_close(&weighted, split.grads(), 1e-13, 1e-3);
+        let cost_rev = split.step(&net, x.view(), y.view(), Some(&w), Some(&idx));
+        crate::parallel::set_threads(0);
+        assert!((cost_rev - weighted_cost).abs() < 1e-13);
+        assert_grads_close(&weighted, split.grads(), 1e-13, 1e-3);
     }
 
     #[test]
@@ -1150,7 +1233,7 @@ mod tests {
             let idx: Vec<usize> = (0..m).collect();
             for batch in [None, Some(idx.as_slice())] {
                 let mut split: Split<f32> = Split::for_network(&net, m);
-                let cost = split.step(&net, x.view(), y.view(), batch);
+                let cost = split.step(&net, x.view(), y.view(), None, batch);
                 assert!((cost - plain_cost).abs() < 1e-6, "{cost} vs {plain_cost}");
                 assert_grads_close(&plain, split.grads(), 1e-5, 1e-2);
             }
