@@ -264,10 +264,15 @@ def run_dataset(name, args, binary, extra):
     y = df[target].to_numpy()
     if task == "classification":
         y = y.astype(str)
-        folds = StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y)
     else:
         y = y.astype(float)
-        folds = KFold(args.folds, shuffle=True, random_state=0).split(X)
+    splits = []  # (repeat, fold, train rows, test rows)
+    for r in range(args.repeats):
+        if task == "classification":
+            cv = StratifiedKFold(args.folds, shuffle=True, random_state=r).split(X, y)
+        else:
+            cv = KFold(args.folds, shuffle=True, random_state=r).split(X)
+        splits += [(r, k, tr, te) for k, (tr, te) in enumerate(cv)]
     info = {
         "name": name, "target": target, "task": task, "rows": len(df), "dropped_missing_target": dropped,
         "numeric": len(numeric), "categorical": len(categorical), "id_columns": id_columns(df),
@@ -275,16 +280,19 @@ def run_dataset(name, args, binary, extra):
         "classes": sorted(set(y)) if task == "classification" else None, "folds": [],
     }
     with tempfile.TemporaryDirectory(prefix=f"tabular-{name}-") as tmp:
-        for k, (tr, te) in enumerate(folds):
-            fold = {"fold": k, "train_rows": len(tr), "test_rows": len(te)}
+        for r, k, tr, te in splits:
+            # seed of fold k of repeat r: k for the first repeat (the protocol), then k + folds·r
+            seed = k + args.folds * r
+            fold = {"repeat": r, "fold": k, "seed": seed, "train_rows": len(tr), "test_rows": len(te)}
             fold["scratchnet"] = scratchnet_fold(binary, extra, Path(tmp), header,
                                                  [body[i] for i in tr], [body[i] for i in te],
-                                                 target, task, k)
-            for side, model in sk_models(task, numeric, categorical, k).items():
+                                                 target, task, seed)
+            for side, model in sk_models(task, numeric, categorical, seed).items():
                 fold[side] = sk_fit_score(model, X.iloc[tr], y[tr], X.iloc[te], y[te])
             info["folds"].append(fold)
             s = fold["scratchnet"]
-            print(f"  {name} fold {k}: scratchnet {fmt(s['score'])} ({s['seconds']:.2f} s)"
+            where = f"fold {k}" + (f" of repeat {r}" if args.repeats > 1 else "")
+            print(f"  {name} {where}: scratchnet {fmt(s['score'])} ({s['seconds']:.2f} s)"
                   f"{'' if s['ok'] else ' FAILED: ' + s['error'].splitlines()[-1]}; "
                   f"MLP {fold['mlp']['score']:.4f} ({fold['mlp']['seconds']:.2f} s); "
                   f"linear {fold['linear']['score']:.4f} ({fold['linear']['seconds']:.2f} s)",
@@ -314,8 +322,9 @@ def summarize(info):
             for line in f["scratchnet"].get(key, []):
                 if line.startswith(("warning", "error")):
                     folds = warns.setdefault(f"{where}: {line}", [])
-                    if f["fold"] not in folds:
-                        folds.append(f["fold"])
+                    label = f["seed"]  # = the fold's number when there is one repeat
+                    if label not in folds:
+                        folds.append(label)
     info["scratchnet_messages"] = [{"message": m, "folds": folds} for m, folds in warns.items()]
 
 
@@ -332,9 +341,10 @@ def cell(side, digits=3):
     return s
 
 
-def table(results, flags, folds):
+def table(results, flags, folds, repeats=1):
     out = []
-    out.append(f"scratchnet flags: `{flags or '(defaults)'}`; {folds} folds; score = accuracy "
+    folds_text = f"{folds} folds" + (f" × {repeats} repeats" if repeats > 1 else "")
+    out.append(f"scratchnet flags: `{flags or '(defaults)'}`; {folds_text}; score = accuracy "
                "(classification) or R² (regression), mean ± sd over the folds (mean training time "
                "per fold); ⚠N = N ConvergenceWarnings of scikit-learn; Δ = scratchnet − the better "
                "scikit-learn pipeline")
@@ -353,9 +363,16 @@ def table(results, flags, folds):
     avg = lambda side, key: statistics.fmean(r[side][key] for r in results)
     deltas = [r["delta"] for r in results]
     mean_delta = statistics.fmean(deltas) if all(math.isfinite(d) for d in deltas) else float("nan")
+    ran = [r for r in results if math.isfinite(r["delta"])]
     out.append(f"| **average** | | | | {fmt(avg('scratchnet', 'mean'), 3)} ({avg('scratchnet', 'seconds'):.2f} s) | "
                f"{fmt(avg('mlp', 'mean'), 3)} ({avg('mlp', 'seconds'):.2f} s) | "
                f"{fmt(avg('linear', 'mean'), 3)} ({avg('linear', 'seconds'):.2f} s) | {fmt(mean_delta, 3)} |")
+    if len(ran) < len(results) and ran:
+        out.append(f"| *average of the {len(ran)} sets without a failed fold* | | | | "
+                   + " | ".join(f"{fmt(statistics.fmean(r[side]['mean'] for r in ran), 3)} "
+                                f"({statistics.fmean(r[side]['seconds'] for r in ran):.2f} s)"
+                                for side in ("scratchnet", "mlp", "linear"))
+                   + f" | {fmt(statistics.fmean(r['delta'] for r in ran), 3)} |")
     never = all(r["scratchnet"]["failed"] == 0 for r in results)
     within = [r["name"] for r in results if not r["within"]]
     slower = [r["name"] for r in results if not r["faster_than_mlp"]]
@@ -377,6 +394,9 @@ def main():
     p.add_argument("--scratchnet", default=str(DEFAULT_BINARY), help="the scratchnet binary")
     p.add_argument("--scratchnet-flags", default="", help="extra flags for `scratchnet train`")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=1,
+                   help="repeat the cross-validation with the folds of random_state 0..R-1 (default 1: "
+                        "the protocol's folds); mean ± sd are then over all R·folds test folds")
     p.add_argument("--quick", action="store_true", help="3 folds instead of --folds (a smoke test)")
     p.add_argument("--json-out", help="write every fold's numbers here")
     p.add_argument("--list", action="store_true", help="list the data sets and exit")
@@ -402,17 +422,21 @@ def main():
     t0 = time.perf_counter()
     results = [run_dataset(n, args, binary, extra) for n in names]
     total = time.perf_counter() - t0
-    print(table(results, args.scratchnet_flags, args.folds))
-    print(f"\n(whole run {total:.0f} s; {version}; scikit-learn {sklearn.__version__})")
+    print(table(results, args.scratchnet_flags, args.folds, args.repeats))
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    print(f"\n(whole run {total:.0f} s; {version}; scikit-learn {sklearn.__version__}"
+          + (f"; load average {load[0]:.1f} at the end, on {os.cpu_count()} cores" if load else "")
+          + ")")
     msgs = [(r["name"], m) for r in results for m in r["scratchnet_messages"]]
     if msgs:
-        print("\nscratchnet's warnings and errors (each distinct line once, with its folds):\n")
+        print("\nscratchnet's warnings and errors (each distinct line once, with its folds; with "
+              "--repeats, the folds' seeds):\n")
         for name, m in msgs:
             where, _, line = m["message"].partition(": ")
             print(f"- {name}, {where} (fold {', '.join(map(str, m['folds']))}): `{line}`")
     if args.json_out:
         meta = {"scratchnet": version, "binary": str(binary), "scratchnet_flags": args.scratchnet_flags,
-                "folds": args.folds, "sklearn": sklearn.__version__, "numpy": np.__version__,
+                "folds": args.folds, "repeats": args.repeats, "sklearn": sklearn.__version__, "numpy": np.__version__,
                 "pandas": pd.__version__, "python": platform.python_version(),
                 "cores": os.cpu_count(), "seconds": total}
         Path(args.json_out).write_text(json.dumps({"meta": meta, "datasets": results}, indent=1) + "\n")
