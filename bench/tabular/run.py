@@ -383,6 +383,9 @@ def table(results, flags, folds, repeats=1):
                + f"; within 0.01 accuracy / 0.02 R² of the better scikit-learn pipeline on every set: {yes(not within)}"
                + ("" if not within else " (not on " + ", ".join(within) + ")")
                + f"; ahead on average (mean Δ > 0): {yes(math.isfinite(mean_delta) and mean_delta > 0)}"
+               + (f" (its average score is above both pipelines' averages: "
+                  f"{yes(avg('scratchnet', 'mean') > max(avg('mlp', 'mean'), avg('linear', 'mean')))})"
+                  if never else "")
                + f"; faster than the MLP on each: {yes(not slower)}"
                + ("" if not slower else " (not on " + ", ".join(slower) + ")") + ".")
     return "\n".join(out)
