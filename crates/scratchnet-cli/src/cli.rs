@@ -344,6 +344,11 @@ pub struct TrainingFlags {
     /// unweighted [default: none].
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(["none", "balanced"]).try_map(|s| s.parse::<ClassWeight>()))]
     pub class_weight: Option<ClassWeight>,
+    /// Decision threshold of a two-class target, in (0, 1): positive when p > T. The report
+    /// uses it and the model records it, so `eval` and `predict` use it too (their own
+    /// --threshold overrides it) [default: 0.5].
+    #[arg(long, value_name = "T", value_parser = parse_threshold, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
 }
 
 /// `--batch-size`: a number of rows or the whole training set.
@@ -870,6 +875,7 @@ impl TrainingFlags {
             test_split: self.test_split,
             validation,
             stratify: (self.stratify || preset.stratify()) && !self.no_stratify,
+            threshold: self.threshold,
             log_every,
             init_from: None,
             cancel: None,
@@ -975,6 +981,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "precision" => "--precision",
         "engine" => "--engine",
         "folds" => "--folds",
+        "threshold" => "--threshold",
         "grid" => "--grid",
         "trials" => "--trials",
         "repeats" => "--repeats",

@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use scratchnet::data::{Dataset, Task};
 use scratchnet::experiment::{Experiment, Outcome};
-use scratchnet::metrics::{DEFAULT_THRESHOLD, Metrics};
+use scratchnet::metrics::Metrics;
 use scratchnet::model_file::Model;
 use scratchnet::nn::{Network, describe_sizes};
 use scratchnet::optim::OptimizerKind;
@@ -336,7 +336,7 @@ pub fn decision_threshold(
             model.task()
         ),
         Some(t) => Ok(t),
-        None => Ok(DEFAULT_THRESHOLD),
+        None => Ok(model.decision_threshold()),
     }
 }
 

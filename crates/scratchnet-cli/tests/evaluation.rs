@@ -261,3 +261,98 @@ fn readme_demo_block_is_what_demo_prints_apart_from_the_times() {
     let got: Vec<&str> = printed.lines().filter(keep).collect();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_threshold_chosen_in_training_is_recorded_and_used_by_eval_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = d.join("t.json");
+    let trained_report = json_stdout(
+        scratchnet()
+            .arg("train")
+            .arg(flower())
+            .args(["--epochs", "300", "--threshold", "0.3", "--json", "-o"])
+            .arg(&model),
+    );
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(file["threshold"], 0.3);
+    assert_eq!(file["version"], 3);
+    let eval = |extra: &[&str]| {
+        json_stdout(
+            scratchnet()
+                .arg("eval")
+                .arg(&model)
+                .arg(flower())
+                .arg("--json")
+                .args(extra),
+        )
+    };
+    // eval without --threshold decides at the recorded 0.3, as --threshold 0.3 does, and not
+    // as 0.5 does (positives can only grow when the threshold falls)
+    let (recorded, explicit, half) = (
+        eval(&[]),
+        eval(&["--threshold", "0.3"]),
+        eval(&["--threshold", "0.5"]),
+    );
+    assert_eq!(recorded["confusion"], explicit["confusion"]);
+    let positives =
+        |r: &Value| r["confusion"]["tp"].as_u64().unwrap() + r["confusion"]["fp"].as_u64().unwrap();
+    assert!(positives(&recorded) >= positives(&half));
+    assert_ne!(recorded["confusion"], half["confusion"]);
+    assert!(trained_report["train"]["confusion"].is_object());
+    // predict: the same decisions as eval's
+    let out = scratchnet()
+        .arg("predict")
+        .arg(&model)
+        .arg(flower())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let predicted_positive = text.lines().skip(1).filter(|l| l.trim() == "1").count() as u64;
+    assert_eq!(predicted_positive, positives(&recorded));
+    // a threshold outside (0, 1) in a model file is refused when it is loaded
+    let bad = std::fs::read_to_string(&model)
+        .unwrap()
+        .replace("\"threshold\": 0.3", "\"threshold\": 1.5");
+    std::fs::write(d.join("bad.json"), bad).unwrap();
+    let out = scratchnet()
+        .arg("eval")
+        .arg(d.join("bad.json"))
+        .arg(flower())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"threshold\" must be in (0, 1), got 1.5"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_training_threshold_outside_0_1_or_for_three_classes_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("x,y\n");
+    for i in 0..30 {
+        csv.push_str(&format!("{},{}\n", (i * 7) % 11, ["a", "b", "c"][i % 3]));
+    }
+    std::fs::write(d.join("three.csv"), csv).unwrap();
+    for (args, needle) in [
+        (
+            vec!["train", "three.csv", "--threshold", "0.4"],
+            "--threshold applies to two-class targets",
+        ),
+        (
+            vec!["train", "three.csv", "--threshold", "1"],
+            "must be in (0, 1)",
+        ),
+    ] {
+        let out = scratchnet().current_dir(d).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::data::{Dataset, Scalers, Standardized, Target, Task};
 use crate::engine::EngineKind;
-use crate::metrics::{DEFAULT_THRESHOLD, Metrics, MulticlassReport, RegressionReport, Report};
+use crate::metrics::{Metrics, MulticlassReport, RegressionReport, Report};
 use crate::model_file::{Model, check_finite_output, classes_of};
 use crate::nn::Network;
 use crate::train::{EpochInfo, Fitted, Samples, Stream, TrainConfig, rng};
@@ -42,6 +42,10 @@ pub struct Experiment {
     /// regression always uses the plain shuffle. Default `false`: the tutorial's split
     /// (plain shuffle, 42/38 test rows on the flower data) stays as it is.
     pub stratify: bool,
+    /// The decision threshold of a two-class target, in (0, 1): positive when p > T. The
+    /// report's metrics use it and the models record it ([`Model::threshold`]). Default
+    /// `None`: 0.5, not recorded.
+    pub threshold: Option<f64>,
     /// Record the learning curve every this many epochs (`None`: do not record). Default `None`.
     pub log_every: Option<usize>,
     /// Continue training this model (same features, classes and task) instead of a fresh
@@ -64,6 +68,7 @@ impl Default for Experiment {
             test_split: 0.2,
             validation: 0.0,
             stratify: false,
+            threshold: None,
             log_every: None,
             init_from: None,
             cancel: None,
@@ -214,7 +219,7 @@ pub fn curve_csv(curve: &[CurvePoint], task: Task) -> String {
 /// Metrics of `model` on a labelled data set in raw units (two classes: positive when
 /// p > 0.5).
 pub fn evaluate(model: &Model, data: &Dataset) -> Result<Metrics> {
-    evaluate_at(model, data, DEFAULT_THRESHOLD)
+    evaluate_at(model, data, model.decision_threshold())
 }
 
 /// [`evaluate`] with the decision threshold of a two-class model: positive when
@@ -335,6 +340,9 @@ impl Experiment {
         crate::train::check_fraction("test_split", self.test_split)?;
         crate::train::check_fraction("validation", self.validation)?;
         crate::train::check_patience(self.config.patience, self.validation > 0.0)?;
+        if let Some(t) = self.threshold {
+            check_threshold(t)?;
+        }
         self.config.validate()
     }
 
@@ -441,6 +449,12 @@ impl Experiment {
         self.check_init_from(&data)?;
         let task = data.task();
         self.check_class_weight(task)?;
+        if self.threshold.is_some() && task != Task::Binary {
+            return Err(Error::config(
+                "threshold",
+                format!("applies to two-class targets; this target is {task}"),
+            ));
+        }
         let config = TrainConfig {
             output_activation: task.output_activation(),
             ..self.config.clone()
@@ -468,6 +482,7 @@ impl Experiment {
         let mut baseline = model_of(&splits, base_fit, &baseline_cfg);
         for m in [&mut model, &mut baseline] {
             self.record_weights(m, &splits);
+            m.threshold = self.threshold;
         }
         let report = report(&model, &baseline, &splits, &trained, baseline_seconds)?;
         Ok(Outcome {
@@ -757,7 +772,7 @@ fn report(
 ) -> Result<ExperimentReport> {
     let on = |m: &Model, d: &Standardized| -> Result<Option<Metrics>> {
         (d.n_samples() > 0)
-            .then(|| evaluate_standardized(m, d, DEFAULT_THRESHOLD))
+            .then(|| evaluate_standardized(m, d, m.decision_threshold()))
             .transpose()
     };
     Ok(ExperimentReport {
@@ -768,13 +783,13 @@ fn report(
         best_epoch: trained.fitted.best_epoch,
         stopped_at: trained.fitted.stopped_at,
         precision: model.training.precision.clone(),
-        train: evaluate_standardized(model, &splits.train, DEFAULT_THRESHOLD)?,
+        train: evaluate_standardized(model, &splits.train, model.decision_threshold())?,
         validation: on(model, &splits.validation)?,
         test: on(model, &splits.test)?,
         baseline: BaselineReport {
             model: model.task().baseline_name().into(),
             seconds: baseline_seconds,
-            train: evaluate_standardized(baseline, &splits.train, DEFAULT_THRESHOLD)?,
+            train: evaluate_standardized(baseline, &splits.train, baseline.decision_threshold())?,
             test: on(baseline, &splits.test)?,
         },
     })

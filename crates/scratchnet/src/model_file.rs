@@ -114,6 +114,9 @@ pub struct Model {
     /// The column plan that turns raw rows into `features` (see [`crate::prep`]); `None`
     /// reads the features as numbers.
     pub prep: Option<Plan>,
+    /// The decision threshold of a two-class model, when training chose one: positive when
+    /// p > T (`eval` and `predict` use it unless `--threshold` says otherwise); `None` is 0.5.
+    pub threshold: Option<f64>,
 }
 
 /// Rows read for a model: the data set in its features, each sample's file line, and what
@@ -149,6 +152,8 @@ struct ModelFile {
     training: TrainingInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prep: Option<Plan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    threshold: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -219,7 +224,13 @@ impl Model {
                 sample_weight: None,
             },
             prep: None,
+            threshold: None,
         }
+    }
+
+    /// The decision threshold of a two-class model: the one it was trained with, or 0.5.
+    pub fn decision_threshold(&self) -> f64 {
+        self.threshold.unwrap_or(crate::metrics::DEFAULT_THRESHOLD)
     }
 
     /// What the model is for: two classes, k classes or regression.
@@ -255,8 +266,13 @@ impl Model {
     pub fn to_json(&self) -> String {
         let file = ModelFile {
             format: FORMAT.into(),
-            // version 3 only for a model with a column plan: a plain one is written as before
-            version: if self.prep.is_some() { VERSION } else { 2 },
+            // version 3 only for a model with a column plan or a threshold: a plain one is
+            // written as before
+            version: if self.prep.is_some() || self.threshold.is_some() {
+                VERSION
+            } else {
+                2
+            },
             features: self.features.clone(),
             target: self.target.clone(),
             classes: self.classes.clone(),
@@ -274,6 +290,7 @@ impl Model {
                 .collect(),
             training: self.training.clone(),
             prep: self.prep.clone(),
+            threshold: self.threshold,
         };
         let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
         s.push('\n');
@@ -334,6 +351,13 @@ impl Model {
         if let Some(plan) = &file.prep {
             plan.check(&file.features)?;
         }
+        if let Some(t) = file.threshold {
+            if file.classes.len() != 2 {
+                return Err("\"threshold\" applies to two-class models only".into());
+            }
+            crate::experiment::check_threshold(t)
+                .map_err(|_| format!("\"threshold\" must be in (0, 1), got {t}"))?;
+        }
         Ok(Model {
             features: file.features,
             target: file.target,
@@ -344,6 +368,7 @@ impl Model {
             training: file.training,
             engine: EngineKind::Fast,
             prep: file.prep,
+            threshold: file.threshold,
         })
     }
 
@@ -678,6 +703,7 @@ mod tests {
             },
             engine: EngineKind::Fast,
             prep: None,
+            threshold: None,
         }
     }
 
