@@ -929,7 +929,16 @@ fn precision_f32_trains_records_itself_and_other_types_are_refused() {
         scratchnet()
             .arg("train")
             .arg(reference_flower())
-            .args(["--precision", "f32", "--epochs", "3000", "--json", "-o"])
+            .args([
+                "--preset",
+                "tutorial",
+                "--precision",
+                "f32",
+                "--epochs",
+                "3000",
+                "--json",
+                "-o",
+            ])
             .arg(&model),
     );
     let acc = v["train"]["accuracy"].as_f64().unwrap();

@@ -44,11 +44,11 @@ pub const SETTINGS: &[&str] = &[
 
 /// What a random trial draws from, documented for `scratchnet tune --help` and the README:
 /// hidden ∈ {16, 32, 64, 128, 64x32}; activation ∈ {relu, tanh}; the learning rate
-/// log-uniform within ×/÷ 10 of the preset's rate for the optimizer (Adam: 0.0001 … 0.01);
-/// L2 log-uniform in [10⁻⁶, 10⁻²]; batch size ∈ {16, 32, 64, 128}.
+/// log-uniform within ×/÷ 10 of the preset's rate for the optimizer (Adam: 0.0003 … 0.03);
+/// L2 log-uniform in [0.1, 100]; batch size ∈ {16, 32, 64, 128}.
 pub const RANDOM_RANGES: &str = "hidden ∈ {16, 32, 64, 128, 64x32}; activation ∈ {relu, tanh}; \
-     lr log-uniform within ×/÷ 10 of the optimizer's default (adam: 0.0001 … 0.01); \
-     l2 log-uniform in [1e-6, 1e-2]; batch-size ∈ {16, 32, 64, 128}";
+     lr log-uniform within ×/÷ 10 of the optimizer's default (adam: 0.0003 … 0.03); \
+     l2 log-uniform in [0.1, 100]; batch-size ∈ {16, 32, 64, 128}";
 
 /// One candidate: the base experiment with `settings` applied.
 #[derive(Debug, Clone)]
@@ -187,7 +187,7 @@ fn random_settings(
             let hidden = ["16", "32", "64", "128", "64x32"][r.random_range(0..5)];
             let activation = ["relu", "tanh"][r.random_range(0..2)];
             let lr = log_uniform(&mut r, rate / 10.0, rate * 10.0);
-            let l2 = log_uniform(&mut r, 1e-6, 1e-2);
+            let l2 = log_uniform(&mut r, 0.1, 100.0);
             let batch = ["16", "32", "64", "128"][r.random_range(0..4)];
             vec![
                 ("hidden".into(), hidden.into()),
@@ -477,7 +477,7 @@ mod tests {
             .candidates(&base, Some(Preset::Tabular))
             .unwrap();
         assert_eq!(c[0].experiment.config.learning_rate, 0.1);
-        assert_eq!(c[1].experiment.config.learning_rate, 0.001);
+        assert_eq!(c[1].experiment.config.learning_rate, 0.003);
         assert_eq!(c[0].experiment.config.hidden, vec![64, 32]);
         let fixed = Search::grid("optimizer=gd")
             .unwrap()
@@ -508,11 +508,11 @@ mod tests {
             assert_eq!(x.settings, y.settings);
             let c = &x.experiment.config;
             assert!(
-                (1e-4..=1e-2).contains(&c.learning_rate),
+                (3e-4..=3e-2).contains(&c.learning_rate),
                 "{}",
                 c.learning_rate
             );
-            assert!((1e-6..=1e-2).contains(&c.l2));
+            assert!((0.1..=100.0).contains(&c.l2));
             assert!([16, 32, 64, 128].contains(&c.batch_size.unwrap()));
         }
         let other = Search::Random {
