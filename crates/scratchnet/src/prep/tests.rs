@@ -125,7 +125,9 @@ fn text_among_many_distinct_numbers_is_missing_with_a_warning_or_an_error_when_s
         plan.columns[0],
         Column::Numeric {
             name: "x".into(),
-            median: 61.0
+            median: 61.0,
+            impute: Impute::Median,
+            missing_indicator: false,
         }
     );
     let (x, w) = plan.apply(&t, false).unwrap();
@@ -173,7 +175,9 @@ fn imputation_uses_the_training_rows_only() {
         plan.columns[0],
         Column::Numeric {
             name: "x".into(),
-            median: 2.5
+            median: 2.5,
+            impute: Impute::Median,
+            missing_indicator: false,
         }
     );
     assert_eq!(
@@ -183,6 +187,7 @@ fn imputation_uses_the_training_rows_only() {
             categories: vec!["a".into(), "b".into()],
             mode: "a".into(),
             pooled: vec![],
+            missing_indicator: false,
         }
     );
     assert_eq!(plan.encoded_names(), ["x", "c=a", "c=b"]);
@@ -318,7 +323,9 @@ fn prepare_training_fits_the_plan_on_the_experiments_training_rows_only() {
         prepared.plan.columns[0],
         Column::Numeric {
             name: "x".into(),
-            median: by_hand
+            median: by_hand,
+            impute: Impute::Median,
+            missing_indicator: false,
         }
     );
     // the missing value was imputed with the training median
