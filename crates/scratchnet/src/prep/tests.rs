@@ -573,11 +573,18 @@ fn drop_missing_drops_rows_with_a_missing_feature_and_counts_them() {
     };
     let prepared = prepare_file(text, &settings).unwrap();
     assert_eq!(prepared.data.n_samples(), 4);
-    assert!(prepared.warnings.contains(&Warning::MissingFeatures { rows: 2 }));
+    assert!(
+        prepared
+            .warnings
+            .contains(&Warning::MissingFeatures { rows: 2 })
+    );
     assert_eq!(prepared.data.x.row(0).to_vec(), [1.0, 2.0, 4.0, 7.0]);
     // the plan is kept, so predict can impute: median of 1, 2, 4, 7 = 3
     assert!(prepared.plan_if_needed().is_some());
-    assert!(matches!(prepared.plan.columns[0], Column::Numeric { median: 3.0, .. }));
+    assert!(matches!(
+        prepared.plan.columns[0],
+        Column::Numeric { median: 3.0, .. }
+    ));
     // no row left is a settings error
     let e = prepare_file("x,c,y\nNA,a,0\n2,,1\n", &settings)
         .unwrap_err()
