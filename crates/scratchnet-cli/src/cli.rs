@@ -600,6 +600,34 @@ pub struct ColumnFlags {
     /// unweighted, and predict and eval do not need the column.
     #[arg(long, value_name = "COLUMN")]
     pub sample_weight: Option<String>,
+    /// How a numeric column's missing values are filled, from the training rows: `median`,
+    /// `mean` or `most-frequent` [default: median]. A categorical column's missing values
+    /// always become its most frequent category.
+    #[arg(long, value_name = "HOW", value_parser = parse_impute, conflicts_with = "drop_missing")]
+    pub impute: Option<scratchnet::prep::Impute>,
+    /// For each column with a missing value in the training rows, add the 0/1 feature
+    /// `COL=(missing)`: 1 where the value was missing (before imputation). Stored in the
+    /// model, so predict and eval add it too.
+    #[arg(long, conflicts_with = "drop_missing")]
+    pub missing_indicators: bool,
+    /// Drop the rows with a missing feature value (before the split) instead of imputing them,
+    /// with a warning that counts them. The model still imputes in predict and eval (it cannot
+    /// drop the rows it is asked about).
+    #[arg(long)]
+    pub drop_missing: bool,
+}
+
+/// `--impute`: `median`, `mean` or `most-frequent`.
+fn parse_impute(s: &str) -> Result<scratchnet::prep::Impute, String> {
+    use scratchnet::prep::Impute;
+    match s {
+        "median" => Ok(Impute::Median),
+        "mean" => Ok(Impute::Mean),
+        "most-frequent" => Ok(Impute::MostFrequent),
+        other => Err(format!(
+            "unknown --impute `{other}`; expected median, mean or most-frequent"
+        )),
+    }
 }
 
 impl ColumnFlags {
@@ -611,6 +639,9 @@ impl ColumnFlags {
             ignore: self.ignore.clone(),
             max_categories: self.max_categories,
             sample_weight: self.sample_weight.as_ref().map(|s| s.trim().to_string()),
+            impute: self.impute.unwrap_or_default(),
+            missing_indicators: self.missing_indicators,
+            drop_missing: self.drop_missing,
             ..Default::default()
         };
         if let Some(na) = &self.na_values {
@@ -999,6 +1030,9 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "columns" => "--keep",
         "class_weight" => "--class-weight",
         "sample_weight" => "--sample-weight",
+        "impute" => "--impute",
+        "missing_indicators" => "--missing-indicators",
+        "drop_missing" => "--drop-missing",
         "data_set" => "the data set",
         _ => return None,
     })

@@ -79,6 +79,10 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
                     rows_word(*rows)
                 )
             }
+            Warning::MissingFeatures { rows } => eprintln!(
+                "warning: dropped {} with a missing feature value (--drop-missing)",
+                rows_word(*rows)
+            ),
             Warning::PooledCategories {
                 column,
                 pooled,
@@ -94,7 +98,7 @@ pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
                 value,
                 rows,
             } => eprintln!(
-                "warning: column `{column}`: {} text (first `{value}`) where numbers are expected, read as missing (the training median); --categorical {column} one-hot encodes it instead, --na-values names missing-value tokens (--strict in eval and predict makes this an error)",
+                "warning: column `{column}`: {} text (first `{value}`) where numbers are expected, read as missing (imputed with the training rows' fill value); --categorical {column} one-hot encodes it instead, --na-values names missing-value tokens (--strict in eval and predict makes this an error)",
                 rows_with(*rows)
             ),
             Warning::UnseenCategory {

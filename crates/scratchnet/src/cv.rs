@@ -135,7 +135,7 @@ pub fn cross_validate(
 /// True when folds should train at the same time: more than one worker thread, and one
 /// fold's batch (mini-batch, or all its training rows) × the network's parameters is too
 /// little work for the engine to split it over threads itself
-/// ([`crate::parallel::MIN_WORK_PER_THREAD`] per thread).
+/// (`parallel::MIN_WORK_PER_THREAD` per thread, a private constant).
 pub fn folds_in_parallel(exp: &Experiment, data: &Dataset) -> bool {
     let threads = crate::parallel::threads();
     let rows = data.n_samples();

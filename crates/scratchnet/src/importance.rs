@@ -87,10 +87,10 @@ pub fn input_columns(model: &Model) -> Vec<InputColumn> {
     let mut columns = Vec::new();
     let mut offset = 0;
     for c in &plan.columns {
+        // a missing-value indicator moves with its column
         let width = match c {
-            Column::Numeric { .. } => 1,
-            Column::Categorical { categories, .. } => categories.len(),
             Column::Ignored { .. } => continue,
+            _ => c.width(),
         };
         columns.push(InputColumn {
             name: c.name().to_string(),

@@ -919,10 +919,14 @@ mod tests {
                 crate::prep::Column::Numeric {
                     name: "a".into(),
                     median: 0.5,
+                    impute: crate::prep::Impute::Median,
+                    missing_indicator: false,
                 },
                 crate::prep::Column::Numeric {
                     name: "b".into(),
                     median: -1.0,
+                    impute: crate::prep::Impute::Median,
+                    missing_indicator: false,
                 },
             ],
         });

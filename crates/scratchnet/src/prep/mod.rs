@@ -1,12 +1,20 @@
 //! The fitted column plan: how a raw table's columns become the network's numeric features.
 //!
 //! Each input column is one of
-//! - **numeric**: its numbers, a missing value replaced by the training rows' median;
+//! - **numeric**: its numbers, a missing value replaced by the training rows' median (or their
+//!   mean or most frequent value: [`PrepSettings::impute`]);
 //! - **categorical**: one-hot, one feature `col=value` per category seen in the training rows
 //!   (sorted), a missing value replaced by the training rows' most frequent category; a
 //!   category the plan has not seen is all zeros (one warning per column, or an error when
 //!   strict);
 //! - **ignored**: listed in `ignore`, or a row ID (the rules: `prep/infer.rs`).
+//!
+//! With [`PrepSettings::missing_indicators`], a numeric or categorical column with a missing
+//! value in the training rows also gets the 0/1 feature `col=(missing)` ([`MISSING`]) right
+//! after its own: 1 where the value was missing (before imputation), else 0. With
+//! [`PrepSettings::drop_missing`], training rows with a missing feature value are dropped
+//! instead (before the split); the plan still imputes the rows that `predict` and `eval` read,
+//! since a model cannot drop the rows it is asked about.
 //!
 //! The `sample_weight` column, when there is one, is read as each row's weight in the training
 //! cost ([`crate::weights`]; [`Dataset::weights`]), not as a feature: the plan lists it as
@@ -41,6 +49,37 @@ use infer::{Kind, infer_kinds};
 /// The category that pools the rare ones of a column with more than `max_categories`.
 pub const OTHER: &str = "(other)";
 
+/// The category of a missing-value indicator: the feature `col=(missing)`.
+pub const MISSING: &str = "(missing)";
+
+/// How a numeric column's missing values are filled, from its training rows' values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Impute {
+    /// The median (the mean of the two middle values for an even count).
+    #[default]
+    Median,
+    /// The mean, ∑ x / n.
+    Mean,
+    /// The most frequent value (the smallest on a tie).
+    MostFrequent,
+}
+
+impl Impute {
+    /// The fill value of `values` (the training rows' non-missing ones); 0 for none.
+    pub fn fit(self, values: Vec<f64>) -> f64 {
+        match self {
+            Impute::Median => median(values),
+            Impute::Mean => mean(&values),
+            Impute::MostFrequent => most_frequent(values),
+        }
+    }
+
+    fn is_median(&self) -> bool {
+        *self == Impute::Median
+    }
+}
+
 /// The missing-value tokens by default (compared case-insensitively).
 pub const DEFAULT_NA_VALUES: [&str; 5] = ["", "NA", "NaN", "null", "?"];
 
@@ -62,6 +101,15 @@ pub struct PrepSettings {
     /// The column that holds each row's sample weight (not a feature; see the module docs).
     /// Default `None`: every row weighs 1.
     pub sample_weight: Option<String>,
+    /// How numeric columns' missing values are filled (default [`Impute::Median`]); a
+    /// categorical column's always become its most frequent category.
+    pub impute: Impute,
+    /// Add the feature `col=(missing)` for each column with a missing training value
+    /// (default `false`; see the module docs).
+    pub missing_indicators: bool,
+    /// Drop the rows with a missing feature value instead of imputing them, before the split
+    /// (default `false`). `predict` and `eval` still impute.
+    pub drop_missing: bool,
 }
 
 impl Default for PrepSettings {
@@ -73,6 +121,9 @@ impl Default for PrepSettings {
             na_values: DEFAULT_NA_VALUES.iter().map(|s| s.to_string()).collect(),
             max_categories: 50,
             sample_weight: None,
+            impute: Impute::Median,
+            missing_indicators: false,
+            drop_missing: false,
         }
     }
 }
@@ -98,6 +149,11 @@ pub enum Warning {
         /// The rule, e.g. "it holds the row number".
         why: String,
     },
+    /// Rows dropped because a feature value is missing (`drop_missing`).
+    MissingFeatures {
+        /// How many rows were dropped.
+        rows: usize,
+    },
     /// Rows dropped because their target value is missing.
     MissingTarget {
         /// The target column.
@@ -122,7 +178,7 @@ pub enum Warning {
         /// Its first text value.
         value: String,
     },
-    /// Text in a numeric column: read as a missing value (imputed with the median).
+    /// Text in a numeric column: read as a missing value (imputed with the fitted value).
     TextAsMissing {
         /// The column.
         column: String,
@@ -146,12 +202,19 @@ pub enum Warning {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Column {
-    /// Numbers; a missing value becomes `median` (of the training rows).
+    /// Numbers; a missing value becomes `median`, the fill value fitted on the training rows.
     Numeric {
         /// The column.
         name: String,
-        /// The training rows' median.
+        /// The fill value: the training rows' median, or their mean or most frequent value
+        /// when `impute` says so (the field keeps its name so older model files load).
         median: f64,
+        /// How `median` was fitted (left out of the file for the median).
+        #[serde(default, skip_serializing_if = "Impute::is_median")]
+        impute: Impute,
+        /// Whether the feature `name=(missing)` follows (left out of the file when not).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        missing_indicator: bool,
     },
     /// One-hot over `categories` (sorted); a missing value becomes `mode` (the training rows'
     /// most frequent category).
@@ -166,6 +229,9 @@ pub enum Column {
         /// column had more than `max_categories`.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pooled: Vec<String>,
+        /// Whether the feature `name=(missing)` follows (left out of the file when not).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        missing_indicator: bool,
     },
     /// Left out.
     Ignored {
@@ -181,6 +247,34 @@ impl Column {
             Column::Numeric { name, .. }
             | Column::Categorical { name, .. }
             | Column::Ignored { name } => name,
+        }
+    }
+
+    /// How many encoded features the column becomes: 1 for numbers, one per category, plus
+    /// one for a missing-value indicator; 0 when ignored.
+    pub fn width(&self) -> usize {
+        match self {
+            Column::Numeric {
+                missing_indicator, ..
+            } => 1 + usize::from(*missing_indicator),
+            Column::Categorical {
+                categories,
+                missing_indicator,
+                ..
+            } => categories.len() + usize::from(*missing_indicator),
+            Column::Ignored { .. } => 0,
+        }
+    }
+
+    fn has_indicator(&self) -> bool {
+        match self {
+            Column::Numeric {
+                missing_indicator, ..
+            }
+            | Column::Categorical {
+                missing_indicator, ..
+            } => *missing_indicator,
+            Column::Ignored { .. } => false,
         }
     }
 }
@@ -220,12 +314,16 @@ impl Plan {
                         .filter(|&r| !is_text(table.cell(r, col)))
                         .map(|r| parse_cell(table, r, col))
                         .collect::<Result<Vec<f64>>>()?;
+                    let had_missing = values.len() < train_rows.len();
                     Column::Numeric {
                         name,
-                        median: median(values),
+                        median: settings.impute.fit(values),
+                        impute: settings.impute,
+                        missing_indicator: settings.missing_indicators && had_missing,
                     }
                 }
                 Kind::Categorical => {
+                    let had_missing = present.clone().count() < train_rows.len();
                     let fitted = categories_and_mode(
                         present.map(|r| table.cell(r, col)),
                         settings.max_categories.max(2),
@@ -243,6 +341,7 @@ impl Plan {
                         categories,
                         mode,
                         pooled,
+                        missing_indicator: settings.missing_indicators && had_missing,
                     }
                 }
             });
@@ -263,7 +362,8 @@ impl Plan {
             .collect()
     }
 
-    /// The names of the d encoded features: a numeric column's name, `col=value` per category.
+    /// The names of the d encoded features: a numeric column's name, `col=value` per category,
+    /// then `col=(missing)` for a column with a missing-value indicator.
     pub fn encoded_names(&self) -> Vec<String> {
         let mut names = Vec::new();
         for c in &self.columns {
@@ -273,6 +373,9 @@ impl Plan {
                     name, categories, ..
                 } => names.extend(categories.iter().map(|v| format!("{name}={v}"))),
                 Column::Ignored { .. } => {}
+            }
+            if c.has_indicator() {
+                names.push(format!("{}={MISSING}", c.name()));
             }
         }
         names
@@ -292,21 +395,25 @@ impl Plan {
                 Column::Ignored { .. } => continue,
                 _ => column_index(table, c.name())?,
             };
-            let width = match c {
-                Column::Numeric { name, median } => {
+            // the indicator feature, when there is one, follows the column's own features
+            let indicator = c.has_indicator().then(|| offset + c.width() - 1);
+            match c {
+                Column::Numeric { name, median, .. } => {
                     let mut text: Option<(String, usize)> = None;
                     for row in 0..m {
                         let v = table.cell(row, col);
-                        values[row * d + offset] = if is_na(&self.na_values, v) {
-                            *median
+                        let missing = is_na(&self.na_values, v) || (is_text(v) && !strict);
+                        values[row * d + offset] = if !missing {
+                            parse_cell(table, row, col)?
                         } else {
-                            if is_text(v) && !strict {
+                            if !is_na(&self.na_values, v) {
                                 count_first(&mut text, v);
-                                *median
-                            } else {
-                                parse_cell(table, row, col)?
                             }
+                            *median
                         };
+                        if let (Some(i), true) = (indicator, missing) {
+                            values[row * d + i] = 1.0;
+                        }
                     }
                     if let Some((value, rows)) = text {
                         warnings.push(Warning::TextAsMissing {
@@ -315,13 +422,13 @@ impl Plan {
                             rows,
                         });
                     }
-                    1
                 }
                 Column::Categorical {
                     name,
                     categories,
                     mode,
                     pooled,
+                    ..
                 } => {
                     let mut index: HashMap<&str, usize> = categories
                         .iter()
@@ -335,6 +442,9 @@ impl Plan {
                         let mut v = table.cell(row, col);
                         if is_na(&self.na_values, v) {
                             v = mode;
+                            if let Some(i) = indicator {
+                                values[row * d + i] = 1.0;
+                            }
                         }
                         match index.get(v) {
                             Some(&k) => values[row * d + offset + k] = 1.0,
@@ -351,11 +461,10 @@ impl Plan {
                             rows,
                         });
                     }
-                    categories.len()
                 }
-                Column::Ignored { .. } => 0,
-            };
-            offset += width;
+                Column::Ignored { .. } => {}
+            }
+            offset += c.width();
         }
         // Rows were filled sample by sample (m × d); reversing the axes gives (d × m).
         let x = Array2::from_shape_vec((m, d), values)
@@ -375,7 +484,7 @@ impl Plan {
             ));
         }
         for c in &self.columns {
-            if let Column::Numeric { name, median } = c
+            if let Column::Numeric { name, median, .. } = c
                 && !median.is_finite()
             {
                 return Err(format!("\"prep\": column `{name}` has a non-finite median"));
@@ -470,6 +579,29 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// The mean ∑ x / n of `values`, as a running mean (no overflow on huge values); 0 for none.
+pub fn mean(values: &[f64]) -> f64 {
+    let mut mean = 0.0;
+    for (k, &x) in values.iter().enumerate() {
+        // μ_k = μ_{k−1} + (x_k − μ_{k−1}) / k
+        mean += (x - mean) / (k + 1) as f64;
+    }
+    mean
+}
+
+/// The most frequent of `values`, the smallest on a tie; 0 for none.
+pub fn most_frequent(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let (mut best, mut best_count) = (0.0, 0);
+    // equal values are neighbours once sorted: count each run, keep the first longest
+    for run in values.chunk_by(|a, b| a == b) {
+        if run.len() > best_count {
+            (best, best_count) = (run[0], run.len());
+        }
+    }
+    best
+}
+
 /// The distinct values, sorted (numerically when all are numbers), the most frequent one
 /// (the first in that order on a tie), and, beyond `max` categories, the rare ones pooled into
 /// [`OTHER`]: the `max − 1` most frequent are kept, then [`OTHER`] last.
@@ -511,7 +643,7 @@ pub struct Prepared {
     pub data: Dataset,
     /// The plan, fitted on the experiment's training rows.
     pub plan: Plan,
-    /// True when a feature value of the file was missing (and imputed).
+    /// True when a feature value of the file was missing (and imputed, or its row dropped).
     pub had_missing: bool,
     /// What the plan did.
     pub warnings: Vec<Warning>,
@@ -581,6 +713,21 @@ pub fn prepare_training(
     };
     let mut table = read_text_csv(&file.input, &spec, None)?;
     let mut warnings = drop_missing_targets(&mut table, &settings.na_values)?;
+    let kinds = match plan {
+        Some(p) => kinds_of_plan(&table, p)?,
+        None => {
+            let (kinds, w) = infer_kinds(&table, settings)?;
+            warnings.extend(w);
+            check_numbers(&table, &kinds, &settings.na_values)?;
+            kinds
+        }
+    };
+    let mut dropped = false;
+    if settings.drop_missing {
+        let w = drop_missing_features(&mut table, &kinds, &settings.na_values)?;
+        dropped = !w.is_empty();
+        warnings.extend(w);
+    }
     let target = target_of(&table, &file)?;
     let weights = weight
         .map(|w| sample_weights(&table, w, &settings.na_values))
@@ -588,9 +735,6 @@ pub fn prepare_training(
     let plan = match plan {
         Some(p) => p.clone(),
         None => {
-            let (kinds, w) = infer_kinds(&table, settings)?;
-            warnings.extend(w);
-            check_numbers(&table, &kinds, &settings.na_values)?;
             let rows = dataset(
                 &table,
                 &target,
@@ -613,7 +757,8 @@ pub fn prepare_training(
             ),
         });
     }
-    let had_missing = table.cells.iter().any(|c| is_na(&plan.na_values, c.trim()));
+    // rows dropped for a missing value keep the plan, so predict and eval can impute
+    let had_missing = dropped || table.cells.iter().any(|c| is_na(&plan.na_values, c.trim()));
     let (x, w) = plan.apply(&table, false)?;
     warnings.extend(w);
     let mut data = dataset(&table, &target, names, x)?;
@@ -672,7 +817,11 @@ fn numeric_fast_path(
         .zip(data.x.rows())
         .map(|(name, row)| Column::Numeric {
             name: name.clone(),
-            median: median(train_rows.iter().map(|&j| row[j]).collect()),
+            median: settings
+                .impute
+                .fit(train_rows.iter().map(|&j| row[j]).collect()),
+            impute: settings.impute,
+            missing_indicator: false,
         })
         .collect();
     Some(Prepared {
@@ -778,6 +927,57 @@ fn check_numbers(table: &TextTable, kinds: &[Kind], na_values: &[String]) -> Res
         }
     }
     Ok(())
+}
+
+/// The kind of each feature column of `table` under a continued model's plan: a column the
+/// plan does not read is ignored.
+fn kinds_of_plan(table: &TextTable, plan: &Plan) -> Result<Vec<Kind>> {
+    let mut kinds = vec![Kind::Ignored; table.feature_names.len()];
+    for c in &plan.columns {
+        let kind = match c {
+            Column::Numeric { .. } => Kind::Numeric,
+            Column::Categorical { .. } => Kind::Categorical,
+            Column::Ignored { .. } => continue,
+        };
+        kinds[column_index(table, c.name())?] = kind;
+    }
+    Ok(kinds)
+}
+
+/// Drops the rows with a missing value in a numeric or categorical column (a missing-value
+/// token, or text in a numeric column, which would be read as missing); the warning counts
+/// them. No row left is an error.
+fn drop_missing_features(
+    table: &mut TextTable,
+    kinds: &[Kind],
+    na_values: &[String],
+) -> Result<Vec<Warning>> {
+    let missing = |row: usize| {
+        kinds.iter().enumerate().any(|(col, kind)| {
+            let v = table.cell(row, col);
+            match kind {
+                Kind::Numeric => is_na(na_values, v) || is_text(v),
+                Kind::Categorical => is_na(na_values, v),
+                Kind::Ignored => false,
+            }
+        })
+    };
+    let keep: Vec<bool> = (0..table.n_rows()).map(|r| !missing(r)).collect();
+    let rows = keep.iter().filter(|k| !**k).count();
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    if rows == keep.len() {
+        return Err(Error::config(
+            "drop_missing",
+            format!(
+                "leaves no row to train on: every row of {} has a missing feature value; impute them instead",
+                table.path.display()
+            ),
+        ));
+    }
+    table.retain_rows(|r| keep[r]);
+    Ok(vec![Warning::MissingFeatures { rows }])
 }
 
 /// Drops the rows whose target is a missing-value token; the warning counts them.

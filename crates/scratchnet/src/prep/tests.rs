@@ -125,7 +125,9 @@ fn text_among_many_distinct_numbers_is_missing_with_a_warning_or_an_error_when_s
         plan.columns[0],
         Column::Numeric {
             name: "x".into(),
-            median: 61.0
+            median: 61.0,
+            impute: Impute::Median,
+            missing_indicator: false,
         }
     );
     let (x, w) = plan.apply(&t, false).unwrap();
@@ -173,7 +175,9 @@ fn imputation_uses_the_training_rows_only() {
         plan.columns[0],
         Column::Numeric {
             name: "x".into(),
-            median: 2.5
+            median: 2.5,
+            impute: Impute::Median,
+            missing_indicator: false,
         }
     );
     assert_eq!(
@@ -183,6 +187,7 @@ fn imputation_uses_the_training_rows_only() {
             categories: vec!["a".into(), "b".into()],
             mode: "a".into(),
             pooled: vec![],
+            missing_indicator: false,
         }
     );
     assert_eq!(plan.encoded_names(), ["x", "c=a", "c=b"]);
@@ -318,7 +323,9 @@ fn prepare_training_fits_the_plan_on_the_experiments_training_rows_only() {
         prepared.plan.columns[0],
         Column::Numeric {
             name: "x".into(),
-            median: by_hand
+            median: by_hand,
+            impute: Impute::Median,
+            missing_indicator: false,
         }
     );
     // the missing value was imputed with the training median
@@ -438,4 +445,149 @@ fn a_sample_weight_column_is_read_as_weights_not_as_a_feature() {
         ),
         "{e}"
     );
+}
+
+#[test]
+fn mean_median_and_most_frequent_differ_on_a_hand_made_column() {
+    // x = 1, 2, 2, 3, 12 (and a missing one): median 2, mean 20/5 = 4, most frequent 2
+    let values = vec![1.0, 2.0, 2.0, 3.0, 12.0];
+    assert_eq!(Impute::Median.fit(values.clone()), 2.0);
+    assert_eq!(Impute::Mean.fit(values.clone()), 4.0);
+    assert_eq!(Impute::MostFrequent.fit(values), 2.0);
+    // a tie goes to the smallest: 5, 5, 1, 1, 9 → 1; nothing → 0
+    assert_eq!(Impute::MostFrequent.fit(vec![5.0, 5.0, 1.0, 1.0, 9.0]), 1.0);
+    assert_eq!(Impute::Mean.fit(Vec::new()), 0.0);
+    // huge values do not overflow: the mean of 1e308 and 1e308 is 1e308
+    assert_eq!(mean(&[1e308, 1e308]), 1e308);
+}
+
+#[test]
+fn the_impute_setting_fits_the_plan_and_fills_missing_values() {
+    let t = table("x,y\n1,0\n2,1\n2,0\n3,1\n12,0\nNA,1\n");
+    let rows = [0, 1, 2, 3, 4, 5];
+    for (impute, fill) in [
+        (Impute::Median, 2.0),
+        (Impute::Mean, 4.0),
+        (Impute::MostFrequent, 2.0),
+    ] {
+        let settings = PrepSettings {
+            impute,
+            ..Default::default()
+        };
+        let plan = Plan::fit(&t, &[Kind::Numeric], &rows, &settings).unwrap().0;
+        assert_eq!(
+            plan.columns[0],
+            Column::Numeric {
+                name: "x".into(),
+                median: fill,
+                impute,
+                missing_indicator: false,
+            }
+        );
+        let (x, _) = plan.apply(&t, false).unwrap();
+        assert_eq!(x[[0, 5]], fill, "{impute:?}");
+    }
+}
+
+#[test]
+fn missing_indicators_are_one_where_the_value_was_missing_and_follow_their_column() {
+    // x missing in rows 1 and 3 (`NA`, and text `abc` read as missing), c missing in row 2;
+    // z is never missing in the training rows 0..4 (only in row 4): it gets no indicator
+    let t = table("x,c,z,y\n1,a,5,0\nNA,b,6,1\n3,,7,0\nabc,a,8,1\n9,b,NA,0\n");
+    let k = [Kind::Numeric, Kind::Categorical, Kind::Numeric];
+    let settings = PrepSettings {
+        missing_indicators: true,
+        ..Default::default()
+    };
+    let plan = Plan::fit(&t, &k, &[0, 1, 2, 3], &settings).unwrap().0;
+    assert_eq!(
+        plan.encoded_names(),
+        ["x", "x=(missing)", "c=a", "c=b", "c=(missing)", "z"]
+    );
+    assert!(matches!(
+        plan.columns[2],
+        Column::Numeric {
+            missing_indicator: false,
+            ..
+        }
+    ));
+    let (x, _) = plan.apply(&t, false).unwrap();
+    // training x = 1, 3 → median 2; c = a, b, a → mode a; z = 5, 6, 7, 8 → median 6.5
+    let rows: Vec<Vec<f64>> = (0..5).map(|j| x.column(j).to_vec()).collect();
+    assert_eq!(rows[0], [1.0, 0.0, 1.0, 0.0, 0.0, 5.0]);
+    assert_eq!(rows[1], [2.0, 1.0, 0.0, 1.0, 0.0, 6.0]);
+    assert_eq!(rows[2], [3.0, 0.0, 1.0, 0.0, 1.0, 7.0]);
+    assert_eq!(rows[3], [2.0, 1.0, 1.0, 0.0, 0.0, 8.0]);
+    // z's missing value in row 4 is imputed, without an indicator
+    assert_eq!(rows[4], [9.0, 0.0, 0.0, 1.0, 0.0, 6.5]);
+    // the plan round-trips through JSON with its indicators
+    let back: Plan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
+    assert_eq!(back, plan);
+}
+
+#[test]
+fn a_plan_written_before_impute_and_indicators_loads_as_median_without_indicators() {
+    let old = r#"{"na_values": ["NA"], "columns": [
+        {"kind": "numeric", "name": "x", "median": 2.5},
+        {"kind": "categorical", "name": "c", "categories": ["a", "b"], "mode": "a"}]}"#;
+    let plan: Plan = serde_json::from_str(old).unwrap();
+    assert_eq!(plan.encoded_names(), ["x", "c=a", "c=b"]);
+    assert!(matches!(
+        plan.columns[0],
+        Column::Numeric {
+            impute: Impute::Median,
+            missing_indicator: false,
+            ..
+        }
+    ));
+    // and is written back without the new fields
+    let json = serde_json::to_string(&plan.columns[0]).unwrap();
+    assert_eq!(json, r#"{"kind":"numeric","name":"x","median":2.5}"#);
+}
+
+fn prepare_file(text: &str, settings: &PrepSettings) -> Result<Prepared> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    std::fs::write(&path, text).unwrap();
+    let file = TrainingFile {
+        input: CsvInput::file(&path),
+        target: "y",
+        features: None,
+        regression: false,
+        positive: None,
+    };
+    let exp = Experiment {
+        test_split: 0.0,
+        ..Default::default()
+    };
+    prepare_training(file, settings, &exp, None)
+}
+
+#[test]
+fn drop_missing_drops_rows_with_a_missing_feature_and_counts_them() {
+    // rows 2 (x `NA`) and 4 (c empty) are dropped; row 5's missing target is dropped first
+    let text = "x,c,y\n1,a,0\n2,b,1\nNA,a,0\n4,b,1\n5,,0\n6,a,NA\n7,b,1\n";
+    let settings = PrepSettings {
+        drop_missing: true,
+        ..Default::default()
+    };
+    let prepared = prepare_file(text, &settings).unwrap();
+    assert_eq!(prepared.data.n_samples(), 4);
+    assert!(
+        prepared
+            .warnings
+            .contains(&Warning::MissingFeatures { rows: 2 })
+    );
+    assert_eq!(prepared.data.x.row(0).to_vec(), [1.0, 2.0, 4.0, 7.0]);
+    // the plan is kept, so predict can impute: median of 1, 2, 4, 7 = 3
+    assert!(prepared.plan_if_needed().is_some());
+    assert!(matches!(
+        prepared.plan.columns[0],
+        Column::Numeric { median: 3.0, .. }
+    ));
+    // no row left is a settings error
+    let e = prepare_file("x,c,y\nNA,a,0\n2,,1\n", &settings)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("drop_missing") && e.contains("no row"), "{e}");
 }
