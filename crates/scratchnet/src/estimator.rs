@@ -52,6 +52,7 @@ use crate::metrics::RegressionReport;
 use crate::model_file::Model;
 use crate::nn::{Activation, Init, classes_of};
 use crate::optim::{OptimizerKind, Schedule};
+use crate::preset::Preset;
 use crate::train::{Precision, Samples, Stream, TrainConfig, rng};
 pub use crate::weights::ClassWeight;
 use crate::weights::weights_of;
@@ -215,6 +216,20 @@ impl<K: Kind> Mlp<K> {
     /// [0, 1). Default 0.
     pub fn validation(mut self, fraction: f64) -> Self {
         self.validation = fraction;
+        self
+    }
+
+    /// Every training setting from `preset` (the seed, features and target stay): e.g.
+    /// `Mlp::classifier().preset(Preset::Tabular)` for the CLI's defaults on tables (Adam,
+    /// 64 ReLU units, mini-batches, a validation share with early stopping, L2; see
+    /// [`crate::preset`]). Builder methods called after it override its values.
+    pub fn preset(mut self, preset: Preset) -> Self {
+        let e = preset.experiment();
+        self.config = TrainConfig {
+            seed: self.config.seed,
+            ..e.config
+        };
+        self.validation = e.validation;
         self
     }
 

@@ -436,3 +436,34 @@ fn validation_with_patience_stops_early_and_records_both_curves() {
     assert!(!fitted.validation_curve().is_empty());
     assert!(fitted.score(x.view(), &labels).unwrap() > 0.8);
 }
+
+#[test]
+fn the_tabular_preset_sets_the_cli_defaults_and_later_settings_override_it() {
+    use scratchnet::estimator::Mlp;
+    use scratchnet::preset::Preset;
+    // the moons-like XOR of four clusters, 200 rows
+    let mut rows = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..200 {
+        let (a, b) = (
+            ((i * 37) % 100) as f64 / 50.0 - 1.0,
+            ((i * 61) % 100) as f64 / 50.0 - 1.0,
+        );
+        rows.extend([a, b]);
+        labels.push(if (a > 0.0) ^ (b > 0.0) { "x" } else { "o" });
+    }
+    let x = ndarray::Array2::from_shape_vec((200, 2), rows).unwrap();
+    let model = Mlp::classifier()
+        .preset(Preset::Tabular)
+        .epochs(300)
+        .check()
+        .unwrap()
+        .fit(x.view(), &labels)
+        .unwrap();
+    // 64 ReLU units (the preset), and a validation curve (its 10% share) that stopped early
+    // or ran the 300 epochs given after the preset
+    assert_eq!(model.model().network.describe(), "2-64-1 relu/sigmoid");
+    assert!(!model.validation_curve().is_empty());
+    assert!(model.validation_curve().len() <= 300);
+    assert!(model.score(x.view(), &labels).unwrap() > 0.9);
+}
