@@ -192,12 +192,18 @@ fn random_settings(
             vec![
                 ("hidden".into(), hidden.into()),
                 ("activation".into(), activation.into()),
-                ("lr".into(), format!("{:.3e}", lr)),
-                ("l2".into(), format!("{:.3e}", l2)),
+                ("lr".into(), four_digits(lr)),
+                ("l2".into(), four_digits(l2)),
                 ("batch-size".into(), batch.into()),
             ]
         })
         .collect()
+}
+
+/// `x` with four significant digits in plain notation: 0.0004096, 1.829, 44.42.
+fn four_digits(x: f64) -> String {
+    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.decimals$}")
 }
 
 /// `base` with `settings` applied in order; then checked.
@@ -492,6 +498,14 @@ mod tests {
             .candidates(&base, None)
             .unwrap();
         assert_eq!(no_val[0].experiment.config.patience, None);
+    }
+
+    #[test]
+    fn random_values_are_written_with_four_significant_digits() {
+        assert_eq!(four_digits(0.00040963), "0.0004096");
+        assert_eq!(four_digits(1.8294), "1.829");
+        assert_eq!(four_digits(44.4249), "44.42");
+        assert_eq!(four_digits(0.03), "0.03000");
     }
 
     #[test]
