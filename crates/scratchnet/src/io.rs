@@ -44,7 +44,10 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
 /// `path`: "cannot write: " and the operating system's message.
 fn cannot_write(path: &Path, e: std::io::Error) -> Error {
     let kind = e.kind();
-    Error::io(path, std::io::Error::new(kind, format!("cannot write: {e}")))
+    Error::io(
+        path,
+        std::io::Error::new(kind, format!("cannot write: {e}")),
+    )
 }
 
 /// The prefix of a temporary file for `target`: `.` + the first bytes of its name + `.`.
@@ -86,7 +89,7 @@ fn temp_file_for(
 /// (existing or not) ends the walk. More than [`MAX_SYMLINK_HOPS`] links (a loop such as
 /// `a → a` or `a → b → a`) is an [`Error::Io`] naming `path`: "too many levels of symbolic
 /// links".
-pub(crate) fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
+pub fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..=MAX_SYMLINK_HOPS {
         match std::fs::symlink_metadata(&current) {
@@ -183,7 +186,9 @@ fn write_directly(path: &Path, bytes: &[u8]) -> Result<()> {
 /// On any error the temporary file is removed.
 fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     writable_dir(path)?;
-    let existing = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file);
+    let existing = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file);
     let mut tmp = temp_file_for(path, existing.as_ref()).map_err(|e| cannot_write(path, e))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
@@ -398,7 +403,10 @@ mod tests {
         assert_ne!(a.path(), b.path());
         for t in [&a, &b] {
             let name = t.path().file_name().unwrap().to_string_lossy().into_owned();
-            assert!(name.starts_with(".m.json.") && name.len() > ".m.json.".len(), "{name}");
+            assert!(
+                name.starts_with(".m.json.") && name.len() > ".m.json.".len(),
+                "{name}"
+            );
             assert!(!name.contains(&std::process::id().to_string()), "{name}");
         }
         drop((a, b));
