@@ -86,7 +86,7 @@ fn temp_file_for(
 
 /// Follows `path` through symbolic links, one hop at a time, to the path a write replaces: a
 /// relative link is read from the link's directory; the first path that is not a link
-/// (existing or not) ends the walk. More than [`MAX_SYMLINK_HOPS`] links (a loop such as
+/// (existing or not) ends the walk. More than 40 links (a loop such as
 /// `a → a` or `a → b → a`) is an [`Error::Io`] naming `path`: "too many levels of symbolic
 /// links".
 pub fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
