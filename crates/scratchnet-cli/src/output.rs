@@ -47,6 +47,57 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// What names the file `path` would write: its symbolic links followed, then the canonical
+/// path of the file, or of its directory joined with its name when it does not exist yet.
+fn output_identity(path: &Path) -> Result<std::path::PathBuf> {
+    let target = scratchnet::io::resolve_symlinks(path)?;
+    if let Ok(p) = std::fs::canonicalize(&target) {
+        return Ok(p);
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Ok(match (std::fs::canonicalize(dir), target.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => target,
+    })
+}
+
+/// Checks a command's outputs before any work: each one writable (a temporary file really
+/// created and removed in its directory, see [`scratchnet::io::check_writable`]), none the
+/// same file as an input (canonical paths, through links) or as another output. `inputs` and
+/// `outputs` are (what, path) pairs, as "data" or "model" and "-o" or "--history"; `-` (standard
+/// input or output) is never a clash.
+pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, &Path)]) -> Result<()> {
+    let dash = |p: &Path| p == Path::new("-");
+    let outputs: Vec<_> = outputs.iter().filter(|(_, p)| !dash(p)).collect();
+    for (_, out) in &outputs {
+        scratchnet::io::check_writable(out)?;
+    }
+    for (flag, out) in &outputs {
+        for (what, input) in inputs.iter().filter(|(_, p)| !dash(p)) {
+            if same_file(out, input) {
+                bail!(
+                    "{}: refusing to overwrite the input {what} with the output of {flag}; choose another {flag}",
+                    out.display()
+                );
+            }
+        }
+    }
+    for (i, (flag_a, a)) in outputs.iter().enumerate() {
+        for (flag_b, b) in &outputs[i + 1..] {
+            if output_identity(a)? == output_identity(b)? {
+                bail!(
+                    "{}: {flag_a} and {flag_b} name the same file (one would overwrite the other); choose different files",
+                    b.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Quotes a CSV field when it needs it.
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

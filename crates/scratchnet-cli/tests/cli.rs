@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `scratchnet` binary on real files in a temporary directory.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -319,7 +320,8 @@ fn fails(dir: &Path, args: &[&str], message: &str) {
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        // a temporary file is `.<name>.XXXXXX`
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
@@ -1054,4 +1056,205 @@ fn init_from_refuses_an_explicit_hidden_4_that_contradicts_the_model() {
         // the model's ReLU layer (the tabular preset's), kept
         assert_eq!(v["model"], "2-16-1 relu/sigmoid", "{extra:?}");
     }
+}
+
+/// A small two-class CSV (40 rows) and a model trained on it, in `d`.
+fn small_data_and_model(d: &Path) {
+    let rows: String = (0..40)
+        .map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2))
+        .collect();
+    write(d, "d.csv", &format!("x1,x2,y\n{rows}"));
+    scratchnet()
+        .current_dir(d)
+        .args(["train", "d.csv", "--epochs", "5", "-o", "m.json"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn an_output_never_overwrites_an_input_or_another_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_data_and_model(d);
+    std::os::unix::fs::symlink("d.csv", d.join("alias.csv")).unwrap();
+    let data = std::fs::read(d.join("d.csv")).unwrap();
+    let model = std::fs::read(d.join("m.json")).unwrap();
+    let long = ["--epochs", "1000000000"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["train", "d.csv", "-o", "d.csv"],
+            "refusing to overwrite the input data",
+        ),
+        (
+            vec!["train", "d.csv", "-o", "./alias.csv"],
+            "refusing to overwrite the input data",
+        ),
+        (
+            vec!["train", "d.csv", "--history", "d.csv"],
+            "refusing to overwrite the input data",
+        ),
+        (
+            vec!["train", "d.csv", "--init-from", "m.json", "-o", "m.json"],
+            "refusing to overwrite the input --init-from model",
+        ),
+        (
+            vec!["train", "d.csv", "-o", "x.csv", "--history", "x.csv"],
+            "-o and --history name the same file",
+        ),
+        (
+            vec![
+                "train",
+                "d.csv",
+                "-o",
+                "x.csv",
+                "--history",
+                "./sub/../x.csv",
+            ],
+            "-o and --history name the same file",
+        ),
+        (
+            vec!["predict", "m.json", "d.csv", "-o", "m.json"],
+            "refusing to overwrite the input model",
+        ),
+        (
+            vec!["predict", "m.json", "d.csv", "-o", "d.csv"],
+            "refusing to overwrite the input data",
+        ),
+        (
+            vec!["tune", "d.csv", "-o", "d.csv"],
+            "refusing to overwrite the input data",
+        ),
+        (
+            vec!["importance", "m.json", "d.csv", "-o", "m.json"],
+            "refusing to overwrite the input model",
+        ),
+    ];
+    std::fs::create_dir(d.join("sub")).unwrap();
+    for (mut args, message) in cases {
+        if args[0] == "train" || args[0] == "tune" {
+            args.extend(long);
+        }
+        fails(d, &args, message);
+        assert!(!d.join("x.csv").exists(), "{args:?}");
+    }
+    // a picture's extension is checked first; with a .png output, the clash itself is named
+    std::fs::copy(d.join("d.csv"), d.join("d.png")).unwrap();
+    fails(
+        d,
+        &["plot", "data", "d.png", "-o", "d.png"],
+        "refusing to overwrite the input data",
+    );
+    std::os::unix::fs::symlink("d.png", d.join("alias.png")).unwrap();
+    fails(
+        d,
+        &["plot", "data", "d.png", "-o", "alias.png"],
+        "refusing to overwrite the input data",
+    );
+    fails(
+        d,
+        &["plot", "boundary", "m.json", "d.png", "-o", "d.png"],
+        "refusing to overwrite the input data",
+    );
+    assert_eq!(
+        std::fs::read(d.join("d.csv")).unwrap(),
+        data,
+        "the data stay"
+    );
+    assert_eq!(
+        std::fs::read(d.join("m.json")).unwrap(),
+        model,
+        "the model stays"
+    );
+}
+
+#[test]
+fn outputs_are_checked_by_creating_a_file_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_data_and_model(d);
+    // a dangling link into a missing directory
+    std::os::unix::fs::symlink("missing/x.json", d.join("dangling.json")).unwrap();
+    let long = ["train", "d.csv", "--epochs", "1000000000"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        long.iter().chain(extra).copied().collect()
+    };
+    fails(d, &with(&["-o", "dangling.json"]), "does not exist");
+    fails(d, &with(&["--history", "dangling.json"]), "does not exist");
+    // a directory no one may create files in (/sys refuses even root)
+    for args in [
+        with(&["-o", "/sys/scratchnet-out.json"]),
+        with(&["--history", "/sys/scratchnet-history.csv"]),
+        vec![
+            "tune",
+            "d.csv",
+            "--epochs",
+            "1000000000",
+            "-o",
+            "/sys/scratchnet-out.json",
+        ],
+        vec!["predict", "m.json", "d.csv", "-o", "/sys/scratchnet-p.csv"],
+        vec![
+            "importance",
+            "m.json",
+            "d.csv",
+            "-o",
+            "/sys/scratchnet-i.csv",
+        ],
+        vec!["generate", "moons", "-o", "/sys/scratchnet-g.csv"],
+        vec!["plot", "activations", "-o", "/sys/scratchnet-a.png"],
+        vec![
+            "demo",
+            "--epochs",
+            "100000000",
+            "--out",
+            "/sys/scratchnet-demo",
+        ],
+    ] {
+        fails(d, &args, "/sys/scratchnet-");
+        fails(d, &args, "cannot write");
+    }
+    // a read-only directory (not enforced for root, who may write anywhere)
+    let ro = d.join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::File::create(ro.join("probe")).is_err() {
+        fails(d, &with(&["-o", "ro/m.json"]), "ro/m.json: cannot write");
+    }
+    let _ = std::fs::remove_file(ro.join("probe"));
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_replaced_output_keeps_its_mode_and_long_names_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_data_and_model(d);
+    let mode = |p: &str| std::fs::metadata(d.join(p)).unwrap().permissions().mode() & 0o7777;
+    std::fs::set_permissions(d.join("m.json"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    scratchnet()
+        .current_dir(d)
+        .args(["train", "d.csv", "--epochs", "5", "-o", "m.json"])
+        .assert()
+        .success();
+    assert_eq!(mode("m.json"), 0o600, "a 0600 model stays 0600");
+    // a 250-byte file name: the temporary file's name must still fit
+    let long = "g".repeat(246) + ".csv";
+    for _ in 0..2 {
+        scratchnet()
+            .current_dir(d)
+            .args(["generate", "moons", "-n", "10", "-o", &long])
+            .assert()
+            .success();
+    }
+    assert!(
+        std::fs::read_to_string(d.join(&long))
+            .unwrap()
+            .starts_with("x1,x2,y")
+    );
+    let hidden: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
 }

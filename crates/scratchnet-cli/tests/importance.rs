@@ -227,7 +227,7 @@ fn bad_input_is_one_line_and_exit_code_2() {
         d,
         &["importance", "moons.json", "moons.csv", "-o", "moons.csv"],
     );
-    assert!(e.contains("refusing to overwrite an input"), "{e}");
+    assert!(e.contains("refusing to overwrite the input data"), "{e}");
     let e = fails(d, &["importance", "missing.json", "moons.csv"]);
     assert!(e.contains("missing.json"), "{e}");
     // the data file is left as it was

@@ -1,21 +1,31 @@
 //! Atomic file writes: a temporary file beside the target, then a rename, so a reader (or a
 //! crash, or `kill -9`) only ever sees the old file or the complete new one.
+//!
+//! The temporary file is created by the `tempfile` crate: exclusively (`O_EXCL`, so an existing
+//! file or a planted symbolic link is never opened) under an unpredictable name
+//! `.<name>.XXXXXX` in the target's directory, and removed on every error path.
 
+use std::ffi::OsString;
 use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{Error, Result};
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
+/// Most bytes of the target's name kept in a temporary file's name: with the dots and the
+/// random part, the temporary name stays far below the 255-byte limit of a file name.
+const MAX_PREFIX_NAME_BYTES: usize = 64;
 
 /// Most symbolic links followed from an output path to the file it names (Linux's limit
 /// before `ELOOP`); more, and the path is refused as a loop.
 pub(crate) const MAX_SYMLINK_HOPS: usize = 40;
 
 /// Checks, before any long work, that `path` could be written: its symbolic links (if any) end
-/// within 40 hops, the directory of the file they lead to exists, and that
-/// file is not a directory. Returns the directory of `path` itself.
+/// within 40 hops, the directory of the file they lead to exists, that file is not a
+/// directory, and a temporary file can really be created (and is removed at once) in that
+/// directory, so a read-only directory or a full quota is found now, not after the work.
+/// Returns the directory of `path` itself.
 pub fn check_writable(path: &Path) -> Result<&Path> {
     if is_device(path) {
         return Ok(dir_of(path));
@@ -25,15 +35,61 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
     if target != path {
         writable_dir(&target)?;
     }
+    // created exclusively and removed when dropped
+    drop(temp_file_for(&target, None).map_err(|e| cannot_write(path, e))?);
     Ok(dir)
+}
+
+/// The error of a temporary file that could not be created, or written and renamed, for
+/// `path`: "cannot write: " and the operating system's message.
+fn cannot_write(path: &Path, e: std::io::Error) -> Error {
+    let kind = e.kind();
+    Error::io(
+        path,
+        std::io::Error::new(kind, format!("cannot write: {e}")),
+    )
+}
+
+/// The prefix of a temporary file for `target`: `.` + the first bytes of its name + `.`.
+fn temp_prefix(target: &Path) -> OsString {
+    let name = target.file_name().map(OsStrExt::as_bytes).unwrap_or(b"");
+    let mut prefix = Vec::with_capacity(MAX_PREFIX_NAME_BYTES + 2);
+    prefix.push(b'.');
+    prefix.extend_from_slice(&name[..name.len().min(MAX_PREFIX_NAME_BYTES)]);
+    prefix.push(b'.');
+    OsString::from_vec(prefix)
+}
+
+/// A new temporary file in `target`'s directory, created exclusively with an unpredictable
+/// name: with the mode of `existing` (the file it will replace), or else `0666` less the umask,
+/// as a newly created file gets. Removed when dropped unless persisted.
+fn temp_file_for(
+    target: &Path,
+    existing: Option<&std::fs::Metadata>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let mode = existing.map_or(0o666, |m| m.permissions().mode() & 0o7777);
+    let tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(target))
+        .permissions(std::fs::Permissions::from_mode(mode))
+        .tempfile_in(dir_of(target))?;
+    if let Some(meta) = existing {
+        // the owner and group where allowed (root, or a group the user is in), then the exact
+        // mode (the umask applied at creation; `chown` may clear set-id bits)
+        let f = tmp.as_file();
+        if std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).is_err() {
+            let _ = std::os::unix::fs::fchown(f, None, Some(meta.gid()));
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(tmp)
 }
 
 /// Follows `path` through symbolic links, one hop at a time, to the path a write replaces: a
 /// relative link is read from the link's directory; the first path that is not a link
-/// (existing or not) ends the walk. More than [`MAX_SYMLINK_HOPS`] links (a loop such as
+/// (existing or not) ends the walk. More than 40 links (a loop such as
 /// `a → a` or `a → b → a`) is an [`Error::Io`] naming `path`: "too many levels of symbolic
 /// links".
-pub(crate) fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
+pub fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..=MAX_SYMLINK_HOPS {
         match std::fs::symlink_metadata(&current) {
@@ -126,25 +182,19 @@ fn write_directly(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Replaces (or creates) the regular file `path`, which is not a link: a temporary file in the
-/// same directory, fsync, rename.
+/// same directory (with the replaced file's mode and, where allowed, owner), fsync, rename.
+/// On any error the temporary file is removed.
 fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = writable_dir(path)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
+    writable_dir(path)?;
+    let existing = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file);
+    let mut tmp = temp_file_for(path, existing.as_ref()).map_err(|e| cannot_write(path, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    // on failure, the returned temporary file is dropped, and so removed
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
@@ -297,5 +347,97 @@ mod tests {
         std::os::unix::fs::symlink("sub", &to_dir).unwrap();
         let e = check_writable(&to_dir).unwrap_err().to_string();
         assert!(e.contains("it is a directory"), "{e}");
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_a_new_file_gets_the_umask_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("model.json");
+        std::fs::write(&p, "old").unwrap();
+        for mode in [0o600, 0o640, 0o755] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            write_atomic(&p, b"new").unwrap();
+            let got = std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(got, mode, "{mode:o} became {got:o}");
+        }
+        // a new file: as `File::create` makes it (0666 less the umask), not tempfile's 0600
+        let fresh = dir.path().join("fresh.json");
+        write_atomic(&fresh, b"x").unwrap();
+        let reference = dir.path().join("reference");
+        std::fs::File::create(&reference).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&fresh), mode(&reference));
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_owner_where_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("owned.json");
+        std::fs::write(&p, "old").unwrap();
+        // only root may give a file away; otherwise the owner is ours and stays ours
+        let _ = std::os::unix::fs::chown(&p, Some(4321), Some(4321));
+        let before = std::fs::metadata(&p).unwrap();
+        write_atomic(&p, b"new").unwrap();
+        let after = std::fs::metadata(&p).unwrap();
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_250_byte_file_name_can_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a".repeat(246) + ".csv");
+        check_writable(&p).unwrap();
+        write_atomic(&p, b"long").unwrap();
+        write_atomic(&p, b"again").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "again");
+        assert_eq!(names(dir.path()).len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn temp_files_are_created_exclusively_with_unpredictable_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("m.json");
+        let a = temp_file_for(&target, None).unwrap();
+        let b = temp_file_for(&target, None).unwrap();
+        assert_ne!(a.path(), b.path());
+        for t in [&a, &b] {
+            let name = t.path().file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                name.starts_with(".m.json.") && name.len() > ".m.json.".len(),
+                "{name}"
+            );
+            assert!(!name.contains(&std::process::id().to_string()), "{name}");
+        }
+        drop((a, b));
+        assert!(names(dir.path()).is_empty(), "removed when dropped");
+    }
+
+    #[test]
+    fn an_unwritable_directory_is_found_by_the_check_and_leaves_nothing() {
+        // /sys refuses new files even to root
+        let e = check_writable(Path::new("/sys/scratchnet-test.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/sys/scratchnet-test.json: cannot write: ") && !e.contains('\n'),
+            "{e}"
+        );
+        let e = write_atomic(Path::new("/sys/scratchnet-test.json"), b"x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot write"), "{e}");
+        // a directory without write permission (not enforced for root)
+        let dir = tempfile::tempdir().unwrap();
+        let ro = dir.path().join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let enforced = std::fs::File::create(ro.join("probe")).is_err();
+        if enforced {
+            assert!(check_writable(&ro.join("a.json")).is_err());
+        }
+        let _ = std::fs::remove_file(ro.join("probe"));
+        assert!(names(&ro).is_empty());
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }

@@ -13,7 +13,8 @@ use scratchnet::train::{Stream, rng};
 use crate::cli::DemoArgs;
 use crate::html::{Figure, ReportPage, report_page};
 use crate::output::{
-    describe_run, hidden_title, model_title, print_out, rows_summary, to_json, warn_all,
+    check_outputs, describe_run, hidden_title, model_title, print_out, rows_summary, to_json,
+    warn_all,
 };
 use crate::plot::curves::{Curve, HistoryPlot};
 use crate::plot::field::{BoundaryPanel, BoundaryPlot, HiddenPlot};
@@ -30,6 +31,20 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     let exp = args
         .training
         .experiment(preset, args.out.as_ref().map(|_| (epochs / 1000).max(1)))?;
+    if let Some(dir) = &args.out {
+        // before training: the directory's files can be written, or the first missing
+        // directory on the way created
+        let mut probe = dir.join("model.json");
+        let mut d = dir.as_path();
+        while !d.is_dir() {
+            probe = d.to_path_buf();
+            match d.parent() {
+                Some(p) if !p.as_os_str().is_empty() => d = p,
+                _ => break,
+            }
+        }
+        check_outputs(&[], &[("--out", &probe)])?;
+    }
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
     let out = run_with_progress(&exp, data.clone())?;

@@ -6,10 +6,13 @@ use anyhow::Result;
 use scratchnet::train::{Stream, rng};
 
 use crate::cli::GenerateArgs;
-use crate::output::print_out;
+use crate::output::{check_outputs, print_out};
 
 /// `scratchnet generate`.
 pub fn generate(args: &GenerateArgs) -> Result<()> {
+    if let Some(path) = &args.output {
+        check_outputs(&[], &[("-o", path)])?;
+    }
     let g = args.kind;
     let noise = args.noise.unwrap_or(g.default_noise());
     let data = g.generate(

@@ -4,17 +4,23 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use scratchnet::importance::ImportanceReport;
 use scratchnet::model_file::Model;
 
 use crate::cli::ImportanceArgs;
-use crate::output::{csv_field, importance_of, importance_words, print_out, same_file, to_json};
+use crate::output::{
+    check_outputs, csv_field, importance_of, importance_words, print_out, to_json,
+};
 
 /// `scratchnet importance`.
 pub fn importance(args: &ImportanceArgs) -> Result<()> {
     if let Some(out) = &args.output {
-        check_output(out, args)?;
+        let inputs = [
+            ("model", args.model.as_path()),
+            ("data", args.data.as_path()),
+        ];
+        check_outputs(&inputs, &[("-o", out)])?;
     }
     let model = Model::load(&args.model)?;
     let report = importance_of(&model, &args.data, &args.flags)?;
@@ -27,18 +33,6 @@ pub fn importance(args: &ImportanceArgs) -> Result<()> {
         scratchnet::io::write_atomic(out, csv(&report).as_bytes())?;
         eprintln!("wrote {}", out.display());
     }
-    Ok(())
-}
-
-/// `-o` may not be one of the inputs, and must be writable, before any work.
-fn check_output(out: &Path, args: &ImportanceArgs) -> Result<()> {
-    if same_file(out, &args.data) || same_file(out, &args.model) {
-        bail!(
-            "{}: refusing to overwrite an input with the importance table; choose another -o",
-            out.display()
-        );
-    }
-    scratchnet::io::check_writable(out)?;
     Ok(())
 }
 

@@ -11,7 +11,9 @@ use scratchnet::model_file::Model;
 use scratchnet::metrics::RegressionReport;
 
 use crate::cli::{ImportanceFlags, PlotArgs, PlotCommand};
-use crate::output::{hidden_title, importance_of, importance_words, model_title, warn_prep};
+use crate::output::{
+    check_outputs, hidden_title, importance_of, importance_words, model_title, warn_prep,
+};
 use crate::plot::curves::{Curve, HistoryPlot};
 use crate::plot::field::{BoundaryPanel, BoundaryPlot, HiddenPlot};
 use crate::plot::functions::ActivationsPlot;
@@ -25,8 +27,19 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
     let out = args.what.output();
     let size = (out.width, out.height);
     let path = &out.output;
-    // Check the output's extension before any work.
+    // Check the output's extension, that it can be written and overwrites no input, before
+    // any work.
     Format::from_path(path)?;
+    let inputs: Vec<(&str, &Path)> = match &args.what {
+        PlotCommand::Data { data, .. } => vec![("data", data)],
+        PlotCommand::Activations { .. } => vec![],
+        PlotCommand::History { history, .. } => vec![("history", history)],
+        PlotCommand::Hidden { model, .. } => vec![("model", model)],
+        PlotCommand::Boundary { model, data, .. }
+        | PlotCommand::Importance { model, data, .. }
+        | PlotCommand::Residuals { model, data, .. } => vec![("model", model), ("data", data)],
+    };
+    check_outputs(&inputs, &[("-o", path)])?;
     match &args.what {
         PlotCommand::Data {
             data,

@@ -11,10 +11,17 @@ use scratchnet::experiment::classes_at;
 use scratchnet::model_file::Model;
 
 use crate::cli::PredictArgs;
-use crate::output::{csv_field, decision_threshold, print_out, same_file, warn_prep};
+use crate::output::{check_outputs, csv_field, decision_threshold, print_out, warn_prep};
 
 /// `scratchnet predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
+    if let Some(path) = &args.output {
+        let inputs = [
+            ("model", args.model.as_path()),
+            ("data", args.data.as_path()),
+        ];
+        check_outputs(&inputs, &[("-o", path)])?;
+    }
     let model = Model::load(&args.model)?;
     let mut input = args.reader.input(&args.data);
     let kept = if args.keep.is_empty() {
@@ -49,12 +56,6 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     let text = predictions_csv(&model, &out, args.proba, threshold, kept.as_ref());
     match &args.output {
         Some(path) if path != Path::new("-") => {
-            if input.path().is_some_and(|data| same_file(path, data)) {
-                bail!(
-                    "{}: refusing to overwrite the input data with predictions; choose another -o",
-                    path.display()
-                );
-            }
             scratchnet::io::write_atomic(path, text.as_bytes())?;
             eprintln!(
                 "wrote {} predictions to {}",

@@ -9,7 +9,9 @@ use scratchnet::prep::{Prepared, prepare_training};
 use scratchnet::preset::Preset;
 
 use crate::cli::TrainArgs;
-use crate::output::{describe_run, print_out, rows_summary, to_json, warn_all, warn_prep};
+use crate::output::{
+    check_outputs, describe_run, print_out, rows_summary, to_json, warn_all, warn_prep,
+};
 use crate::progress::{Interrupted, run_with_progress};
 use crate::table;
 
@@ -18,10 +20,18 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if args.log_every == 0 {
         bail!("--log-every must be at least 1");
     }
-    // Fail now, not after a long training, when an output cannot be written.
-    for path in args.output.iter().chain(&args.history) {
-        scratchnet::io::check_writable(path)?;
-    }
+    // Fail now, not after a long training, when an output cannot be written or would
+    // overwrite an input or the other output.
+    let mut inputs = vec![("data", args.data.data.as_path())];
+    inputs.extend(
+        args.init_from
+            .iter()
+            .map(|p| ("--init-from model", p.as_path())),
+    );
+    let outputs: Vec<_> = (args.output.iter().map(|p| ("-o", p.as_path())))
+        .chain(args.history.iter().map(|p| ("--history", p.as_path())))
+        .collect();
+    check_outputs(&inputs, &outputs)?;
     let mut exp = args.training.experiment(
         Preset::Tabular,
         args.history.as_ref().map(|_| args.log_every),

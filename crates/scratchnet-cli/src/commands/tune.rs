@@ -17,7 +17,7 @@ use scratchnet::preset::Preset;
 use scratchnet::tune::{Candidate, Search, TuneReport, describe_settings, tune as run_search};
 
 use crate::cli::TuneArgs;
-use crate::output::{print_out, rows_summary, to_json, warn_prep};
+use crate::output::{check_outputs, print_out, rows_summary, to_json, warn_prep};
 use crate::progress::{Interrupted, count_bar, interrupt, run_with_progress};
 
 /// Random trials when neither `--grid` nor `--trials` is given.
@@ -26,7 +26,7 @@ const DEFAULT_TRIALS: usize = 10;
 /// `scratchnet tune`.
 pub fn tune(args: &TuneArgs) -> Result<()> {
     if let Some(path) = &args.output {
-        scratchnet::io::check_writable(path)?;
+        check_outputs(&[("data", args.data.data.as_path())], &[("-o", path)])?;
     }
     let file = args.data.training_file()?;
     let preset = args.training.preset_or(Preset::Tabular);
