@@ -61,9 +61,10 @@ pub enum Error {
     /// Data in memory does not fit the operation (shapes, classes).
     #[error("{0}")]
     Invalid(String),
-    /// Training diverged: the loss or a parameter stopped being finite.
+    /// Training diverged: the loss or a parameter stopped being finite, or grew past
+    /// [`crate::train::DIVERGENCE_LIMIT`] in size.
     #[error(
-        "training diverged at epoch {epoch}: the loss or a weight became NaN or infinite; \
+        "training diverged at epoch {epoch}: the loss or a weight became NaN, infinite or larger than 1e100; \
          try a smaller learning rate (got {})", crate::error::short(*learning_rate)
     )]
     Diverged {

@@ -684,9 +684,15 @@ pub(crate) fn check_patience(patience: Option<usize>, has_validation: bool) -> R
     Ok(())
 }
 
-/// Divergence: the loss or a weight stopped being a finite number.
+/// The size past which a loss or a parameter counts as diverged: a finite blow-up (Adam with a
+/// huge learning rate walks the weights to 1e200 without ever reaching infinity) is as broken as
+/// NaN, and its model's outputs would not be finite either.
+pub const DIVERGENCE_LIMIT: f64 = 1e100;
+
+/// Divergence: the loss or a weight stopped being a finite number, or its size passed
+/// [`DIVERGENCE_LIMIT`].
 fn check_diverged(loss: f64, network: &Network, epoch: usize, learning_rate: f64) -> Result<()> {
-    if loss.is_finite() && network.is_finite() {
+    if loss.abs() <= DIVERGENCE_LIMIT && network.is_within(DIVERGENCE_LIMIT) {
         Ok(())
     } else {
         Err(Error::Diverged {
