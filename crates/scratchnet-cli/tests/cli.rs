@@ -1055,3 +1055,35 @@ fn init_from_refuses_an_explicit_hidden_4_that_contradicts_the_model() {
         assert_eq!(v["model"], "2-16-1 relu/sigmoid", "{extra:?}");
     }
 }
+
+/// A 2-4-3 softmax model whose output ignores its input: probabilities 1, e^-740 (a
+/// subnormal) and e^-800 (0). `weight` is every weight and bias of the hidden layer.
+fn constant_softmax_model(weight: f64) -> String {
+    let w = format!("[{weight},{weight}]");
+    format!(
+        r#"{{"format":"scratchnet-model","version":2,"features":["x1","x2"],"target":"y",
+        "classes":["a","b","c"],"standardizer":{{"mean":[0,0],"std":[1,1]}},
+        "layers":[{{"weights":[{w},{w},{w},{w}],"bias":[{weight},{weight},{weight},{weight}],"activation":"tanh"}},
+        {{"weights":[[0,0,0,0],[0,0,0,0],[0,0,0,0]],"bias":[0,-740,-800],"activation":"softmax"}}],
+        "training":{{"seed":1,"epochs":1,"learning_rate":1,"final_loss":1,"init":"small-uniform"}}}}"#
+    )
+}
+
+#[test]
+fn predict_proba_writes_tiny_probabilities_in_a_bounded_exponent_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("m.json"), constant_softmax_model(0.5)).unwrap();
+    std::fs::write(d.join("rows.csv"), "x1,x2\n1,2\n0.5,-1\n").unwrap();
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["predict", "m.json", "rows.csv", "--proba"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!("prediction,proba_a,proba_b,proba_c\na,1,{:e},0\n", (-740f64).exp());
+    assert_eq!(text, want.clone() + &want.lines().nth(1).unwrap().to_string() + "\n");
+    assert!(text.lines().all(|l| l.len() < 60), "{text}");
+}
