@@ -592,6 +592,13 @@ fn layer_from(
     if flat.iter().chain(&l.bias).any(|v| !v.is_finite()) {
         return Err(format!("{here} has non-finite weights"));
     }
+    let limit = crate::train::DIVERGENCE_LIMIT;
+    if let Some(big) = flat.iter().chain(&l.bias).find(|v| v.abs() > limit) {
+        return Err(format!(
+            "{here} has a weight of {}, larger than {limit:e} in size (training stops as diverged before that)",
+            crate::error::short(*big)
+        ));
+    }
     let w = Array2::from_shape_vec((n_out, n_in), flat).map_err(|e| e.to_string())?;
     let dense = Dense::new(w, Array1::from(l.bias), l.activation).map_err(|e| e.to_string())?;
     Ok((dense, n_out))
