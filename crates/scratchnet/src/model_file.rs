@@ -339,6 +339,13 @@ impl Model {
     fn from_file(file: ModelFile) -> std::result::Result<Model, String> {
         let d = check_features_and_classes(&file.features, &file.classes)?;
         check_standardizer(&file.standardizer, d)?;
+        let max_layers = crate::train::MAX_HIDDEN_LAYERS + 1;
+        if file.layers.len() > max_layers {
+            return Err(format!(
+                "model has {} layers; at most {max_layers} (1000 hidden and the output) are allowed",
+                file.layers.len()
+            ));
+        }
         let activations: Vec<Activation> = file.layers.iter().map(|l| l.activation).collect();
         let (layers, n_out) = layers_from(file.layers, d)?;
         check_activations(

@@ -259,6 +259,15 @@ impl TrainConfig {
                 format!("must be positive and finite, got {got}"),
             );
         }
+        if self.hidden.len() > MAX_HIDDEN_LAYERS {
+            return bad(
+                "hidden",
+                format!(
+                    "has {} layers; at most {MAX_HIDDEN_LAYERS} hidden layers are allowed",
+                    self.hidden.len()
+                ),
+            );
+        }
         if let Some(pos) = self.hidden.iter().position(|&h| h == 0) {
             return bad(
                 "hidden",
@@ -683,6 +692,10 @@ pub(crate) fn check_patience(patience: Option<usize>, has_validation: bool) -> R
     }
     Ok(())
 }
+
+/// Most hidden layers a network may have (training settings and model files): far more than
+/// any useful network, few enough that messages and tables stay bounded.
+pub const MAX_HIDDEN_LAYERS: usize = 1000;
 
 /// The size past which a loss or a parameter counts as diverged: a finite blow-up (Adam with a
 /// huge learning rate walks the weights to 1e200 without ever reaching infinity) is as broken as

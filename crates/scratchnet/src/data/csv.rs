@@ -71,7 +71,7 @@ impl TargetColumn {
                     return Err(data_err(
                         &table.path,
                         line,
-                        format!("column `{}`: {why}", self.name),
+                        format!("column `{}`: {why}", shown_value(&self.name)),
                     ));
                 }
             }
@@ -143,14 +143,10 @@ fn from_csv_error<R: std::io::Read>(path: &Path, reader: &Reader<R>, e: ::csv::E
     }
 }
 
-/// A value as an error message shows it: control characters escaped, at most 40 characters.
+/// A value as an error message shows it: [`crate::quoted`] (control and invisible characters
+/// escaped, at most [`crate::MAX_QUOTED`] characters).
 pub fn shown_value(text: &str) -> String {
-    let escaped: String = text.chars().flat_map(char::escape_debug).collect();
-    if escaped.chars().count() > 40 {
-        format!("{}…", escaped.chars().take(40).collect::<String>())
-    } else {
-        escaped
-    }
+    crate::quoted(text)
 }
 
 /// Parses one feature value: a finite number, or a one-line reason why not.
@@ -363,7 +359,11 @@ fn select_columns(
     note: Option<&str>,
     features_are: &str,
 ) -> Result<Columns> {
-    let list = names.join(", ");
+    let list = names
+        .iter()
+        .map(|n| shown_value(n))
+        .collect::<Vec<_>>()
+        .join(", ");
     let hint = delimiter_hint(&names);
     let missing = |message: String| match note {
         Some(note) => file_err(path, format!("{message}{hint} ({note})")),
@@ -373,7 +373,12 @@ fn select_columns(
         names
             .iter()
             .position(|n| n == name)
-            .ok_or_else(|| missing(format!("no {what} `{name}`; the columns are: {list}")))
+            .ok_or_else(|| {
+                missing(format!(
+                    "no {what} `{}`; the columns are: {list}",
+                    shown_value(name)
+                ))
+            })
     };
     let target = spec.target.map(|t| find(t, "target column")).transpose()?;
     let features: Vec<usize> = match spec.features {
@@ -397,7 +402,7 @@ fn select_columns(
             path,
             format!(
                 "column `{}` cannot be both a feature and the target",
-                names[t]
+                shown_value(&names[t])
             ),
         ));
     }
@@ -494,7 +499,8 @@ impl Rows {
                 path,
                 line,
                 format!(
-                    "column `{name}`: `{}` contains a control character",
+                    "column `{}`: `{}` contains a control character",
+                    shown_value(name),
                     shown_value(v)
                 ),
             ));
@@ -503,7 +509,7 @@ impl Rows {
             return Err(data_err(
                 path,
                 line,
-                format!("column `{name}`: empty target value"),
+                format!("column `{}`: empty target value", shown_value(name)),
             ));
         }
         let code = match self.index.get(v) {
@@ -581,7 +587,13 @@ fn parse_row(
     }
     for &i in columns.features.iter().filter(|_| !columns.text) {
         let v = parse_feature(&record[i])
-            .map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
+            .map_err(|why| {
+                data_err(
+                    path,
+                    line,
+                    format!("column `{}`: {why}", shown_value(&names[i])),
+                )
+            })?;
         rows.values.push(v);
     }
     if let Some(t) = columns.target {
@@ -769,7 +781,10 @@ fn check_header(path: &Path, names: &[String], first: usize) -> Result<()> {
             return Err(data_err(
                 path,
                 1,
-                format!("column name `{n}` appears twice in the header"),
+                format!(
+                    "column name `{}` appears twice in the header",
+                    shown_value(n)
+                ),
             ));
         }
     }
@@ -789,8 +804,9 @@ pub fn infer_classes(
     let set: std::collections::HashSet<&str> = values.iter().map(String::as_str).collect();
     let mut distinct: Vec<&str> = set.into_iter().collect();
     sort_classes(&mut distinct);
+    let column = shown_value(column);
     let shown = |d: &[&str]| {
-        let mut list: Vec<String> = d.iter().take(5).map(|s| format!("`{s}`")).collect();
+        let mut list: Vec<String> = d.iter().take(5).map(|s| format!("`{}`", shown_value(s))).collect();
         if d.len() > 5 {
             list.push("…".into());
         }
@@ -832,7 +848,8 @@ pub fn infer_classes(
             return Err(Error::config(
                 "positive",
                 format!(
-                    "`{p}` is not a class of column `{column}` (classes: {})",
+                    "`{}` is not a class of column `{column}` (classes: {})",
+                    shown_value(p),
                     shown(&distinct)
                 ),
             ));
@@ -881,7 +898,11 @@ pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>>
             format!(
                 "`{}` is not one of the model's classes ({})",
                 shown_value(v),
-                classes.join(", ")
+                classes
+                    .iter()
+                    .map(|c| shown_value(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
     })
