@@ -423,8 +423,8 @@ impl Model {
         };
         let note = format!(
             "the model was trained on columns {} and target `{}`",
-            used.join(", "),
-            self.target
+            quoted_list(&used),
+            crate::quoted(&self.target)
         );
         let mut table = read_text_csv(&input, &spec, Some(&note))?;
         let mut warnings = drop_missing_targets(&mut table, &plan.na_values)?;
@@ -453,8 +453,8 @@ impl Model {
         };
         let note = format!(
             "the model was trained on features {} and target `{}`",
-            self.features.join(", "),
-            self.target
+            quoted_list(&self.features),
+            crate::quoted(&self.target)
         );
         let table = read_csv_input(input, &spec, Some(&note))?;
         let lines = table.lines.clone();
@@ -529,7 +529,10 @@ fn check_features_and_classes(
     }
     for (i, c) in classes.iter().enumerate() {
         if classes[..i].contains(c) {
-            return Err(format!("class `{c}` appears twice in \"classes\""));
+            return Err(format!(
+                "class `{}` appears twice in \"classes\"",
+                crate::quoted(c)
+            ));
         }
     }
     Ok(features.len())
@@ -659,6 +662,12 @@ fn is_target_standardizer(t: Option<&Standardizer>) -> bool {
             && t.std()[0].is_normal()
             && t.std()[0] > 0.0
     })
+}
+
+/// Names as a message lists them, each through [`crate::quoted`].
+fn quoted_list(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().map(|n| crate::quoted(n)).collect();
+    shown.join(", ")
 }
 
 /// An error when a model's output holds NaN or infinity (weights so large that they overflow).

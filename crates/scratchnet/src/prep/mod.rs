@@ -533,7 +533,10 @@ fn parse_cell(table: &TextTable, row: usize, col: usize) -> Result<f64> {
     parse_feature(table.cell(row, col)).map_err(|why| Error::Data {
         path: table.path.clone(),
         line: table.lines[row],
-        message: format!("column `{}`: {why}", table.feature_names[col]),
+        message: format!(
+            "column `{}`: {why}",
+            crate::quoted(&table.feature_names[col])
+        ),
     })
 }
 
