@@ -1083,8 +1083,14 @@ fn predict_proba_writes_tiny_probabilities_in_a_bounded_exponent_form() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let text = String::from_utf8(out.stdout).unwrap();
-    let want = format!("prediction,proba_a,proba_b,proba_c\na,1,{:e},0\n", (-740f64).exp());
-    assert_eq!(text, want.clone() + &want.lines().nth(1).unwrap().to_string() + "\n");
+    let want = format!(
+        "prediction,proba_a,proba_b,proba_c\na,1,{:e},0\n",
+        (-740f64).exp()
+    );
+    assert_eq!(
+        text,
+        want.clone() + &want.lines().nth(1).unwrap().to_string() + "\n"
+    );
     assert!(text.lines().all(|l| l.len() < 60), "{text}");
 }
 
@@ -1105,10 +1111,18 @@ fn a_label_of_70000_characters_is_cut_in_the_tables_not_a_panic() {
     ] {
         let out = scratchnet().current_dir(d).args(args).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(stdout.contains("zzz…"), "{args:?}");
         let longest = stdout.lines().map(|l| l.chars().count()).max();
-        assert!(longest < Some(200), "{args:?}: a line of {longest:?} characters");
+        assert!(
+            longest < Some(200),
+            "{args:?}: a line of {longest:?} characters"
+        );
     }
 }
 
@@ -1119,7 +1133,14 @@ fn absurd_layer_counts_are_one_line_errors() {
     let hidden = vec!["1"; 1001].join(",");
     fails(
         d,
-        &["train", reference_flower().to_str().unwrap(), "--hidden", &hidden, "-o", "out.json"],
+        &[
+            "train",
+            reference_flower().to_str().unwrap(),
+            "--hidden",
+            &hidden,
+            "-o",
+            "out.json",
+        ],
         "has 1001 layers; at most 1000 hidden layers are allowed",
     );
     let layer = r#"{"weights":[[0.5]],"bias":[0],"activation":"tanh"}"#;

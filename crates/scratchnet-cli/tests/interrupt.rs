@@ -123,7 +123,16 @@ fn a_finite_blow_up_is_divergence_too() {
         .current_dir(dir.path())
         .arg("train")
         .arg(flower())
-        .args(["--optimizer", "adam", "--lr", "1e200", "--epochs", "20", "-o", "m.json"])
+        .args([
+            "--optimizer",
+            "adam",
+            "--lr",
+            "1e200",
+            "--epochs",
+            "20",
+            "-o",
+            "m.json",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

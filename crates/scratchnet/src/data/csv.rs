@@ -294,10 +294,7 @@ fn read_csv_sized<R: std::io::Read>(
 pub const UNNAMED: &str = "(unnamed)";
 
 /// The header line's column names: not empty, none blank, none twice.
-fn read_header<R: std::io::Read>(
-    path: &Path,
-    reader: &mut Reader<R>,
-) -> Result<Vec<String>> {
+fn read_header<R: std::io::Read>(path: &Path, reader: &mut Reader<R>) -> Result<Vec<String>> {
     read_header_allowing(path, reader, false)
 }
 
@@ -370,15 +367,12 @@ fn select_columns(
         None => file_err(path, format!("{message}{hint}")),
     };
     let find = |name: &str, what: &str| -> Result<usize> {
-        names
-            .iter()
-            .position(|n| n == name)
-            .ok_or_else(|| {
-                missing(format!(
-                    "no {what} `{}`; the columns are: {list}",
-                    shown_value(name)
-                ))
-            })
+        names.iter().position(|n| n == name).ok_or_else(|| {
+            missing(format!(
+                "no {what} `{}`; the columns are: {list}",
+                shown_value(name)
+            ))
+        })
     };
     let target = spec.target.map(|t| find(t, "target column")).transpose()?;
     let features: Vec<usize> = match spec.features {
@@ -586,14 +580,13 @@ fn parse_row(
             .extend(columns.features.iter().map(|&i| record[i].to_string()));
     }
     for &i in columns.features.iter().filter(|_| !columns.text) {
-        let v = parse_feature(&record[i])
-            .map_err(|why| {
-                data_err(
-                    path,
-                    line,
-                    format!("column `{}`: {why}", shown_value(&names[i])),
-                )
-            })?;
+        let v = parse_feature(&record[i]).map_err(|why| {
+            data_err(
+                path,
+                line,
+                format!("column `{}`: {why}", shown_value(&names[i])),
+            )
+        })?;
         rows.values.push(v);
     }
     if let Some(t) = columns.target {
@@ -806,7 +799,11 @@ pub fn infer_classes(
     sort_classes(&mut distinct);
     let column = shown_value(column);
     let shown = |d: &[&str]| {
-        let mut list: Vec<String> = d.iter().take(5).map(|s| format!("`{}`", shown_value(s))).collect();
+        let mut list: Vec<String> = d
+            .iter()
+            .take(5)
+            .map(|s| format!("`{}`", shown_value(s)))
+            .collect();
         if d.len() > 5 {
             list.push("…".into());
         }
@@ -1081,10 +1078,16 @@ mod tests {
         for nl in ["\n", "\r\n", "\r"] {
             let text = format!("x1,x2,y{nl}1,2,0{nl}{nl}1,\"2{nl}\",1{nl}bad,2,0{nl}");
             let m = message(&text);
-            assert!(m.ends_with(":6: column `x1`: `bad` is not a number"), "{text:?}: {m}");
+            assert!(
+                m.ends_with(":6: column `x1`: `bad` is not a number"),
+                "{text:?}: {m}"
+            );
             let text = format!("x1,x2,y{nl}{nl}{nl}bad,2,0{nl}");
             let m = message(&text);
-            assert!(m.ends_with(":4: column `x1`: `bad` is not a number"), "{text:?}: {m}");
+            assert!(
+                m.ends_with(":4: column `x1`: `bad` is not a number"),
+                "{text:?}: {m}"
+            );
         }
     }
 
