@@ -1087,10 +1087,7 @@ fn predict_proba_writes_tiny_probabilities_in_a_bounded_exponent_form() {
         "prediction,proba_a,proba_b,proba_c\na,1,{:e},0\n",
         (-740f64).exp()
     );
-    assert_eq!(
-        text,
-        want.clone() + &want.lines().nth(1).unwrap().to_string() + "\n"
-    );
+    assert_eq!(text, want.clone() + want.lines().nth(1).unwrap() + "\n");
     assert!(text.lines().all(|l| l.len() < 60), "{text}");
 }
 

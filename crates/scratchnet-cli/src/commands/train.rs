@@ -110,11 +110,7 @@ fn data_header(args: &TrainArgs, data: &Dataset) -> String {
             "positive class `{}`",
             scratchnet::quoted(&data.classes()[1])
         ),
-        Task::Multiclass => format!(
-            "{} classes: {}",
-            data.classes().len(),
-            list(&data.classes())
-        ),
+        Task::Multiclass => format!("{} classes: {}", data.classes().len(), list(data.classes())),
         Task::Regression => "regression".to_string(),
     };
     format!(
