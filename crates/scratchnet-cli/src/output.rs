@@ -207,7 +207,7 @@ pub fn rows_summary(data: &Dataset) -> String {
         .classes()
         .iter()
         .zip(data.class_counts())
-        .map(|(c, n)| format!("{n} × `{c}`"))
+        .map(|(c, n)| format!("{n} × `{}`", scratchnet::quoted(c)))
         .collect();
     if counts.is_empty() {
         format!("{} rows", data.n_samples())

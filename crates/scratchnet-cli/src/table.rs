@@ -138,8 +138,26 @@ const REGRESSION_ROWS: [(&str, Getter); 3] = [
     }),
 ];
 
+/// Longest group title a table shows (a network of many layers is described by a long name).
+const MAX_TITLE: usize = 60;
+
+/// Longest class label a confusion matrix shows.
+const MAX_LABEL: usize = 24;
+
+/// `text` as a table shows it: control and invisible characters escaped, cut to `max`
+/// characters with `…`, so that every width stays small (a format width past 65535 panics).
+pub fn cut(text: &str, max: usize) -> String {
+    scratchnet::shown(text, max)
+}
+
 /// Renders rows of metrics for the given columns, with a group title line above.
 pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
+    let titles: Vec<String> = groups.iter().map(|(t, _)| cut(t, MAX_TITLE)).collect();
+    let groups: Vec<(&str, &Vec<Column<'_>>)> = titles
+        .iter()
+        .zip(groups)
+        .map(|(t, (_, c))| (t.as_str(), c))
+        .collect();
     let Some(kind) = groups
         .iter()
         .flat_map(|(_, c)| c.iter())
@@ -161,7 +179,7 @@ pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
     out.push_str(&format!("{:<12}", ""));
     for ((_, cols), &w) in groups.iter().zip(&widths) {
         out.push_str("  ");
-        for c in cols {
+        for c in cols.iter() {
             out.push_str(&format!("{:<w$}", c.heading));
         }
     }
@@ -170,7 +188,7 @@ pub fn metrics_table(groups: &[(&str, Vec<Column<'_>>)]) -> String {
         out.push_str(&format!("{name:<12}"));
         for ((_, cols), &w) in groups.iter().zip(&widths) {
             out.push_str("  ");
-            for c in cols {
+            for c in cols.iter() {
                 let cell = c.metrics.and_then(get).unwrap_or_else(|| "-".to_string());
                 out.push_str(&format!("{cell:<w$}"));
             }
@@ -187,8 +205,8 @@ pub fn confusion_matrix(title: &str, m: &Metrics) -> String {
     let Metrics::Multiclass(r) = m else {
         return String::new();
     };
-    let w = r
-        .classes
+    let classes: Vec<String> = r.classes.iter().map(|c| cut(c, MAX_LABEL)).collect();
+    let w = classes
         .iter()
         .map(|c| c.chars().count())
         .max()
@@ -196,11 +214,11 @@ pub fn confusion_matrix(title: &str, m: &Metrics) -> String {
         .max(5)
         + 2;
     let mut out = format!("{title} (rows: true class, columns: predicted)\n{:<w$}", "");
-    for c in &r.classes {
+    for c in &classes {
         out.push_str(&format!("{c:>w$}"));
     }
     out.push('\n');
-    for (c, row) in r.classes.iter().zip(&r.confusion_matrix) {
+    for (c, row) in classes.iter().zip(&r.confusion_matrix) {
         out.push_str(&format!("{c:<w$}"));
         for n in row {
             out.push_str(&format!("{n:>w$}"));
@@ -245,7 +263,7 @@ pub fn comparison(report: &ExperimentReport) -> String {
     ];
     let net_width = {
         let cols = groups[0].1.len();
-        10.max((net.chars().count() + 2).div_ceil(cols)) * cols
+        10.max((cut(&net, MAX_TITLE).chars().count() + 2).div_ceil(cols)) * cols
     };
     let mut out = metrics_table(&groups);
     let net_time = format!("{:.3} s", report.seconds);

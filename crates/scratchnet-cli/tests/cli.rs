@@ -1258,3 +1258,106 @@ fn a_replaced_output_keeps_its_mode_and_long_names_work() {
         .collect();
     assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
 }
+
+/// A 2-4-3 softmax model whose output ignores its input: probabilities 1, e^-740 (a
+/// subnormal) and e^-800 (0). `weight` is every weight and bias of the hidden layer.
+fn constant_softmax_model(weight: f64) -> String {
+    let w = format!("[{weight},{weight}]");
+    format!(
+        r#"{{"format":"scratchnet-model","version":2,"features":["x1","x2"],"target":"y",
+        "classes":["a","b","c"],"standardizer":{{"mean":[0,0],"std":[1,1]}},
+        "layers":[{{"weights":[{w},{w},{w},{w}],"bias":[{weight},{weight},{weight},{weight}],"activation":"tanh"}},
+        {{"weights":[[0,0,0,0],[0,0,0,0],[0,0,0,0]],"bias":[0,-740,-800],"activation":"softmax"}}],
+        "training":{{"seed":1,"epochs":1,"learning_rate":1,"final_loss":1,"init":"small-uniform"}}}}"#
+    )
+}
+
+#[test]
+fn predict_proba_writes_tiny_probabilities_in_a_bounded_exponent_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("m.json"), constant_softmax_model(0.5)).unwrap();
+    std::fs::write(d.join("rows.csv"), "x1,x2\n1,2\n0.5,-1\n").unwrap();
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["predict", "m.json", "rows.csv", "--proba"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!(
+        "prediction,proba_a,proba_b,proba_c\na,1,{:e},0\n",
+        (-740f64).exp()
+    );
+    assert_eq!(text, want.clone() + want.lines().nth(1).unwrap() + "\n");
+    assert!(text.lines().all(|l| l.len() < 60), "{text}");
+}
+
+#[test]
+fn a_label_of_70000_characters_is_cut_in_the_tables_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let long = "z".repeat(70_000);
+    let mut csv = String::from("x1,x2,y\n");
+    for i in 0..60 {
+        let label = ["a", "b", long.as_str()][i % 3];
+        csv.push_str(&format!("{},{},{label}\n", i % 7, (i * 3) % 11));
+    }
+    std::fs::write(d.join("long.csv"), csv).unwrap();
+    for args in [
+        &["train", "long.csv", "--epochs", "5", "-o", "m.json"][..],
+        &["eval", "m.json", "long.csv"][..],
+    ] {
+        let out = scratchnet().current_dir(d).args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("zzz…"), "{args:?}");
+        let longest = stdout.lines().map(|l| l.chars().count()).max();
+        assert!(
+            longest < Some(200),
+            "{args:?}: a line of {longest:?} characters"
+        );
+    }
+}
+
+#[test]
+fn absurd_layer_counts_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hidden = vec!["1"; 1001].join(",");
+    fails(
+        d,
+        &[
+            "train",
+            reference_flower().to_str().unwrap(),
+            "--hidden",
+            &hidden,
+            "-o",
+            "out.json",
+        ],
+        "has 1001 layers; at most 1000 hidden layers are allowed",
+    );
+    let layer = r#"{"weights":[[0.5]],"bias":[0],"activation":"tanh"}"#;
+    let first = r#"{"weights":[[0.5,0.5]],"bias":[0],"activation":"tanh"}"#;
+    let mut layers = vec![first.to_string()];
+    layers.extend((0..1000).map(|_| layer.to_string()));
+    layers.push(r#"{"weights":[[1]],"bias":[0],"activation":"sigmoid"}"#.into());
+    let model = format!(
+        r#"{{"format":"scratchnet-model","version":2,"features":["x1","x2"],"target":"y",
+        "classes":["0","1"],"standardizer":{{"mean":[0,0],"std":[1,1]}},"layers":[{}],
+        "training":{{"seed":1,"epochs":1,"learning_rate":1,"final_loss":1,"init":"xavier"}}}}"#,
+        layers.join(",")
+    );
+    std::fs::write(d.join("deep.json"), model).unwrap();
+    fails(
+        d,
+        &["eval", "deep.json", reference_flower().to_str().unwrap()],
+        "model has 1002 layers; at most 1001",
+    );
+}

@@ -115,6 +115,37 @@ fn divergence_names_the_epoch_and_writes_nothing() {
 }
 
 #[test]
+fn a_finite_blow_up_is_divergence_too() {
+    // Adam's steps are about the learning rate in size: with 1e200 the weights reach 1e200,
+    // finite, and were written as a model whose outputs are not.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .current_dir(dir.path())
+        .arg("train")
+        .arg(flower())
+        .args([
+            "--optimizer",
+            "adam",
+            "--lr",
+            "1e200",
+            "--epochs",
+            "20",
+            "-o",
+            "m.json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("training diverged at epoch") && stderr.contains("larger than 1e100"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!dir.path().join("m.json").exists());
+}
+
+#[test]
 fn running_out_of_memory_is_one_clear_line_not_an_abort() {
     let dir = tempfile::tempdir().unwrap();
     // 200,000 rows × 10 features: 16 MB as numbers, more than a 60 MB address-space limit

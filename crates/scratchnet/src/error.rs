@@ -61,9 +61,10 @@ pub enum Error {
     /// Data in memory does not fit the operation (shapes, classes).
     #[error("{0}")]
     Invalid(String),
-    /// Training diverged: the loss or a parameter stopped being finite.
+    /// Training diverged: the loss or a parameter stopped being finite, or grew past
+    /// [`crate::train::DIVERGENCE_LIMIT`] in size.
     #[error(
-        "training diverged at epoch {epoch}: the loss or a weight became NaN or infinite; \
+        "training diverged at epoch {epoch}: the loss or a weight became NaN, infinite or larger than 1e100; \
          try a smaller learning rate (got {})", crate::error::short(*learning_rate)
     )]
     Diverged {
@@ -116,6 +117,48 @@ impl Error {
     }
 }
 
+/// User text (a column name, a value, a label) as a message or a table shows it, on one line:
+/// `\n`, `\r`, `\t` and other control characters, and the invisible ones (zero-width spaces
+/// and joiners, direction marks, the BOM U+FEFF, the soft hyphen), are escaped (`\u{feff}`),
+/// and the result is cut to `max` characters with `…`.
+pub fn shown(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        let escaped = match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c if c.is_control() || is_invisible(c) => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        };
+        let n = escaped.chars().count();
+        if count + n > max {
+            out.push('…');
+            return out;
+        }
+        out.push_str(&escaped);
+        count += n;
+    }
+    out
+}
+
+/// Characters that take no room on a terminal: format characters and separators.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{180e}'
+        | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
+        | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}')
+}
+
+/// Most characters of user text a message quotes (see [`shown`]).
+pub const MAX_QUOTED: usize = 80;
+
+/// [`shown`] with [`MAX_QUOTED`]: user text as an error message quotes it.
+pub fn quoted(text: &str) -> String {
+    shown(text, MAX_QUOTED)
+}
+
 /// A number for a message: plain when moderate, scientific when huge or tiny.
 pub fn short(v: f64) -> String {
     if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-4) {
@@ -127,3 +170,21 @@ pub fn short(v: f64) -> String {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_text_is_one_line_of_bounded_length() {
+        assert_eq!(shown("plain", 80), "plain");
+        assert_eq!(
+            shown("a\nb\rc\td\u{feff}e\u{200b}f\u{7}", 80),
+            "a\\nb\\rc\\td\\u{feff}e\\u{200b}f\\u{7}"
+        );
+        assert_eq!(shown("it's \"x\"", 80), "it's \"x\"");
+        let long = "é".repeat(100);
+        assert_eq!(quoted(&long), format!("{}…", "é".repeat(80)));
+        assert_eq!(shown("ab\ncd", 3), "ab…");
+    }
+}

@@ -288,6 +288,12 @@ fn evaluate_standardized(model: &Model, data: &Standardized, threshold: f64) -> 
         .engine
         .output_and_cost(&model.network, data.x(), data.y())?;
     check_finite_output(&out)?;
+    if !loss.is_finite() {
+        // outputs saturated at exactly 0 or 1 by infinite logits: the cost is NaN
+        return Err(Error::Invalid(
+            "the model's loss is not a finite number on this data (its weights or the inputs are too large)".into(),
+        ));
+    }
     Ok(match data.target() {
         Target::Classes { labels, classes } if classes.len() == 2 => {
             let p: Vec<f64> = out.row(0).to_vec();

@@ -112,7 +112,7 @@ pub mod train;
 pub mod tune;
 pub mod weights;
 
-pub use error::{Error, Result};
+pub use error::{Error, MAX_QUOTED, Result, quoted, shown};
 
 /// Use `n` threads for training and prediction, process-wide (0: every core, the default).
 /// Call it before the first training or prediction: the worker threads are started once, at

@@ -339,6 +339,13 @@ impl Model {
     fn from_file(file: ModelFile) -> std::result::Result<Model, String> {
         let d = check_features_and_classes(&file.features, &file.classes)?;
         check_standardizer(&file.standardizer, d)?;
+        let max_layers = crate::train::MAX_HIDDEN_LAYERS + 1;
+        if file.layers.len() > max_layers {
+            return Err(format!(
+                "model has {} layers; at most {max_layers} (1000 hidden and the output) are allowed",
+                file.layers.len()
+            ));
+        }
         let activations: Vec<Activation> = file.layers.iter().map(|l| l.activation).collect();
         let (layers, n_out) = layers_from(file.layers, d)?;
         check_activations(
@@ -416,8 +423,8 @@ impl Model {
         };
         let note = format!(
             "the model was trained on columns {} and target `{}`",
-            used.join(", "),
-            self.target
+            quoted_list(&used),
+            crate::quoted(&self.target)
         );
         let mut table = read_text_csv(&input, &spec, Some(&note))?;
         let mut warnings = drop_missing_targets(&mut table, &plan.na_values)?;
@@ -446,8 +453,8 @@ impl Model {
         };
         let note = format!(
             "the model was trained on features {} and target `{}`",
-            self.features.join(", "),
-            self.target
+            quoted_list(&self.features),
+            crate::quoted(&self.target)
         );
         let table = read_csv_input(input, &spec, Some(&note))?;
         let lines = table.lines.clone();
@@ -522,7 +529,10 @@ fn check_features_and_classes(
     }
     for (i, c) in classes.iter().enumerate() {
         if classes[..i].contains(c) {
-            return Err(format!("class `{c}` appears twice in \"classes\""));
+            return Err(format!(
+                "class `{}` appears twice in \"classes\"",
+                crate::quoted(c)
+            ));
         }
     }
     Ok(features.len())
@@ -592,6 +602,13 @@ fn layer_from(
     if flat.iter().chain(&l.bias).any(|v| !v.is_finite()) {
         return Err(format!("{here} has non-finite weights"));
     }
+    let limit = crate::train::DIVERGENCE_LIMIT;
+    if let Some(big) = flat.iter().chain(&l.bias).find(|v| v.abs() > limit) {
+        return Err(format!(
+            "{here} has a weight of {}, larger than {limit:e} in size (training stops as diverged before that)",
+            crate::error::short(*big)
+        ));
+    }
     let w = Array2::from_shape_vec((n_out, n_in), flat).map_err(|e| e.to_string())?;
     let dense = Dense::new(w, Array1::from(l.bias), l.activation).map_err(|e| e.to_string())?;
     Ok((dense, n_out))
@@ -645,6 +662,12 @@ fn is_target_standardizer(t: Option<&Standardizer>) -> bool {
             && t.std()[0].is_normal()
             && t.std()[0] > 0.0
     })
+}
+
+/// Names as a message lists them, each through [`crate::quoted`].
+fn quoted_list(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().map(|n| crate::quoted(n)).collect();
+    shown.join(", ")
 }
 
 /// An error when a model's output holds NaN or infinity (weights so large that they overflow).

@@ -259,6 +259,15 @@ impl TrainConfig {
                 format!("must be positive and finite, got {got}"),
             );
         }
+        if self.hidden.len() > MAX_HIDDEN_LAYERS {
+            return bad(
+                "hidden",
+                format!(
+                    "has {} layers; at most {MAX_HIDDEN_LAYERS} hidden layers are allowed",
+                    self.hidden.len()
+                ),
+            );
+        }
         if let Some(pos) = self.hidden.iter().position(|&h| h == 0) {
             return bad(
                 "hidden",
@@ -684,9 +693,19 @@ pub(crate) fn check_patience(patience: Option<usize>, has_validation: bool) -> R
     Ok(())
 }
 
-/// Divergence: the loss or a weight stopped being a finite number.
+/// Most hidden layers a network may have (training settings and model files): far more than
+/// any useful network, few enough that messages and tables stay bounded.
+pub const MAX_HIDDEN_LAYERS: usize = 1000;
+
+/// The size past which a loss or a parameter counts as diverged: a finite blow-up (Adam with a
+/// huge learning rate walks the weights to 1e200 without ever reaching infinity) is as broken as
+/// NaN, and its model's outputs would not be finite either.
+pub const DIVERGENCE_LIMIT: f64 = 1e100;
+
+/// Divergence: the loss or a weight stopped being a finite number, or its size passed
+/// [`DIVERGENCE_LIMIT`].
 fn check_diverged(loss: f64, network: &Network, epoch: usize, learning_rate: f64) -> Result<()> {
-    if loss.is_finite() && network.is_finite() {
+    if loss.abs() <= DIVERGENCE_LIMIT && network.is_within(DIVERGENCE_LIMIT) {
         Ok(())
     } else {
         Err(Error::Diverged {

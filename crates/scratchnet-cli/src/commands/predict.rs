@@ -68,6 +68,18 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     Ok(())
 }
 
+/// A number as the predictions file writes it: Rust's shortest text that reads back as the same
+/// f64, in exponent form when tiny (below 1e-5) or huge (1e16 and above), so that a subnormal
+/// probability is `4.9e-322`, not a 330-character decimal. At most 24 characters.
+pub fn number_text(v: f64) -> String {
+    let size = v.abs();
+    if v != 0.0 && !(1e-5..1e16).contains(&size) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// The CSV: the `kept` columns of the input, a `prediction` column and, with `proba`, one
 /// `proba_<label>` column per class. `out` is the model's output, one column per sample; a
 /// two-class prediction is the positive class when p > `threshold`.
@@ -104,16 +116,18 @@ fn predictions_csv(
     for (j, col) in out.columns().into_iter().enumerate() {
         kept_fields(&mut text, Some(j));
         if task == Task::Regression {
-            text.push_str(&col[0].to_string());
+            text.push_str(&number_text(col[0]));
         } else {
             text.push_str(&csv_field(&model.classes[classes[j]]));
         }
         if proba {
             if task == Task::Binary {
-                text.push_str(&format!(",{},{}", 1.0 - col[0], col[0]));
+                let p = col[0];
+                text.push_str(&format!(",{},{}", number_text(1.0 - p), number_text(p)));
             } else {
-                for p in col {
-                    text.push_str(&format!(",{p}"));
+                for &p in col {
+                    text.push(',');
+                    text.push_str(&number_text(p));
                 }
             }
         }

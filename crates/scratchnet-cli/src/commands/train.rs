@@ -111,20 +111,23 @@ fn load_init_from(args: &TrainArgs, path: &std::path::Path) -> Result<Model> {
 
 /// "data.csv: target `y` (positive class `1`), features x1, x2", and a blank line.
 fn data_header(args: &TrainArgs, data: &Dataset) -> String {
+    let list = |names: &[String]| {
+        let shown: Vec<String> = names.iter().map(|n| scratchnet::quoted(n)).collect();
+        shown.join(", ")
+    };
     let what = match data.task() {
-        Task::Binary => format!("positive class `{}`", data.classes()[1]),
-        Task::Multiclass => format!(
-            "{} classes: {}",
-            data.classes().len(),
-            data.classes().join(", ")
+        Task::Binary => format!(
+            "positive class `{}`",
+            scratchnet::quoted(&data.classes()[1])
         ),
+        Task::Multiclass => format!("{} classes: {}", data.classes().len(), list(data.classes())),
         Task::Regression => "regression".to_string(),
     };
     format!(
         "{}: target `{}` ({what}), features {}\n\n",
         args.data.input().name().display(),
-        data.target_name,
-        data.feature_names.join(", ")
+        scratchnet::quoted(&data.target_name),
+        list(&data.feature_names)
     )
 }
 

@@ -71,7 +71,7 @@ impl TargetColumn {
                     return Err(data_err(
                         &table.path,
                         line,
-                        format!("column `{}`: {why}", self.name),
+                        format!("column `{}`: {why}", shown_value(&self.name)),
                     ));
                 }
             }
@@ -116,8 +116,8 @@ fn file_err(path: &Path, message: String) -> Error {
     }
 }
 
-fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
+fn from_csv_error<R: std::io::Read>(path: &Path, reader: &Reader<R>, e: ::csv::Error) -> Error {
+    let line = e.position().map(|p| reader.get_ref().line_of(p.byte()));
     match e.into_kind() {
         ::csv::ErrorKind::Io(io) => {
             match io.get_ref().and_then(|e| e.downcast_ref::<CorruptGzip>()) {
@@ -143,14 +143,10 @@ fn from_csv_error(path: &Path, e: ::csv::Error) -> Error {
     }
 }
 
-/// A value as an error message shows it: control characters escaped, at most 40 characters.
+/// A value as an error message shows it: [`crate::quoted`] (control and invisible characters
+/// escaped, at most [`crate::MAX_QUOTED`] characters).
 pub fn shown_value(text: &str) -> String {
-    let escaped: String = text.chars().flat_map(char::escape_debug).collect();
-    if escaped.chars().count() > 40 {
-        format!("{}…", escaped.chars().take(40).collect::<String>())
-    } else {
-        escaped
-    }
+    crate::quoted(text)
 }
 
 /// Parses one feature value: a finite number, or a one-line reason why not.
@@ -197,13 +193,84 @@ pub(crate) fn read_csv_input(
 /// The CSV parser over `input`: a header line, `delimiter` between fields, spaces around a
 /// field trimmed, rows of any length (checked by the readers against the header, with the
 /// line).
-fn csv_reader<R: std::io::Read>(input: R, delimiter: u8) -> ::csv::Reader<R> {
+fn csv_reader<R: std::io::Read>(input: R, delimiter: u8) -> Reader<R> {
     ::csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(::csv::Trim::All)
         .delimiter(delimiter)
-        .from_reader(input)
+        .from_reader(LineCounter::new(input))
+}
+
+/// The CSV parser over an input whose line breaks are counted.
+type Reader<R> = ::csv::Reader<LineCounter<R>>;
+
+/// The bytes of an input passed through unchanged, with the line breaks in them noted: `\n`,
+/// `\r\n` and a lone `\r` are one break each. The csv crate counts `\n` only, from where a
+/// record's reading began (a skipped blank line or the `\n` of a `\r\n` before it), so its
+/// line numbers are one too low in CRLF files, 1 throughout CR-only ones, and behind after a
+/// blank line; [`LineCounter::line_of`] gives the line of a record's first character.
+pub(crate) struct LineCounter<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// The last byte read was a `\r` (its break may go on with a `\n`).
+    after_cr: bool,
+    /// The breaks not yet passed, as (first byte, byte after), in order.
+    breaks: std::cell::RefCell<std::collections::VecDeque<(u64, u64)>>,
+    /// Breaks passed by the records asked about so far.
+    passed: std::cell::Cell<u64>,
+}
+
+impl<R> LineCounter<R> {
+    fn new(inner: R) -> Self {
+        LineCounter {
+            inner,
+            offset: 0,
+            after_cr: false,
+            breaks: Default::default(),
+            passed: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The 1-based line of the first character of the record whose reading began at byte
+    /// `start` (the breaks before it, and those right at it: blank lines, a `\r\n`'s `\n`).
+    /// Asked in order of `start`, as records are read.
+    fn line_of(&self, start: u64) -> u64 {
+        let mut breaks = self.breaks.borrow_mut();
+        let mut at = start;
+        while let Some(&(first, after)) = breaks.front() {
+            if first > at {
+                break;
+            }
+            at = at.max(after);
+            breaks.pop_front();
+            self.passed.set(self.passed.get() + 1);
+        }
+        self.passed.get() + 1
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let breaks = self.breaks.get_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            match b {
+                b'\n' if self.after_cr => {
+                    if let Some(last) = breaks.back_mut() {
+                        last.1 = at + 1;
+                    }
+                }
+                b'\n' | b'\r' => breaks.push_back((at, at + 1)),
+                _ => {}
+            }
+            self.after_cr = b == b'\r';
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads the table with the input's size in bytes, when known, to size the buffers from the
@@ -211,7 +278,7 @@ fn csv_reader<R: std::io::Read>(input: R, delimiter: u8) -> ::csv::Reader<R> {
 /// and an optional `note` for the missing-column messages (see [`read_csv_input`]).
 fn read_csv_sized<R: std::io::Read>(
     path: &Path,
-    mut reader: ::csv::Reader<R>,
+    mut reader: Reader<R>,
     spec: &CsvSpec<'_>,
     size_hint: Option<usize>,
     note: Option<&str>,
@@ -227,20 +294,20 @@ fn read_csv_sized<R: std::io::Read>(
 pub const UNNAMED: &str = "(unnamed)";
 
 /// The header line's column names: not empty, none blank, none twice.
-fn read_header<R: std::io::Read>(
-    path: &Path,
-    reader: &mut ::csv::Reader<R>,
-) -> Result<Vec<String>> {
+fn read_header<R: std::io::Read>(path: &Path, reader: &mut Reader<R>) -> Result<Vec<String>> {
     read_header_allowing(path, reader, false)
 }
 
 /// [`read_header`]; with `unnamed_first`, the first name may be empty.
 fn read_header_allowing<R: std::io::Read>(
     path: &Path,
-    reader: &mut ::csv::Reader<R>,
+    reader: &mut Reader<R>,
     unnamed_first: bool,
 ) -> Result<Vec<String>> {
-    let headers = reader.headers().map_err(|e| from_csv_error(path, e))?;
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(from_csv_error(path, reader, e)),
+    };
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(file_err(
             path,
@@ -289,17 +356,23 @@ fn select_columns(
     note: Option<&str>,
     features_are: &str,
 ) -> Result<Columns> {
-    let list = names.join(", ");
+    let list = names
+        .iter()
+        .map(|n| shown_value(n))
+        .collect::<Vec<_>>()
+        .join(", ");
     let hint = delimiter_hint(&names);
     let missing = |message: String| match note {
         Some(note) => file_err(path, format!("{message}{hint} ({note})")),
         None => file_err(path, format!("{message}{hint}")),
     };
     let find = |name: &str, what: &str| -> Result<usize> {
-        names
-            .iter()
-            .position(|n| n == name)
-            .ok_or_else(|| missing(format!("no {what} `{name}`; the columns are: {list}")))
+        names.iter().position(|n| n == name).ok_or_else(|| {
+            missing(format!(
+                "no {what} `{}`; the columns are: {list}",
+                shown_value(name)
+            ))
+        })
     };
     let target = spec.target.map(|t| find(t, "target column")).transpose()?;
     let features: Vec<usize> = match spec.features {
@@ -323,7 +396,7 @@ fn select_columns(
             path,
             format!(
                 "column `{}` cannot be both a feature and the target",
-                names[t]
+                shown_value(&names[t])
             ),
         ));
     }
@@ -420,7 +493,8 @@ impl Rows {
                 path,
                 line,
                 format!(
-                    "column `{name}`: `{}` contains a control character",
+                    "column `{}`: `{}` contains a control character",
+                    shown_value(name),
                     shown_value(v)
                 ),
             ));
@@ -429,7 +503,7 @@ impl Rows {
             return Err(data_err(
                 path,
                 line,
-                format!("column `{name}`: empty target value"),
+                format!("column `{}`: empty target value", shown_value(name)),
             ));
         }
         let code = match self.index.get(v) {
@@ -450,7 +524,7 @@ impl Rows {
 /// Reads every data row after the header; blank lines are skipped.
 fn read_rows<R: std::io::Read>(
     path: &Path,
-    reader: &mut ::csv::Reader<R>,
+    reader: &mut Reader<R>,
     columns: &Columns,
     size_hint: Option<usize>,
 ) -> Result<Rows> {
@@ -466,9 +540,11 @@ fn read_rows<R: std::io::Read>(
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => return Ok(rows),
-            Err(e) => return Err(from_csv_error(path, e)),
+            Err(e) => return Err(from_csv_error(path, reader, e)),
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record
+            .position()
+            .map_or(0, |p| reader.get_ref().line_of(p.byte()));
         rows.last_byte = record.position().map_or(rows.last_byte, |p| p.byte());
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line
@@ -504,8 +580,13 @@ fn parse_row(
             .extend(columns.features.iter().map(|&i| record[i].to_string()));
     }
     for &i in columns.features.iter().filter(|_| !columns.text) {
-        let v = parse_feature(&record[i])
-            .map_err(|why| data_err(path, line, format!("column `{}`: {why}", names[i])))?;
+        let v = parse_feature(&record[i]).map_err(|why| {
+            data_err(
+                path,
+                line,
+                format!("column `{}`: {why}", shown_value(&names[i])),
+            )
+        })?;
         rows.values.push(v);
     }
     if let Some(t) = columns.target {
@@ -649,7 +730,7 @@ pub(crate) fn read_text_csv_from_str(
 
 fn read_text_from<R: std::io::Read>(
     path: &Path,
-    mut reader: ::csv::Reader<R>,
+    mut reader: Reader<R>,
     spec: &CsvSpec<'_>,
     note: Option<&str>,
     features_are: &str,
@@ -693,7 +774,10 @@ fn check_header(path: &Path, names: &[String], first: usize) -> Result<()> {
             return Err(data_err(
                 path,
                 1,
-                format!("column name `{n}` appears twice in the header"),
+                format!(
+                    "column name `{}` appears twice in the header",
+                    shown_value(n)
+                ),
             ));
         }
     }
@@ -713,8 +797,13 @@ pub fn infer_classes(
     let set: std::collections::HashSet<&str> = values.iter().map(String::as_str).collect();
     let mut distinct: Vec<&str> = set.into_iter().collect();
     sort_classes(&mut distinct);
+    let column = shown_value(column);
     let shown = |d: &[&str]| {
-        let mut list: Vec<String> = d.iter().take(5).map(|s| format!("`{s}`")).collect();
+        let mut list: Vec<String> = d
+            .iter()
+            .take(5)
+            .map(|s| format!("`{}`", shown_value(s)))
+            .collect();
         if d.len() > 5 {
             list.push("…".into());
         }
@@ -756,7 +845,8 @@ pub fn infer_classes(
             return Err(Error::config(
                 "positive",
                 format!(
-                    "`{p}` is not a class of column `{column}` (classes: {})",
+                    "`{}` is not a class of column `{column}` (classes: {})",
+                    shown_value(p),
                     shown(&distinct)
                 ),
             ));
@@ -805,7 +895,11 @@ pub fn encode_labels(table: &RawTable, classes: &[String]) -> Result<Vec<usize>>
             format!(
                 "`{}` is not one of the model's classes ({})",
                 shown_value(v),
-                classes.join(", ")
+                classes
+                    .iter()
+                    .map(|c| shown_value(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
     })
@@ -965,6 +1059,36 @@ mod tests {
         assert!(
             message("x1,y\n1,0\ninf,1\n").contains(":3: column `x1`: `inf` is not a finite number")
         );
+    }
+
+    #[test]
+    fn line_numbers_count_crlf_cr_and_blank_lines_and_quoted_breaks() {
+        let want = ":3: column `x1`: `bad` is not a number";
+        for text in [
+            "x1,x2,y\n1,2,0\nbad,2,0\n",
+            "x1,x2,y\r\n1,2,0\r\nbad,2,0\r\n",
+            "x1,x2,y\r1,2,0\rbad,2,0\r",
+        ] {
+            let m = message(text);
+            assert!(m.ends_with(want), "{text:?}: {m}");
+        }
+        let m = message("x1,x2,y\r\nbad,2,0\r\n");
+        assert!(m.ends_with(":2: column `x1`: `bad` is not a number"), "{m}");
+        // a blank line, then a quoted value over two lines: the next row is on line 6
+        for nl in ["\n", "\r\n", "\r"] {
+            let text = format!("x1,x2,y{nl}1,2,0{nl}{nl}1,\"2{nl}\",1{nl}bad,2,0{nl}");
+            let m = message(&text);
+            assert!(
+                m.ends_with(":6: column `x1`: `bad` is not a number"),
+                "{text:?}: {m}"
+            );
+            let text = format!("x1,x2,y{nl}{nl}{nl}bad,2,0{nl}");
+            let m = message(&text);
+            assert!(
+                m.ends_with(":4: column `x1`: `bad` is not a number"),
+                "{text:?}: {m}"
+            );
+        }
     }
 
     #[test]

@@ -250,6 +250,11 @@ impl Dense {
     pub fn is_finite(&self) -> bool {
         self.w.iter().chain(self.b.iter()).all(|v| v.is_finite())
     }
+
+    /// True when every parameter is a number of size at most `limit` (NaN is not).
+    pub fn is_within(&self, limit: f64) -> bool {
+        self.w.iter().chain(self.b.iter()).all(|v| v.abs() <= limit)
+    }
 }
 
 #[cfg(test)]

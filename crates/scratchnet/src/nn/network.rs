@@ -339,6 +339,11 @@ impl Network {
     pub fn is_finite(&self) -> bool {
         self.layers.iter().all(Dense::is_finite)
     }
+
+    /// True when every parameter is a number of size at most `limit` (NaN is not).
+    pub fn is_within(&self, limit: f64) -> bool {
+        self.layers.iter().all(|l| l.is_within(limit))
+    }
 }
 
 /// Y must have the shape of the cached output A_L (n_y × m).

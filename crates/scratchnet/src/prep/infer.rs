@@ -83,8 +83,14 @@ fn check_listed_columns(table: &TextTable, settings: &PrepSettings) -> Result<()
                 return Err(Error::config(
                     setting,
                     format!(
-                        "column `{c}` {why}; the feature columns are: {}",
-                        table.feature_names.join(", ")
+                        "column `{}` {why}; the feature columns are: {}",
+                        shown_value(c),
+                        table
+                            .feature_names
+                            .iter()
+                            .map(|n| shown_value(n))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }

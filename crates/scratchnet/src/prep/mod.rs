@@ -533,7 +533,10 @@ fn parse_cell(table: &TextTable, row: usize, col: usize) -> Result<f64> {
     parse_feature(table.cell(row, col)).map_err(|why| Error::Data {
         path: table.path.clone(),
         line: table.lines[row],
-        message: format!("column `{}`: {why}", table.feature_names[col]),
+        message: format!(
+            "column `{}`: {why}",
+            crate::quoted(&table.feature_names[col])
+        ),
     })
 }
 
@@ -552,9 +555,13 @@ fn unseen_error(
         path: table.path.clone(),
         line: table.lines[row],
         message: format!(
-            "column `{column}`: `{}` is a category the model has not seen (it knows: {})",
+            "column `{}`: `{}` is a category the model has not seen (it knows: {})",
+            shown_value(column),
             shown_value(value),
-            list.join(", ")
+            list.iter()
+                .map(|c| shown_value(c))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -848,8 +855,13 @@ fn columns_with_weight(
         return Err(Error::DataFile {
             path: file.input.name().to_path_buf(),
             message: format!(
-                "no sample-weight column `{weight}`; the columns are: {}",
-                names.join(", ")
+                "no sample-weight column `{}`; the columns are: {}",
+                shown_value(weight),
+                names
+                    .iter()
+                    .map(|n| shown_value(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
