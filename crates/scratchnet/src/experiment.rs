@@ -137,6 +137,9 @@ pub struct BaselineReport {
     /// Metrics on the test set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<Metrics>,
+    /// When a cancellation cut the baseline's training short: the epoch it stopped after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted_at: Option<usize>,
 }
 
 /// Everything an experiment produced.
@@ -480,23 +483,34 @@ impl Experiment {
             }
         })?;
         let baseline_seconds = start.elapsed().as_secs_f64();
+        // cancelled while the baseline trained (the network had finished): the run is
+        // interrupted all the same, and both models say how far they got
+        let baseline_cut = trained.interrupted_at.is_none() && self.cancelled();
+        let interrupted_at = match baseline_cut {
+            true => Some(trained.fitted.history.len().saturating_sub(1)),
+            false => trained.interrupted_at,
+        };
         let mut model = model_of(&splits, trained.fitted.clone(), &config);
-        model.training.interrupted_at = trained.interrupted_at;
+        model.training.interrupted_at = interrupted_at;
         if self.init_from.is_some() {
             model.training.init = Some("continued".into());
         }
         let mut baseline = model_of(&splits, base_fit, &baseline_cfg);
+        if self.cancelled() {
+            baseline.training.interrupted_at = Some(baseline.training.epochs);
+        }
         for m in [&mut model, &mut baseline] {
             self.record_weights(m, &splits);
             m.threshold = self.threshold;
         }
-        let report = report(&model, &baseline, &splits, &trained, baseline_seconds)?;
+        let mut report = report(&model, &baseline, &splits, &trained, baseline_seconds)?;
+        report.baseline.interrupted_at = baseline.training.interrupted_at;
         Ok(Outcome {
             model,
             baseline,
             history: trained.fitted.history,
             curve: trained.curve,
-            interrupted_at: trained.interrupted_at,
+            interrupted_at,
             report,
             train: splits.train,
             validation: splits.validation,
@@ -797,6 +811,7 @@ fn report(
             seconds: baseline_seconds,
             train: evaluate_standardized(baseline, &splits.train, baseline.decision_threshold())?,
             test: on(baseline, &splits.test)?,
+            interrupted_at: None,
         },
     })
 }
