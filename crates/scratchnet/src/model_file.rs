@@ -527,8 +527,11 @@ fn check_features_and_classes(
     if features.is_empty() {
         return Err("model has no features".into());
     }
-    for (i, c) in classes.iter().enumerate() {
-        if classes[..i].contains(c) {
+    // a set of the classes seen so far: linear (200,000 classes took 78 s with a scan per class)
+    let mut seen: std::collections::HashSet<&str> =
+        std::collections::HashSet::with_capacity(classes.len());
+    for c in classes {
+        if !seen.insert(c.as_str()) {
             return Err(format!(
                 "class `{}` appears twice in \"classes\"",
                 crate::quoted(c)
@@ -759,6 +762,17 @@ mod tests {
                 .unwrap_err()
                 .contains("not a scratchnet model")
         );
+    }
+
+    #[test]
+    fn a_duplicate_among_200000_classes_is_found_in_one_pass() {
+        // the check keeps a set (it scanned all earlier classes per class: 78 s for these)
+        let mut classes: Vec<String> = (0..200_000).map(|i| format!("k{i}")).collect();
+        classes.push("k3".into());
+        let e = check_features_and_classes(&["x".into()], &classes).unwrap_err();
+        assert!(e.contains("class `k3` appears twice"), "{e}");
+        classes.pop();
+        assert_eq!(check_features_and_classes(&["x".into()], &classes), Ok(1));
     }
 
     #[test]

@@ -762,6 +762,10 @@ fn read_text_from<R: std::io::Read>(
 
 /// `names` are the header's names from column `first` (0-based) on.
 fn check_header(path: &Path, names: &[String], first: usize) -> Result<()> {
+    // a set of the names seen so far: linear in the columns (a 200,000-column header took 80 s
+    // with a scan of the earlier names per column)
+    let mut seen: std::collections::HashSet<&str> =
+        std::collections::HashSet::with_capacity(names.len());
     for (i, n) in names.iter().enumerate() {
         if n.is_empty() {
             return Err(data_err(
@@ -770,7 +774,7 @@ fn check_header(path: &Path, names: &[String], first: usize) -> Result<()> {
                 format!("column {} has an empty name in the header", first + i + 1),
             ));
         }
-        if names[..i].contains(n) {
+        if !seen.insert(n.as_str()) {
             return Err(data_err(
                 path,
                 1,
@@ -1218,6 +1222,20 @@ mod tests {
     #[test]
     fn rejects_duplicate_header_names() {
         assert!(message("a,a,y\n1,2,0\n").contains("appears twice"));
+    }
+
+    #[test]
+    fn a_duplicate_among_200000_header_names_is_found_in_one_pass() {
+        // the check keeps a set (it scanned all earlier names per column: 80 s for this header)
+        let n = 200_000;
+        let mut names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        names.push("c7".into());
+        let e = check_header(Path::new("w.csv"), &names, 0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column name `c7` appears twice"), "{e}");
+        names.pop();
+        check_header(Path::new("w.csv"), &names, 0).unwrap();
     }
 
     #[test]
