@@ -26,10 +26,21 @@ fn sleep_ms(ms: u64) {
 fn ctrl_c_saves_the_model_so_far_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.json");
+    let history = dir.path().join("h.csv");
     let child = Command::new(bin())
         .arg("train")
         .arg(flower())
-        .args(["--preset", "tutorial", "--epochs", "50000000", "-o"])
+        .args([
+            "--preset",
+            "tutorial",
+            "--epochs",
+            "50000000",
+            "--log-every",
+            "1000",
+        ])
+        .arg("--history")
+        .arg(&history)
+        .arg("-o")
         .arg(&model)
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
@@ -51,6 +62,12 @@ fn ctrl_c_saves_the_model_so_far_and_exits_130() {
         .expect("the model records the interruption");
     assert!(at > 0 && at < 50_000_000);
     assert_eq!(v["training"]["epochs"].as_u64(), Some(at));
+    // the learning curve so far is written too: epoch 0 and every 1000th epoch up to `at`
+    let curve = std::fs::read_to_string(&history).expect("the history is written on Ctrl-C");
+    let lines: Vec<&str> = curve.lines().collect();
+    assert!(lines[0].starts_with("epoch"), "{curve}");
+    assert!(lines[1].starts_with("0,"), "{curve}");
+    assert!(lines.len() >= 2);
 }
 
 #[test]

@@ -147,8 +147,16 @@ fn interrupted(args: &TrainArgs, out: &Outcome, epoch: usize) -> Result<Interrup
         }
         None => String::new(),
     };
+    // the learning curve so far, as the model so far
+    let history = match &args.history {
+        Some(path) => {
+            scratchnet::io::write_atomic(path, curve_csv(&out.curve, out.report.task).as_bytes())?;
+            format!("; the learning curve so far to {}", path.display())
+        }
+        None => String::new(),
+    };
     Ok(Interrupted(format!(
-        "interrupted after epoch {epoch}{saved}"
+        "interrupted after epoch {epoch}{saved}{history}"
     )))
 }
 
