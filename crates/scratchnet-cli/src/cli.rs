@@ -739,13 +739,6 @@ pub struct ExplainArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HiddenSizes(pub Vec<usize>);
 
-impl HiddenSizes {
-    /// The tutorial's one hidden layer of 4 units, used when `--hidden` is not given.
-    pub fn tutorial() -> Self {
-        HiddenSizes(vec![4])
-    }
-}
-
 /// `--lr-schedule`: the schedule's name; [`TrainingFlags::schedule`] adds its numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScheduleName {
