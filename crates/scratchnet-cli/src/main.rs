@@ -67,6 +67,13 @@ unsafe impl GlobalAlloc for ClearOutOfMemory {
 static ALLOCATOR: ClearOutOfMemory = ClearOutOfMemory;
 
 fn main() -> ExitCode {
+    if !standard_output_is_open() {
+        eprintln!(
+            "error: standard output is closed, so the output would be lost; nothing was done \
+             (redirect it to /dev/null to discard it)"
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
@@ -92,6 +99,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// False when the program was started with file descriptor 1 closed (`>&-`). Rust's runtime
+/// then opens `/dev/null` in its place (so no file opened later takes the number), read-write,
+/// which is how it is told apart from a `> /dev/null` of the shell (write-only): everything
+/// printed would be discarded without an error. Linux only (it reads `/proc`); elsewhere true.
+fn standard_output_is_open() -> bool {
+    let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
+        return true;
+    };
+    if target != std::path::Path::new("/dev/null") {
+        return true;
+    }
+    let info = std::fs::read_to_string("/proc/self/fdinfo/1").unwrap_or_default();
+    let flags = info
+        .lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
+    // O_ACCMODE = 3, O_RDWR = 2
+    flags.is_none_or(|f| f & 3 != 2)
+}
+
 /// `--threads N`: warns when N is more than the cores here, then sets it.
 fn set_threads(n: u16) {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -113,7 +140,15 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        let _ = e.print();
+        let mut out = std::io::stdout().lock();
+        let text = e.render().to_string();
+        if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: standard output: {err}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
         return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
             ExitCode::from(EXIT_BAD_INPUT)
         } else {

@@ -80,8 +80,10 @@ pub fn run_with_progress(exp: &Experiment, data: Dataset) -> scratchnet::Result<
     out
 }
 
-/// Ctrl-C handling for long trainings: the first Ctrl-C sets a flag that training checks at
-/// the end of every epoch; a second one exits at once with code 130.
+/// Ctrl-C (and SIGTERM, SIGHUP) handling for long trainings: the first signal sets a flag that
+/// training checks at the end of every epoch (the command then saves what it has and exits with
+/// 130); a second one exits at once with 130, except while a file is being written, which is
+/// let finish (the command exits right after it).
 pub mod interrupt {
     use std::sync::Arc;
     use std::sync::OnceLock;
@@ -95,17 +97,29 @@ pub mod interrupt {
             let flag = Arc::new(AtomicBool::new(false));
             let f = Arc::clone(&flag);
             // If a handler cannot be installed, Ctrl-C keeps its default meaning (exit at once).
-            let _ = ctrlc::set_handler(move || {
-                if f.swap(true, Ordering::SeqCst) {
-                    std::process::exit(130);
-                }
-                eprintln!(
-                    "\ninterrupted: stopping at the end of this epoch (Ctrl-C again to quit now)"
-                );
-            });
+            let _ = ctrlc::set_handler(move || on_signal(&f));
             flag
         })
         .clone()
+    }
+
+    /// True when a signal arrived since the handler was installed.
+    pub fn received() -> bool {
+        FLAG.get().is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    /// The handler's work: first signal → flag; later ones → exit, unless a write is under way.
+    fn on_signal(flag: &AtomicBool) {
+        let first = !flag.swap(true, Ordering::SeqCst);
+        if first && !scratchnet::io::writing() {
+            eprintln!(
+                "\ninterrupted: stopping at the end of this epoch (Ctrl-C again to quit now)"
+            );
+        } else if scratchnet::io::writing() {
+            eprintln!("\ninterrupted: finishing the file being written, then stopping");
+        } else {
+            std::process::exit(130);
+        }
     }
 }
 

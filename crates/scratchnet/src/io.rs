@@ -1,17 +1,51 @@
-//! Atomic file writes: a temporary file beside the target, then a rename, so a reader (or a
-//! crash, or `kill -9`) only ever sees the old file or the complete new one.
+//! Atomic file writes: the new content is complete on disk before it takes the target's name,
+//! so a reader (or a crash, or `kill -9`) only ever sees the old file or the complete new one.
 //!
-//! The temporary file is created by the `tempfile` crate: exclusively (`O_EXCL`, so an existing
-//! file or a planted symbolic link is never opened) under an unpredictable name
+//! On Linux the content goes first into an *unnamed* file in the target's directory
+//! (`O_TMPFILE`): until it is complete there is no name to leave behind, so `kill -9` or a
+//! signal in the middle of a write leaves nothing. The finished file then gets the target's name
+//! (`linkat`, when the target does not exist yet) or a temporary name that is at once renamed
+//! over the target; a temporary name is only ever created exclusively (`linkat` never replaces
+//! or follows what is there). Where unnamed files are not supported (some file systems, other
+//! systems), the temporary file is created by the `tempfile` crate: exclusively (`O_EXCL`, so an
+//! existing file or a planted symbolic link is never opened) under an unpredictable name
 //! `.<name>.XXXXXX` in the target's directory, and removed on every error path.
+//!
+//! [`writing`] says whether a write is under way, so that a signal handler can let it finish.
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{Error, Result};
+
+/// Atomic writes under way in this process.
+static WRITES_IN_PROGRESS: AtomicUsize = AtomicUsize::new(0);
+
+/// True while an atomic write ([`write_atomic`]) is under way: a signal handler that would
+/// exit at once should let it finish instead (exiting leaves the old file, never a part).
+pub fn writing() -> bool {
+    WRITES_IN_PROGRESS.load(Ordering::SeqCst) > 0
+}
+
+/// Counts one write as under way for as long as it lives.
+struct Writing;
+
+impl Writing {
+    fn start() -> Writing {
+        WRITES_IN_PROGRESS.fetch_add(1, Ordering::SeqCst);
+        Writing
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        WRITES_IN_PROGRESS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Most bytes of the target's name kept in a temporary file's name: with the dots and the
 /// random part, the temporary name stays far below the 255-byte limit of a file name.
@@ -34,6 +68,13 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
     let dir = writable_dir(path)?;
     if target != path {
         writable_dir(&target)?;
+    }
+    #[cfg(target_os = "linux")]
+    match unnamed::create(dir_of(&target), None) {
+        // an unnamed file proves the directory writable and leaves no name behind
+        Ok(Some(_)) => return Ok(dir),
+        Ok(None) => {}
+        Err(e) => return Err(cannot_write(path, e)),
     }
     // created exclusively and removed when dropped
     drop(temp_file_for(&target, None).map_err(|e| cannot_write(path, e))?);
@@ -73,13 +114,7 @@ fn temp_file_for(
         .permissions(std::fs::Permissions::from_mode(mode))
         .tempfile_in(dir_of(target))?;
     if let Some(meta) = existing {
-        // the owner and group where allowed (root, or a group the user is in), then the exact
-        // mode (the umask applied at creation; `chown` may clear set-id bits)
-        let f = tmp.as_file();
-        if std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).is_err() {
-            let _ = std::os::unix::fs::fchown(f, None, Some(meta.gid()));
-        }
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        take_owner_and_mode(tmp.as_file(), meta)?;
     }
     Ok(tmp)
 }
@@ -181,14 +216,19 @@ fn write_directly(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// Replaces (or creates) the regular file `path`, which is not a link: a temporary file in the
-/// same directory (with the replaced file's mode and, where allowed, owner), fsync, rename.
-/// On any error the temporary file is removed.
+/// Replaces (or creates) the regular file `path`, which is not a link, with the replaced
+/// file's mode and, where allowed, owner: through an unnamed file where the system has them,
+/// else through a named temporary file (fsync, rename). On any error nothing is left behind.
 fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     writable_dir(path)?;
+    let _writing = Writing::start();
     let existing = std::fs::metadata(path)
         .ok()
         .filter(std::fs::Metadata::is_file);
+    #[cfg(target_os = "linux")]
+    if unnamed::replace(path, existing.as_ref(), bytes).map_err(|e| cannot_write(path, e))? {
+        return Ok(());
+    }
     let mut tmp = temp_file_for(path, existing.as_ref()).map_err(|e| cannot_write(path, e))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
@@ -196,6 +236,122 @@ fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     // on failure, the returned temporary file is dropped, and so removed
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Gives `file` the owner and group of the file it replaces where allowed (root, or a group
+/// the user is in), then that file's exact mode (the umask applied at creation; `chown` may
+/// clear set-id bits).
+fn take_owner_and_mode(file: &std::fs::File, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    if std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid())).is_err() {
+        let _ = std::os::unix::fs::fchown(file, None, Some(meta.gid()));
+    }
+    file.set_permissions(std::fs::Permissions::from_mode(
+        meta.permissions().mode() & 0o7777,
+    ))
+}
+
+/// Writes through Linux's unnamed files (`O_TMPFILE`): the content is written and synced
+/// before it has any name, so nothing can be left behind by a crash, a signal or `kill -9`.
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::path::{Path, PathBuf};
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+
+    /// A new unnamed file in `dir`, with `existing`'s owner and mode, or else `0666` less the
+    /// umask; `None` where the file system or kernel has no unnamed files.
+    pub(super) fn create(
+        dir: &Path,
+        existing: Option<&std::fs::Metadata>,
+    ) -> std::io::Result<Option<std::fs::File>> {
+        let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(CWD, dir, flags, Mode::from_raw_mode(0o666)) {
+            Ok(fd) => fd,
+            // no O_TMPFILE here (EOPNOTSUPP; EISDIR or EINVAL from kernels that do not know it)
+            Err(e)
+                if [
+                    rustix::io::Errno::OPNOTSUPP,
+                    rustix::io::Errno::ISDIR,
+                    rustix::io::Errno::INVAL,
+                ]
+                .contains(&e) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let file = std::fs::File::from(fd);
+        if let Some(meta) = existing {
+            super::take_owner_and_mode(&file, meta)?;
+        }
+        Ok(Some(file))
+    }
+
+    /// Writes `bytes` as `path` (not a link; `existing` is its metadata when it exists).
+    /// False, with nothing done, where there are no unnamed files or no `/proc` to name them by.
+    pub(super) fn replace(
+        path: &Path,
+        existing: Option<&std::fs::Metadata>,
+        bytes: &[u8],
+    ) -> std::io::Result<bool> {
+        let Some(mut file) = create(super::dir_of(path), existing)? else {
+            return Ok(false);
+        };
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        let me = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if !me.exists() {
+            return Ok(false);
+        }
+        if existing.is_none() {
+            match link(&me, path) {
+                Ok(()) => return Ok(true),
+                // created by someone else meanwhile: replace it like any existing file
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let temp = link_under_new_name(&me, path)?;
+        std::fs::rename(&temp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })?;
+        Ok(true)
+    }
+
+    /// Gives the open file `me` (`/proc/self/fd/N`) the name `to`; fails if `to` exists.
+    fn link(me: &Path, to: &Path) -> std::io::Result<()> {
+        Ok(rustix::fs::linkat(
+            CWD,
+            me,
+            CWD,
+            to,
+            AtFlags::SYMLINK_FOLLOW,
+        )?)
+    }
+
+    /// Links `me` under a new name `.<name>.<random>` beside `target` and returns it.
+    fn link_under_new_name(me: &Path, target: &Path) -> std::io::Result<PathBuf> {
+        use std::hash::{BuildHasher, Hasher};
+        let prefix = super::temp_prefix(target);
+        let dir = super::dir_of(target);
+        let mut last = None;
+        for attempt in 0..100 {
+            // each RandomState has new random keys (the std's own source of randomness)
+            let mut random = std::collections::hash_map::RandomState::new().build_hasher();
+            random.write_usize(attempt);
+            let mut name = prefix.clone();
+            name.push(format!("{:016x}", random.finish()));
+            let temp = dir.join(&name);
+            match link(me, &temp) {
+                Ok(()) => return Ok(temp),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+    }
 }
 
 #[cfg(test)]

@@ -55,17 +55,36 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         return Err(interrupted(args, &out, epoch)?.into());
     }
     warn_all(&out);
-    if let Some(path) = &args.output {
-        out.model.save(path)?;
-    }
-    if let Some(path) = &args.history {
-        scratchnet::io::write_atomic(path, curve_csv(&out.curve, out.report.task).as_bytes())?;
-    }
+    save_outputs(args, &out)?;
     if args.json {
         print_out(&(to_json(&out.report)? + "\n"))
     } else {
         print_out(&summary(args, &exp, header, &rows, &out))
     }
+}
+
+/// Writes the model (`-o`) and then the learning curve (`--history`) of a completed training.
+/// A failed history write says that the model was written; a signal that arrived while they
+/// were written (they are let finish) ends the command with 130 once both are complete.
+fn save_outputs(args: &TrainArgs, out: &Outcome) -> Result<()> {
+    if let Some(path) = &args.output {
+        out.model.save(path)?;
+    }
+    if let Some(path) = &args.history {
+        let curve = curve_csv(&out.curve, out.report.task);
+        scratchnet::io::write_atomic(path, curve.as_bytes()).map_err(|e| match &args.output {
+            Some(model) => anyhow::anyhow!("{e} (the model was written to {})", model.display()),
+            None => e.into(),
+        })?;
+    }
+    if crate::progress::interrupt::received() {
+        let written = match &args.output {
+            Some(path) => format!("; the complete model was written to {}", path.display()),
+            None => String::new(),
+        };
+        return Err(Interrupted(format!("interrupted after training{written}")).into());
+    }
+    Ok(())
 }
 
 /// The data set, read for `--task` through a column plan fitted on the training rows (or the
