@@ -81,6 +81,22 @@ pub enum Error {
         /// The operating-system error (its message is part of this one).
         error: std::io::Error,
     },
+    /// A job needs more memory than the machine has available (see [`crate::memory`]).
+    #[error(
+        "{what} needs about {} of memory, more than the {} available ({origin}); \
+         use less data or a smaller network",
+        crate::memory::human(*need), crate::memory::human(*available)
+    )]
+    OutOfMemory {
+        /// The job: "training a network of 4,000,000,003 parameters".
+        what: String,
+        /// Its estimated need in bytes.
+        need: u64,
+        /// What the machine has, in bytes.
+        available: u64,
+        /// Where that number came from.
+        origin: &'static str,
+    },
     /// A bug in scratchnet: please report it.
     #[error("internal error (a bug in scratchnet, please report it): {0}")]
     Internal(String),

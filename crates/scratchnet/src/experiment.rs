@@ -344,6 +344,20 @@ struct Trained {
 }
 
 impl Experiment {
+    /// Refuses, before training, settings whose model for `data` could not be saved: a file
+    /// larger than [`crate::model_file::MAX_FILE_BYTES`] (see
+    /// [`crate::model_file::check_file_size`]).
+    pub fn check_model_file_size(&self, data: &Dataset) -> Result<()> {
+        let n_y = match data.task() {
+            Task::Multiclass => data.classes().len(),
+            Task::Binary | Task::Regression => 1,
+        };
+        let mut sizes = vec![data.n_features()];
+        sizes.extend(&self.config.hidden);
+        sizes.push(n_y);
+        crate::model_file::check_file_size(&sizes)
+    }
+
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
         crate::train::check_fraction("test_split", self.test_split)?;

@@ -101,6 +101,7 @@ pub mod gradcheck;
 pub mod importance;
 pub mod io;
 pub mod loss;
+pub mod memory;
 pub mod metrics;
 pub mod model_file;
 pub mod nn;

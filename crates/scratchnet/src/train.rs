@@ -314,6 +314,48 @@ impl TrainConfig {
         self.init_network_checked(x, y)
     }
 
+    /// Bytes that training these settings on m samples of n_x features and n_y outputs surely
+    /// allocates, on top of the data: 8 bytes × (the parameters P × their copies — the weights,
+    /// the gradients, the update, the optimizer's state (momentum 1, Adam 2), the best weights
+    /// with early stopping — plus, per output and hidden unit, Z, A and dZ for a batch's rows
+    /// and A for the training rows, whose loss every epoch reports).
+    pub fn memory_need(&self, n_x: usize, n_y: usize, m: usize) -> u64 {
+        let mut sizes = vec![n_x];
+        sizes.extend(&self.hidden);
+        sizes.push(n_y);
+        let params = sizes.windows(2).fold(0usize, |p, w| {
+            p.saturating_add((w[0] + 1).saturating_mul(w[1]))
+        });
+        let states = match self.optimizer {
+            OptimizerKind::Gd => 0,
+            OptimizerKind::Momentum { .. } | OptimizerKind::Nesterov { .. } => 1,
+            OptimizerKind::Adam { .. } => 2,
+        };
+        let copies = 3 + states + u64::from(self.patience.is_some());
+        let units = sizes[1..].iter().fold(0usize, |u, &n| u.saturating_add(n));
+        let batch = self.batch_size.unwrap_or(m).min(m);
+        let per_unit_rows = batch.saturating_mul(3).saturating_add(m);
+        crate::memory::of(params, 8)
+            .saturating_mul(copies)
+            .saturating_add(crate::memory::of(units.saturating_mul(per_unit_rows), 8))
+    }
+
+    /// Refuses, before anything is allocated, settings whose training ([`TrainConfig::memory_need`]
+    /// for `copies` trainings at once) needs more memory than the machine has available.
+    pub fn check_memory(&self, n_x: usize, n_y: usize, m: usize, copies: usize) -> Result<()> {
+        let need = self.memory_need(n_x, n_y, m).saturating_mul(copies as u64);
+        let hidden: Vec<String> = self.hidden.iter().map(usize::to_string).collect();
+        let what = match (copies, hidden.is_empty()) {
+            (_, true) => format!("training a linear model on {m} samples"),
+            (1, false) => format!("training hidden layers {} on {m} samples", hidden.join(",")),
+            (k, false) => format!(
+                "training {k} copies of hidden layers {} on {m} samples at once",
+                hidden.join(",")
+            ),
+        };
+        crate::memory::check(need, &what)
+    }
+
     /// [`TrainConfig::init_network`] for settings already validated.
     pub(crate) fn init_network_checked(
         &self,
@@ -321,6 +363,7 @@ impl TrainConfig {
         y: ArrayView2<f64>,
     ) -> Result<Network> {
         check_output_for(self.output_activation, y.nrows())?;
+        self.check_memory(x.nrows(), y.nrows(), x.ncols(), 1)?;
         let sizes = LayerSizes::from_data(x, y, &self.hidden);
         Network::init(
             &sizes,

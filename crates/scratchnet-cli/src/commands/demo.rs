@@ -47,6 +47,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     }
     let seed = exp.config.seed;
     let data = synth::flower(400, &mut rng(seed, Stream::Data))?;
+    exp.check_model_file_size(&data)?;
     let out = run_with_progress(&exp, data.clone())?;
     if let Some(epoch) = out.interrupted_at {
         return Err(Interrupted(format!("interrupted after epoch {epoch}")).into());

@@ -45,6 +45,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let data = prepared.data;
     let header = data_header(args, &data);
     let rows = rows_summary(&data);
+    if args.output.is_some() {
+        exp.check_model_file_size(&data)?;
+    }
     let mut out = run_with_progress(&exp, data)?;
     out.model.prep = plan;
     if let Some(column) = &args.data.columns.sample_weight {

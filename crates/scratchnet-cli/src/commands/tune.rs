@@ -52,6 +52,11 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
     warn_prep(&prepared.warnings);
     let plan = prepared.plan_if_needed().cloned();
     let data = prepared.data;
+    if args.output.is_some() {
+        for c in &candidates {
+            c.experiment.check_model_file_size(&data)?;
+        }
+    }
     let bar = count_bar(candidates.len() * args.folds, "folds", "tuning");
     let report = run_search(&candidates, &data, args.folds, |_, _| bar.inc(1))?;
     bar.finish_and_clear();

@@ -19,6 +19,8 @@
 //! Weights are rows = units out, columns = units in (W is n_out × n_in). Numbers are written
 //! with enough digits to read back bit for bit.
 
+mod reading;
+
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayView2};
@@ -39,10 +41,55 @@ use crate::{Error, Result};
 pub const FORMAT: &str = "scratchnet-model";
 /// The newest format version this build reads and the one it writes.
 pub const VERSION: u64 = 3;
-/// Model files larger than this are refused before they are read (256 MiB).
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Model files larger than this are refused (1 GiB): by their length before they are read, and
+/// by the bytes read for pipes and devices. The writer agrees: a network whose file could be
+/// larger is refused before training ([`check_file_size`]), so every model scratchnet writes
+/// can be read back. Parsing takes at most [`reading::PARSE_BYTES_PER_VALUE`] bytes per JSON
+/// value beyond the file's bytes (checked against the machine's memory before parsing).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// Most bytes the writer takes for one weight: 10 spaces of indentation, a number of at most
+/// 24 characters (`-2.2250738585072014e-308`), a comma and a newline.
+const MAX_BYTES_PER_WEIGHT: u64 = 36;
 /// Layers wider than this are refused (a guard against hostile files).
 pub const MAX_UNITS: usize = 1 << 20;
+
+/// Refuses, before training, a network of layer sizes `sizes` (n_x, the hidden layers, n_y)
+/// whose model file could be larger than [`MAX_FILE_BYTES`], so that the training is not lost
+/// to a file that cannot be written (or read back).
+pub fn check_file_size(sizes: &[usize]) -> Result<()> {
+    let (bound, params) = file_bytes_at_most(sizes);
+    if bound <= MAX_FILE_BYTES {
+        return Ok(());
+    }
+    Err(Error::config(
+        "hidden",
+        format!(
+            "gives a network of {params} parameters, whose model file could take {} (up to \
+             {MAX_BYTES_PER_WEIGHT} bytes a weight), more than the 1 GiB a model file may \
+             have; use smaller hidden layers",
+            crate::memory::human(bound),
+        ),
+    ))
+}
+
+/// An upper bound of the bytes of a model file of layer sizes `sizes`, and its parameters:
+/// each weight and bias at [`MAX_BYTES_PER_WEIGHT`], each weight row's brackets, the
+/// standardizer's mean and deviation per feature, and 1 MB for everything else.
+fn file_bytes_at_most(sizes: &[usize]) -> (u64, u64) {
+    let (mut bytes, mut params) = (1_000_000u64, 0u64);
+    for w in sizes.windows(2) {
+        let (n_in, n_out) = (w[0] as u64, w[1] as u64);
+        let p = (n_in + 1).saturating_mul(n_out);
+        params = params.saturating_add(p);
+        bytes = bytes
+            .saturating_add(p.saturating_mul(MAX_BYTES_PER_WEIGHT))
+            .saturating_add(n_out.saturating_mul(24))
+            .saturating_add(200);
+    }
+    let n_x = sizes.first().map_or(0, |&n| n as u64);
+    bytes = bytes.saturating_add(n_x.saturating_mul(2 * MAX_BYTES_PER_WEIGHT));
+    (bytes, params)
+}
 
 /// How a model was trained, kept in the file for the record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,7 +180,7 @@ pub struct ReadData {
 
 #[derive(Serialize, Deserialize)]
 struct LayerFile {
-    weights: Vec<Vec<f64>>,
+    weights: reading::Weights,
     bias: Vec<f64>,
     activation: Activation,
 }
@@ -158,8 +205,8 @@ struct ModelFile {
 
 #[derive(Deserialize)]
 struct Header {
-    format: Option<serde_json::Value>,
-    version: Option<serde_json::Value>,
+    format: Option<reading::Scalar>,
+    version: Option<reading::Scalar>,
 }
 
 impl Model {
@@ -283,7 +330,11 @@ impl Model {
                 .layers()
                 .iter()
                 .map(|l| LayerFile {
-                    weights: l.w().rows().into_iter().map(|r| r.to_vec()).collect(),
+                    weights: reading::Weights::from_rows(
+                        l.w().nrows(),
+                        l.w().ncols(),
+                        l.w().iter().copied().collect(),
+                    ),
                     bias: l.b().to_vec(),
                     activation: l.activation(),
                 })
@@ -297,14 +348,24 @@ impl Model {
         s
     }
 
-    /// Writes the model to `path` atomically.
+    /// Writes the model to `path` atomically. A model whose file would be larger than
+    /// [`MAX_FILE_BYTES`] (which [`check_file_size`] prevents before training) is refused.
     pub fn save(&self, path: &Path) -> Result<()> {
         if !self.network.is_finite() {
             return Err(Error::Invalid(
                 "refusing to save a model whose weights are not all finite".into(),
             ));
         }
-        crate::io::write_atomic(path, self.to_json().as_bytes())
+        let json = self.to_json();
+        if json.len() as u64 > MAX_FILE_BYTES {
+            return Err(Error::Invalid(format!(
+                "{}: refusing to write a model file of {} bytes, more than the {MAX_FILE_BYTES} \
+                 bytes a model file may have",
+                path.display(),
+                json.len()
+            )));
+        }
+        crate::io::write_atomic(path, json.as_bytes())
     }
 
     /// Reads and checks a model file.
@@ -313,15 +374,14 @@ impl Model {
             path: path.to_path_buf(),
             message,
         };
-        let size = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(err(format!(
-                "file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit for model files"
-            )));
-        }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = reading::read_bounded(path).map_err(|e| match e {
+            reading::ReadError::Io(e) => Error::io(path, e),
+            other => err(other.message()),
+        })?;
+        crate::memory::check(
+            reading::parse_need(&bytes),
+            &format!("reading model file {}", path.display()),
+        )?;
         Model::from_json(&bytes).map_err(err)
     }
 
@@ -584,15 +644,18 @@ fn layer_from(
     l: LayerFile,
     n_in: usize,
 ) -> std::result::Result<(Dense, usize), String> {
-    let n_out = l.weights.len();
+    let n_out = l.weights.rows;
     if n_out == 0 || n_out > MAX_UNITS {
         return Err(format!("{here} has {n_out} units"));
     }
-    if let Some(r) = l.weights.iter().position(|row| row.len() != n_in) {
+    let bad_row = match l.weights.ragged {
+        _ if l.weights.cols != n_in => Some((0, l.weights.cols)),
+        ragged => ragged,
+    };
+    if let Some((r, len)) = bad_row {
         return Err(format!(
-            "{here}: weight row {} has {} entries, expected {n_in} (the units of the layer below)",
+            "{here}: weight row {} has {len} entries, expected {n_in} (the units of the layer below)",
             r + 1,
-            l.weights[r].len()
         ));
     }
     if l.bias.len() != n_out {
@@ -601,7 +664,7 @@ fn layer_from(
             l.bias.len()
         ));
     }
-    let flat: Vec<f64> = l.weights.into_iter().flatten().collect();
+    let flat = l.weights.values;
     if flat.iter().chain(&l.bias).any(|v| !v.is_finite()) {
         return Err(format!("{here} has non-finite weights"));
     }
