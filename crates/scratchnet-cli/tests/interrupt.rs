@@ -109,6 +109,150 @@ fn kill_9_leaves_the_old_file_or_the_complete_new_one() {
     assert!(outcomes.0 + outcomes.1 > 0);
 }
 
+/// The names in `dir` that start with a dot: temporary files left behind.
+fn hidden_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// A CSV of `rows` rows of two features and a 0/1 label, and a model of it, in `dir`.
+fn big_data_and_model(dir: &Path, rows: usize) {
+    let mut csv = String::from("x1,x2,y\n");
+    for r in 0..rows {
+        csv.push_str(&format!("{}.{},{}.5,{}\n", r % 13, r % 7, r % 5, r % 2));
+    }
+    std::fs::write(dir.join("d.csv"), csv).unwrap();
+    let ok = Command::new(bin())
+        .current_dir(dir)
+        .args(["train", "d.csv", "--epochs", "1", "-o", "m.json"])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    assert!(ok);
+}
+
+/// Runs `args` in `dir` up to 8 times, each sent `signal` (`-9`, `-TERM`, or `-INT` twice)
+/// after a delay that sweeps 0…`max_ms` evenly; after each round `out` holds `old` or a complete
+/// output that `complete` accepts, and no temporary file is left. Returns the rounds that
+/// ended with the new output.
+fn signal_loop(
+    dir: &Path,
+    args: &[&str],
+    (signal, max_ms): (&str, u64),
+    out: &str,
+    complete: fn(&str) -> bool,
+) -> usize {
+    let target = dir.join(out);
+    std::fs::write(&target, "old").unwrap();
+    let mut replaced = 0;
+    let start = Instant::now();
+    for round in 0..8 {
+        // 0, 3/8, 6/8, 1/8, … of max_ms: the eight eighths, in an order that spreads them
+        let delay = 2 + max_ms * ((round * 3) % 8) / 8;
+        let mut child = Command::new(bin())
+            .current_dir(dir)
+            .args(args)
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        sleep_ms(delay);
+        let pid = child.id().to_string();
+        let signals: &[&str] = if signal == "-INT" {
+            &["-INT", "-INT"]
+        } else {
+            &[signal]
+        };
+        for (i, s) in signals.iter().enumerate() {
+            if i > 0 {
+                sleep_ms(delay % 40);
+            }
+            let _ = Command::new("kill").args([*s, pid.as_str()]).status();
+        }
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&target).unwrap();
+        if text != "old" {
+            assert!(complete(&text), "{signal} round {round}: a partial {out}");
+            replaced += 1;
+            std::fs::write(&target, "old").unwrap();
+        }
+        let left = hidden_files(dir);
+        assert!(left.is_empty(), "{signal} round {round} left {left:?}");
+        if start.elapsed() > Duration::from_secs(40) {
+            break;
+        }
+    }
+    replaced
+}
+
+fn a_complete_model(text: &str) -> bool {
+    serde_json::from_str::<Value>(text).is_ok_and(|v| v["format"] == "scratchnet-model")
+}
+
+fn complete_predictions(text: &str) -> bool {
+    text.starts_with("x1,") && text.ends_with('\n') && text.lines().count() == 200_001
+}
+
+#[test]
+fn signals_at_any_moment_leave_the_old_output_or_the_new_one_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    big_data_and_model(d, 200_000);
+    std::fs::copy(flower(), d.join("flower.csv")).unwrap();
+    // a 47 MB model: its serialization and write take a third of the run (~0.4–0.55 s of
+    // ~0.8 s here), where the sweep of delays lands often
+    let train = [
+        "train",
+        "flower.csv",
+        "--hidden",
+        "1200,1200",
+        "--epochs",
+        "1",
+        "--validation",
+        "0",
+        "-o",
+        "n.json",
+    ];
+    let predict = ["predict", "m.json", "d.csv", "--keep", "x1", "-o", "p.csv"];
+    for signal in ["-9", "-TERM", "-INT"] {
+        let t = signal_loop(d, &train, (signal, 1000), "n.json", a_complete_model);
+        let p = signal_loop(d, &predict, (signal, 300), "p.csv", complete_predictions);
+        eprintln!("{signal}: new model in {t} rounds, new predictions in {p}");
+    }
+}
+
+#[test]
+fn sigterm_saves_the_model_so_far_like_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let child = Command::new(bin())
+        .arg("train")
+        .arg(flower())
+        .args(["--preset", "tutorial", "--epochs", "50000000", "-o"])
+        .arg(&model)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleep_ms(700);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted after epoch"), "{stderr}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert!(v["training"]["interrupted_at"].as_u64().is_some());
+    assert!(hidden_files(dir.path()).is_empty());
+}
+
 #[test]
 fn divergence_names_the_epoch_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
