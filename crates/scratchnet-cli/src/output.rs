@@ -116,11 +116,32 @@ fn rows_word(n: usize) -> String {
     }
 }
 
+/// The warning with its column names and values as messages show them (escaped, on one line,
+/// cut to a sane length: [`scratchnet::quoted`]).
+fn shown_warning(w: &scratchnet::prep::Warning) -> scratchnet::prep::Warning {
+    use scratchnet::prep::Warning;
+    let q = |s: &String| scratchnet::quoted(s);
+    let mut w = w.clone();
+    match &mut w {
+        Warning::IgnoredColumn { column, .. }
+        | Warning::MissingTarget { column, .. }
+        | Warning::PooledCategories { column, .. } => *column = q(column),
+        Warning::MixedColumn { column, value }
+        | Warning::TextAsMissing { column, value, .. }
+        | Warning::UnseenCategory { column, value, .. } => {
+            *column = q(column);
+            *value = q(value);
+        }
+        Warning::MissingFeatures { .. } => {}
+    }
+    w
+}
+
 /// Prints what the column plan did, one line each, in the CLI's flags.
 pub fn warn_prep(warnings: &[scratchnet::prep::Warning]) {
     use scratchnet::prep::Warning;
-    for w in warnings {
-        match w {
+    for w in warnings.iter().map(shown_warning) {
+        match &w {
             Warning::IgnoredColumn { column, why } => eprintln!(
                 "warning: column `{column}` looks like a row ID ({why}) and is ignored; to use it, pass --numeric {column} or --categorical {column}"
             ),

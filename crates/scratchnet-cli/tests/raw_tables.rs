@@ -229,3 +229,27 @@ fn max_categories_pools_rare_categories_and_must_be_at_least_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn warnings_show_column_names_and_values_escaped_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // an ID column whose quoted name holds a newline and a zero-width space
+    let mut csv = String::from("\"row\nid\u{200b}\",x1,y\n");
+    for i in 1..=60 {
+        csv.push_str(&format!("{i},{}.5,{}\n", i % 7, i % 2));
+    }
+    write(d, "ids.csv", &csv);
+    let out = scratchnet()
+        .current_dir(d)
+        .args(["train", "ids.csv", "--epochs", "3", "--validation", "0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("column `row\\nid\\u{200b}` looks like a row ID"),
+        "{stderr}"
+    );
+}

@@ -81,7 +81,8 @@ impl Search {
         for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((name, values)) = part.split_once('=') else {
                 return Err(grid_error(format!(
-                    "`{part}` is not name=value,value (e.g. hidden=16,64;lr=0.001,0.01)"
+                    "`{}` is not name=value,value (e.g. hidden=16,64;lr=0.001,0.01)",
+                    crate::quoted(part)
                 )));
             };
             let name = canonical(name.trim())?;
@@ -144,7 +145,8 @@ fn canonical(name: &str) -> Result<String> {
         Ok(name)
     } else {
         Err(grid_error(format!(
-            "unknown setting `{name}`; expected one of: {}",
+            "unknown setting `{}`; expected one of: {}",
+            crate::quoted(&name),
             SETTINGS.join(", ")
         )))
     }
@@ -246,7 +248,13 @@ fn apply_all(
 
 /// One setting applied to `exp`; a value that does not parse is an error naming both.
 fn apply(exp: &mut Experiment, name: &str, value: &str) -> Result<()> {
-    let bad = |what: &str| grid_error(format!("`{name}={value}`: {what}"));
+    let bad = |what: &str| {
+        grid_error(format!(
+            "`{}={}`: {what}",
+            crate::quoted(name),
+            crate::quoted(value)
+        ))
+    };
     let number = || value.parse::<f64>().map_err(|_| bad("not a number"));
     let count = || {
         value

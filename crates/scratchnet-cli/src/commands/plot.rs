@@ -256,9 +256,11 @@ fn plot_residuals(
 fn plane_axes(m: &Model, features: Option<&[String]>) -> Result<(usize, usize)> {
     let find = |name: &str| {
         m.features.iter().position(|f| f == name).ok_or_else(|| {
+            let all: Vec<String> = m.features.iter().map(|f| scratchnet::quoted(f)).collect();
             anyhow::anyhow!(
-                "--features: the model has no feature `{name}`; its features are: {}",
-                m.features.join(", ")
+                "--features: the model has no feature `{}`; its features are: {}",
+                scratchnet::quoted(name),
+                scratchnet::shown(&all.join(", "), 400)
             )
         })
     };
@@ -266,7 +268,10 @@ fn plane_axes(m: &Model, features: Option<&[String]>) -> Result<(usize, usize)> 
         Some([a, b]) => {
             let axes = (find(a)?, find(b)?);
             if axes.0 == axes.1 {
-                bail!("--features needs two different features, got `{a}` twice");
+                bail!(
+                    "--features needs two different features, got `{}` twice",
+                    scratchnet::quoted(a)
+                );
             }
             Ok(axes)
         }

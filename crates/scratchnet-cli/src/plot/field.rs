@@ -215,7 +215,7 @@ impl BoundaryPlot<'_> {
             .map(|f| {
                 format!(
                     "{} = {:.3}",
-                    model.features[f],
+                    scratchnet::quoted(&model.features[f]),
                     model.standardizer.mean()[f]
                 )
             })

@@ -93,6 +93,41 @@ pub(crate) fn parse_need(bytes: &[u8]) -> u64 {
     crate::memory::of(starts + 1, PARSE_BYTES_PER_VALUE)
 }
 
+/// Deepest nesting of arrays and objects a model file may have: the files scratchnet writes
+/// nest 5 deep (a weight inside its row, matrix, layer, list of layers and the file).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// Refuses JSON nested deeper than [`MAX_DEPTH`] anywhere, under unknown keys too (which the
+/// parser skips without its own depth limit), in one pass over the bytes outside strings.
+pub(crate) fn check_depth(bytes: &[u8]) -> Result<(), String> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(format!(
+                        "malformed model file: arrays or objects nested more than {MAX_DEPTH} deep"
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A top-level field of the header as far as the check needs it: a string, a number, or
 /// something else, skipped without keeping it (an array of a million zeros costs nothing).
 #[derive(Debug)]
@@ -305,6 +340,16 @@ mod tests {
         assert!(matches!(e, ReadError::NotAnObject), "{e:?}");
         assert!(e.message().contains("does not start with `{`"));
         assert!(read_bounded(Path::new("/dev/null")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn nesting_is_limited_everywhere_but_inside_strings() {
+        let deep = |n: usize| format!("{{\"x\": {}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(check_depth(deep(MAX_DEPTH - 1).as_bytes()).is_ok());
+        let e = check_depth(deep(MAX_DEPTH).as_bytes()).unwrap_err();
+        assert!(e.contains("nested more than 32 deep"), "{e}");
+        let quoted = format!("{{\"x\": \"{}\\\"{}\"}}", "[".repeat(100), "{".repeat(100));
+        assert!(check_depth(quoted.as_bytes()).is_ok(), "{quoted}");
     }
 
     #[test]
