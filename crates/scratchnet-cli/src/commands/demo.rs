@@ -66,6 +66,15 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
             list_files(&written),
             dir.display()
         ));
+        if crate::progress::interrupt::received() {
+            // a signal while the files were written: they were let finish
+            return Err(Interrupted(format!(
+                "interrupted after training; wrote {} to {}",
+                list_files(&written),
+                dir.display()
+            ))
+            .into());
+        }
     }
     print_out(&s)
 }

@@ -44,7 +44,7 @@ pub const VERSION: u64 = 3;
 /// Model files larger than this are refused (1 GiB): by their length before they are read, and
 /// by the bytes read for pipes and devices. The writer agrees: a network whose file could be
 /// larger is refused before training ([`check_file_size`]), so every model scratchnet writes
-/// can be read back. Parsing takes at most [`reading::PARSE_BYTES_PER_VALUE`] bytes per JSON
+/// can be read back. Parsing takes at most 96 bytes per JSON
 /// value beyond the file's bytes (checked against the machine's memory before parsing).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// Most bytes the writer takes for one weight: 10 spaces of indentation, a number of at most
