@@ -44,8 +44,8 @@ pub const VERSION: u64 = 3;
 /// Model files larger than this are refused (1 GiB): by their length before they are read, and
 /// by the bytes read for pipes and devices. The writer agrees: a network whose file could be
 /// larger is refused before training ([`check_file_size`]), so every model scratchnet writes
-/// can be read back. Parsing takes at most 96 bytes per JSON
-/// value beyond the file's bytes (checked against the machine's memory before parsing).
+/// can be read back. Parsing takes at most 96 bytes per JSON value plus 6 per byte beyond the
+/// file's bytes (checked against the machine's memory before parsing).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// Most bytes the writer takes for one weight: 10 spaces of indentation, a number of at most
 /// 24 characters (`-2.2250738585072014e-308`), a comma and a newline.
@@ -390,8 +390,8 @@ impl Model {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         reading::check_depth(bytes)?;
         check_format_and_version(bytes)?;
-        let file: ModelFile =
-            serde_json::from_slice(bytes).map_err(|e| format!("malformed model file: {e}"))?;
+        let file: ModelFile = serde_json::from_slice(bytes)
+            .map_err(|e| format!("malformed model file: {}", reading::json_error(&e)))?;
         Model::from_file(file)
     }
 
@@ -553,9 +553,12 @@ fn check_format_and_version(bytes: &[u8]) -> std::result::Result<u64, String> {
     let not_ours = "not a scratchnet model file (expected \"format\": \"scratchnet-model\")";
     let header: Header = serde_json::from_slice(bytes).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            format!("not a scratchnet model file (invalid JSON: {e})")
+            format!(
+                "not a scratchnet model file (invalid JSON: {})",
+                reading::json_error(&e)
+            )
         } else if e.to_string().contains("duplicate field") {
-            format!("malformed model file: {e}")
+            format!("malformed model file: {}", reading::json_error(&e))
         } else {
             not_ours.to_string()
         }

@@ -84,13 +84,30 @@ impl ReadError {
 }
 
 /// An upper bound of the memory that parsing `bytes` takes, beyond the bytes themselves:
-/// [`PARSE_BYTES_PER_VALUE`] for each JSON value that can start in it.
+/// [`PARSE_BYTES_PER_VALUE`] for each JSON value that can start in it and
+/// [`PARSE_BYTES_PER_BYTE`] for each byte.
 pub(crate) fn parse_need(bytes: &[u8]) -> u64 {
     let starts = bytes
         .iter()
         .filter(|&&b| matches!(b, b',' | b'[' | b'{'))
         .count();
     crate::memory::of(starts + 1, PARSE_BYTES_PER_VALUE)
+        .saturating_add(crate::memory::of(bytes.len(), PARSE_BYTES_PER_BYTE))
+}
+
+/// Bytes of memory that parsing may take per byte of the file, on top of the per-value cost: a
+/// parser's error quotes a string of the file whole (once in the error, once while it is
+/// formatted into the message, and a copy while a buffer grows).
+pub(crate) const PARSE_BYTES_PER_BYTE: u64 = 6;
+
+/// A JSON parser's error on one line of bounded length: its message (which may quote a string
+/// of the file whole, newlines included) escaped and cut to 160 characters, then where it is.
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let message = text.strip_suffix(&at).unwrap_or(&text);
+    let at = if e.line() == 0 { String::new() } else { at };
+    format!("{}{at}", crate::shown(message, 160))
 }
 
 /// Deepest nesting of arrays and objects a model file may have: the files scratchnet writes
@@ -343,6 +360,21 @@ mod tests {
     }
 
     #[test]
+    fn parser_errors_are_one_bounded_line() {
+        // a string of 10,000 characters with an escaped newline, where a number is expected
+        let long = format!(r#"[1, "{}\nsecond line"]"#, "y".repeat(10_000));
+        let e = serde_json::from_str::<Vec<f64>>(&long).unwrap_err();
+        let text = json_error(&e);
+        assert!(text.len() < 250 && !text.contains('\n'), "{text}");
+        let e = serde_json::from_str::<Vec<f64>>(r#"[1, "a\nb"]"#).unwrap_err();
+        let text = json_error(&e);
+        assert!(
+            text.contains(r#""a\nb""#) && text.ends_with("at line 1 column 10"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn nesting_is_limited_everywhere_but_inside_strings() {
         let deep = |n: usize| format!("{{\"x\": {}{}}}", "[".repeat(n), "]".repeat(n));
         assert!(check_depth(deep(MAX_DEPTH - 1).as_bytes()).is_ok());
@@ -354,7 +386,13 @@ mod tests {
 
     #[test]
     fn the_parse_need_counts_what_can_start_a_value() {
-        assert_eq!(parse_need(b"{}"), 2 * PARSE_BYTES_PER_VALUE);
-        assert_eq!(parse_need(b"[0,0,0]"), 4 * PARSE_BYTES_PER_VALUE);
+        assert_eq!(
+            parse_need(b"{}"),
+            2 * PARSE_BYTES_PER_VALUE + 2 * PARSE_BYTES_PER_BYTE
+        );
+        assert_eq!(
+            parse_need(b"[0,0,0]"),
+            4 * PARSE_BYTES_PER_VALUE + 7 * PARSE_BYTES_PER_BYTE
+        );
     }
 }
