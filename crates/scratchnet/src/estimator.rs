@@ -496,6 +496,13 @@ impl<K: Kind> FittedMlp<K> {
         self.model.save(path.as_ref())
     }
 
+    /// The model as an ONNX file (protobuf bytes), for ONNX Runtime and other runtimes:
+    /// [`Model::to_onnx`]. Its input is the matrix `input` [N, d] of raw features, one row per
+    /// sample, as [`FittedMlp::predict`] takes them.
+    pub fn to_onnx(&self, options: &crate::onnx::OnnxOptions) -> Result<Vec<u8>> {
+        self.model.to_onnx(options)
+    }
+
     /// A model of this kind from a checked model; errors when it is of the other kind.
     pub fn from_model(model: Model) -> Result<Self> {
         let task = model.task();

@@ -105,6 +105,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model_file;
 pub mod nn;
+pub mod onnx;
 pub mod optim;
 mod parallel;
 pub mod prep;
