@@ -160,6 +160,24 @@ def check_case(exe, work, name, data, train_flags, predict_data=None, opsets=(No
     return results
 
 
+def readme_example(exe, work):
+    """Runs the README's onnxruntime example (its Deploy section's python block) on the
+    tutorial's model of the flower data, in a directory of its own."""
+    readme = open(os.path.join(os.path.dirname(__file__), "../../../../README.md")).read()
+    section = readme[readme.index("## Deploy"):]
+    start = section.index("```python\n") + len("```python\n")
+    block = section[start:section.index("```", start)]
+    assert len(block.strip().splitlines()) == 6, "the README's example has 6 lines"
+    d = os.path.join(work, "readme")
+    os.makedirs(d, exist_ok=True)
+    run([exe, "generate", "flower", "-o", os.path.join(d, "flower.csv")])
+    run([exe, "train", "flower.csv", "--preset", "tutorial", "-o", "model.json"], cwd=d)
+    run([exe, "export", "model.json", "-o", "model.onnx"], cwd=d)
+    out = run([sys.executable, "-c", block], cwd=d)
+    assert "[" in out, out
+    print("README example runs:", " ".join(out.split())[:100])
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -204,6 +222,11 @@ def main():
              new, (None,) if task != "binary" else (None, 21))
         )
     results, failed = [], 0
+    try:
+        readme_example(exe, work)
+    except Exception as e:  # noqa: BLE001 - reported as a failure
+        print(f"FAIL README example: {e}")
+        failed += 1
     for name, data, flags, new, opsets in cases:
         try:
             results += check_case(exe, work, name, data, flags, new, opsets)

@@ -271,7 +271,6 @@ fn int(name: &str, value: i64) -> AttributeProto {
         name: name.into(),
         i: Some(value),
         r#type: attribute_type::INT,
-        ..AttributeProto::default()
     }
 }
 
