@@ -3,10 +3,10 @@
 //!
 //! ## Inputs
 //! - A model without a column plan (the estimator's, or one trained on numbers only before the
-//!   plan existed) has one input, `input`: a float matrix [N, d] of the raw (unstandardized)
+//!   plan existed) has one input, `input`: a float matrix `[N, d]` of the raw (unstandardized)
 //!   features in the order of [`Model::features`] (the `features` metadata entry).
 //! - A model with a column plan ([`crate::prep`]) has one input per column it reads, named by
-//!   the column, each a 1-D tensor [N] of raw values, as raw as the training file:
+//!   the column, each a 1-D tensor `[N]` of raw values, as raw as the training file:
 //!   a numeric column is a float tensor where NaN marks a missing value (imputed with the
 //!   fitted fill value; what `predict` reads as missing, an NA token or text, is NaN here);
 //!   a categorical column is a string tensor of the values as written, spaces around them
@@ -17,12 +17,12 @@
 //! rounding) and `float` for [`Precision::F32`] (constants rounded to f32).
 //!
 //! ## Outputs
-//! - Classifiers: `probabilities` [N, k], one column per class in the order of the `classes`
-//!   metadata entry (for two classes: P(classes\[0\]), P(classes\[1\])), and `label` [N],
+//! - Classifiers: `probabilities` `[N, k]`, one column per class in the order of the `classes`
+//!   metadata entry (for two classes: P(classes\[0\]), P(classes\[1\])), and `label` `[N]`,
 //!   the predicted class label (string): for two classes the positive one when
 //!   p > the model's decision threshold ([`Model::decision_threshold`]), else the most
 //!   probable (the first on a tie).
-//! - Regression: `prediction` [N, 1], in the target's original units.
+//! - Regression: `prediction` `[N, 1]`, in the target's original units.
 //!
 //! ## Operators
 //! The default opset is [`DEFAULT_OPSET`] (19, the first whose `Equal` compares strings);
@@ -470,7 +470,7 @@ impl Builder {
     }
 
     /// One input per column the plan reads, encoded as [`crate::prep::Plan::apply`] does;
-    /// returns the input names and the encoded matrix [N, d].
+    /// returns the input names and the encoded matrix `[N, d]`.
     fn plan(&mut self, plan: &crate::prep::Plan) -> Result<(Vec<String>, String)> {
         let axis1 = self.ints("axis1", &[1], &[1]);
         let mut na = Vec::new();
@@ -539,7 +539,7 @@ impl Builder {
         Ok((inputs, x))
     }
 
-    /// [N, 1] bool: whether each string of `s` [N, 1] is one of `values` (none: all false).
+    /// `[N, 1]` bool: whether each string of `s` `[N, 1]` is one of `values` (none: all false).
     fn any_equal(&mut self, s: &str, values: &[String], axis1: &str) -> String {
         let list = self.strings("values", &[1, values.len()], values);
         let eq = self.node("Equal", &[s, &list], vec![]);

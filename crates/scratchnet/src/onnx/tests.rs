@@ -68,7 +68,7 @@ fn all<'a>(msg: &'a [u8], tag: u64) -> Vec<Wire<'a>> {
         .collect()
 }
 
-fn bytes_of<'a>(msg: &'a [u8], tag: u64) -> Vec<&'a [u8]> {
+fn bytes_of(msg: &[u8], tag: u64) -> Vec<&[u8]> {
     all(msg, tag)
         .into_iter()
         .map(|v| match v {
@@ -78,7 +78,7 @@ fn bytes_of<'a>(msg: &'a [u8], tag: u64) -> Vec<&'a [u8]> {
         .collect()
 }
 
-fn one<'a>(msg: &'a [u8], tag: u64) -> &'a [u8] {
+fn one(msg: &[u8], tag: u64) -> &[u8] {
     let v = bytes_of(msg, tag);
     assert_eq!(v.len(), 1, "field {tag} appears {} times", v.len());
     v[0]
