@@ -2,8 +2,8 @@
 //! mapping — as one ONNX graph that ONNX Runtime (or any ONNX runtime) runs without scratchnet.
 //!
 //! ## Inputs
-//! - A model without a column plan (the estimator's, or one trained on numbers only before the
-//!   plan existed) has one input, `input`: a float matrix `[N, d]` of the raw (unstandardized)
+//! - A model without a column plan (the estimator's, or one `train` wrote for a file of
+//!   numbers only with no value missing) has one input, `input`: a float matrix `[N, d]` of the raw (unstandardized)
 //!   features in the order of [`Model::features`] (the `features` metadata entry).
 //! - A model with a column plan ([`crate::prep`]) has one input per column it reads, named by
 //!   the column, each a 1-D tensor `[N]` of raw values, as raw as the training file:
@@ -12,6 +12,7 @@
 //!   a categorical column is a string tensor of the values as written, spaces around them
 //!   trimmed (a missing-value token, compared ignoring ASCII case as `predict` does, takes the
 //!   column's mode; an unseen category is all zeros, as `predict` without `--strict`).
+//!   What `predict` refuses is not checked by the graph (an infinite number, for one).
 //!
 //! "Float" is `double` for [`Precision::F64`] (the default: the numbers of `predict` to
 //! rounding) and `float` for [`Precision::F32`] (constants rounded to f32).
