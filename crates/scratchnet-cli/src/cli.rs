@@ -63,6 +63,9 @@ pub enum Command {
     /// Permutation importance: how much the score drops when one input column is shuffled,
     /// for each raw input column of a saved model, on labelled data.
     Importance(ImportanceArgs),
+    /// Write a saved model as one ONNX graph (its column plan, standardization, network,
+    /// probabilities and label) for ONNX Runtime and other runtimes.
+    Export(ExportArgs),
     /// Print each step of the tutorial: the equation, the shapes and what they mean.
     Explain(ExplainArgs),
     /// Draw a picture (PNG or SVG, from the extension of -o): data, activations, history,
@@ -709,6 +712,25 @@ pub struct PredictArgs {
     pub strict: bool,
 }
 
+/// `scratchnet export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A model written by `scratchnet train -o`.
+    #[arg(value_name = "MODEL.json")]
+    pub model: PathBuf,
+    /// The ONNX file to write (`-`: standard output).
+    #[arg(short, long, value_name = "FILE.onnx")]
+    pub output: PathBuf,
+    /// The graph's number type: f64 (`double`, the numbers of `predict` to rounding) or f32
+    /// (`float`, weights rounded to f32) [default: f64].
+    #[arg(long, value_name = "TYPE", value_parser = PossibleValuesParser::new(["f64", "f32"]).try_map(|s| s.parse::<Precision>()))]
+    pub precision: Option<Precision>,
+    /// The ONNX opset, 17 to 21 (a model with a categorical column needs 19 or later)
+    /// [default: 19].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub opset: Option<i64>,
+}
+
 /// `scratchnet explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -1004,6 +1026,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "validation" => "--validation",
         "test_split" => "--test-split",
         "precision" => "--precision",
+        "opset" => "--opset",
         "engine" => "--engine",
         "folds" => "--folds",
         "threshold" => "--threshold",

@@ -90,6 +90,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(a) => commands::eval(a),
         cli::Command::Predict(a) => commands::predict(a),
         cli::Command::Importance(a) => commands::importance(a),
+        cli::Command::Export(a) => commands::export(a),
         cli::Command::Explain(a) => commands::explain(a),
         cli::Command::Plot(a) => commands::plot(a),
     };

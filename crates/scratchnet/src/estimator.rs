@@ -496,6 +496,26 @@ impl<K: Kind> FittedMlp<K> {
         self.model.save(path.as_ref())
     }
 
+    /// The model as an ONNX file (protobuf bytes), for ONNX Runtime and other runtimes:
+    /// [`Model::to_onnx`]. Its input is the matrix `input` `[N, d]` of raw features, one row
+    /// per sample, as [`FittedMlp::predict`] takes them.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use scratchnet::estimator::Mlp;
+    /// use scratchnet::onnx::OnnxOptions;
+    /// let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]];
+    /// let model = Mlp::classifier().epochs(10).check()?.fit(x.view(), &["a", "a", "b", "b"])?;
+    /// let bytes = model.to_onnx(&OnnxOptions::default())?;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("model.onnx");
+    /// scratchnet::io::write_atomic(&path, &bytes)?; // for onnxruntime.InferenceSession(path)
+    /// # Ok::<(), scratchnet::Error>(())
+    /// ```
+    pub fn to_onnx(&self, options: &crate::onnx::OnnxOptions) -> Result<Vec<u8>> {
+        self.model.to_onnx(options)
+    }
+
     /// A model of this kind from a checked model; errors when it is of the other kind.
     pub fn from_model(model: Model) -> Result<Self> {
         let task = model.task();

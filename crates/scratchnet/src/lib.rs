@@ -78,6 +78,7 @@
 //! | [`model_file`] | the versioned JSON model file ([`model_file::Model`]) that the CLI writes and reads |
 //! | [`importance`] | permutation importance of a model's raw input columns ([`importance::permutation_importance`]) |
 //! | [`gradcheck`] | backpropagation against finite differences |
+//! | [`onnx`] | ONNX export of a model ([`model_file::Model::to_onnx`]): the column plan, standardization, network, probabilities and label as one graph |
 //! | [`io`] | atomic file writes (a reader never sees half a file) |
 //!
 //! [`set_threads`] sets the number of threads (every core by default). Errors are one enum,
@@ -105,6 +106,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model_file;
 pub mod nn;
+pub mod onnx;
 pub mod optim;
 mod parallel;
 pub mod prep;
