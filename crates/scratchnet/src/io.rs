@@ -7,7 +7,9 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -51,6 +53,7 @@ fn cannot_write(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// The prefix of a temporary file for `target`: `.` + the first bytes of its name + `.`.
+#[cfg(unix)]
 fn temp_prefix(target: &Path) -> OsString {
     let name = target.file_name().map(OsStrExt::as_bytes).unwrap_or(b"");
     let mut prefix = Vec::with_capacity(MAX_PREFIX_NAME_BYTES + 2);
@@ -63,6 +66,7 @@ fn temp_prefix(target: &Path) -> OsString {
 /// A new temporary file in `target`'s directory, created exclusively with an unpredictable
 /// name: with the mode of `existing` (the file it will replace), or else `0666` less the umask,
 /// as a newly created file gets. Removed when dropped unless persisted.
+#[cfg(unix)]
 fn temp_file_for(
     target: &Path,
     existing: Option<&std::fs::Metadata>,
@@ -82,6 +86,23 @@ fn temp_file_for(
         f.set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     Ok(tmp)
+}
+
+/// Elsewhere (WebAssembly, where the playground has no files to write; Windows): the same
+/// without Unix modes and owners, the name's first characters as the prefix.
+#[cfg(not(unix))]
+fn temp_file_for(
+    target: &Path,
+    _existing: Option<&std::fs::Metadata>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let name: String = name.chars().take(MAX_PREFIX_NAME_BYTES).collect();
+    tempfile::Builder::new()
+        .prefix(&OsString::from(format!(".{name}.")))
+        .tempfile_in(dir_of(target))
 }
 
 /// Follows `path` through symbolic links, one hop at a time, to the path a write replaces: a
