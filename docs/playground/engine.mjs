@@ -79,6 +79,12 @@ export class Engine {
     return this.text();
   }
 
+  /** The run's training rows as CSV text, in training order (for `explain --data`). */
+  trainCsv(id) {
+    this.check(this.x.sn_train_csv(id));
+    return this.text();
+  }
+
   nudge(id, delta) {
     this.check(this.x.sn_nudge(id, delta));
   }

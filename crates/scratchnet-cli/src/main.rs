@@ -85,6 +85,7 @@ fn main() -> ExitCode {
         cli::Command::Importance(a) => commands::importance(a),
         cli::Command::Explain(a) => commands::explain(a),
         cli::Command::Plot(a) => commands::plot(a),
+        cli::Command::Playground(a) => commands::playground(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -193,3 +193,9 @@ pub extern "C" fn sn_nudge(id: i32, delta: f64) -> i32 {
 pub extern "C" fn sn_data_csv(id: i32) -> i32 {
     reply(with_session(id, |s| Ok(s.data_csv().into_bytes())), 0)
 }
+
+/// The run's training rows as CSV text, in training order ([`Session::train_csv`]).
+#[unsafe(no_mangle)]
+pub extern "C" fn sn_train_csv(id: i32) -> i32 {
+    reply(with_session(id, |s| Ok(s.train_csv().into_bytes())), 0)
+}

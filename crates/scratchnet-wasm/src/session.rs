@@ -353,6 +353,12 @@ impl Session {
         self.data.to_csv_string()
     }
 
+    /// The training rows as a CSV file, in training order: `scratchnet explain --model M
+    /// --data` on it numbers the samples as [`Session::explain`] does.
+    pub fn train_csv(&self) -> String {
+        self.train_raw.to_csv_string()
+    }
+
     /// The points, their classes and split, and the field's bounds.
     pub fn points(&self) -> Points {
         let (mut x1, mut x2) = (Vec::new(), Vec::new());
