@@ -524,8 +524,12 @@ function editHidden(f) {
   start();
 }
 
-$('play').addEventListener('click', () => setPlaying(!view.playing));
+$('play').addEventListener('click', () => {
+  clearError();
+  setPlaying(!view.playing);
+});
 $('step').addEventListener('click', () => {
+  clearError();
   setPlaying(false);
   tick(1);
 });
