@@ -15,7 +15,8 @@ const view = {
   epoch: 0,
   losses: [], // train loss per epoch
   testLosses: [], // [epoch, loss] per frame
-  sample: null, // the training sample the equations panel shows
+  sample: 0, // the training sample the equations panel shows
+  latest: null, // a frame that arrived while playing, drawn at the next animation frame
   csv: null, // an uploaded file { name, text }
   frameTimes: [],
   stats: { frames: 0, fps: null, lastTrainMs: null },
@@ -94,13 +95,24 @@ function clearError() {
 function start(epochs = 0) {
   setPlaying(false);
   view.waiting = true;
-  worker.postMessage({ type: 'init', settings: settings(), chaos: $('chaos').checked, epochs });
+  worker.postMessage({ type: 'init', settings: settings(), chaos: $('chaos').checked, epochs, sample: view.sample });
 }
 
 function tick(epochs) {
   if (view.waiting) return;
   view.waiting = true;
-  worker.postMessage({ type: 'tick', epochs });
+  worker.postMessage({ type: 'tick', epochs, sample: view.sample });
+}
+
+// While playing, each animation frame first asks the worker for the next step, then draws the
+// last one: the worker trains while the page draws.
+function loop() {
+  if (!view.playing) return;
+  const m = view.latest;
+  view.latest = null;
+  if (!view.waiting) tick(Number($('speed').value));
+  if (m) onFrame(m);
+  requestAnimationFrame(loop);
 }
 
 function request(type, extra = {}) {
@@ -119,8 +131,8 @@ worker.onmessage = (event) => {
     $('sample').max = String(m.points.train - 1);
   } else if (m.type === 'frame') {
     view.waiting = false;
-    onFrame(m);
-    if (view.playing) requestAnimationFrame(() => tick(Number($('speed').value)));
+    if (view.playing && !m.reset) view.latest = m;
+    else onFrame(m);
   } else if (m.type === 'explain') {
     renderExplain(m.explained);
   } else if (m.type === 'error') {
@@ -182,8 +194,12 @@ function onFrame(m) {
     drawField($('twin-boundary'), m.twinField, m.res, false);
     $('twin-diff').textContent = weightDifference(s.weights, m.twinState.weights).toExponential(2);
   }
-  if (view.sample !== null) worker.postMessage({ type: 'explain', sample: view.sample });
-  writeUrl();
+  if (m.explained) renderExplain(m.explained);
+  // the address follows the run (at most twice a second while playing: browsers throttle it)
+  if (!view.playing || now - (view.urlWritten ?? 0) > 500) {
+    view.urlWritten = now;
+    writeUrl();
+  }
 }
 
 // ---------------------------------------------------------------- drawing
@@ -505,7 +521,15 @@ function setPlaying(on) {
   $('play').textContent = on ? 'Pause' : 'Play';
   $('play').setAttribute('aria-pressed', String(on));
   view.frameTimes = [];
-  if (on) tick(Number($('speed').value));
+  if (on) {
+    requestAnimationFrame(loop);
+  } else if (view.latest) {
+    const m = view.latest;
+    view.latest = null;
+    onFrame(m);
+  } else if (view.state) {
+    writeUrl();
+  }
 }
 
 function download(name, text, type) {

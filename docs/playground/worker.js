@@ -17,10 +17,12 @@ const ready = fetch(new URL('scratchnet.wasm', import.meta.url))
     engine = e;
   });
 
-function frame(extra = {}) {
+function frame(extra = {}, sample = null) {
   const state = engine.state(run.id);
   const field = engine.field(run.id, FIELD);
   const msg = { type: 'frame', state, field, res: FIELD, ...extra };
+  // the equations panel's sample, with these weights (none when it is out of range)
+  if (sample !== null && sample < run.train) msg.explained = engine.explain(run.id, sample);
   const transfer = [field.buffer];
   if (run.twin !== null) {
     msg.twinState = engine.state(run.twin);
@@ -42,7 +44,7 @@ function reset(settings, chaos) {
     engine.drop(run.id);
     if (run.twin !== null) engine.drop(run.twin);
   }
-  run = { id, twin, settings };
+  run = { id, twin, settings, train: engine.points(id).train };
 }
 
 function train(epochs) {
@@ -56,12 +58,12 @@ const handlers = {
     reset(m.settings, m.chaos);
     if (m.epochs > 0) train(m.epochs);
     postMessage({ type: 'points', points: engine.points(run.id) });
-    frame({ reset: true });
+    frame({ reset: true }, m.sample);
   },
   tick(m) {
     const t0 = performance.now();
     if (m.epochs > 0) train(m.epochs);
-    frame({ trainMs: performance.now() - t0, epochsRun: m.epochs });
+    frame({ trainMs: performance.now() - t0, epochsRun: m.epochs }, m.sample);
   },
   explain(m) {
     postMessage({ type: 'explain', explained: engine.explain(run.id, m.sample) });

@@ -121,6 +121,7 @@ try {
     const a = panel.split('\n'), b = cliPart.split('\n');
     for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) console.log(`  page: ${a[i]}\n  cli:  ${b[i]}`);
   }
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(shots, 'playground-1280x800.png') });
   await page.screenshot({ path: join(shots, 'playground-full.png'), fullPage: true });
 
