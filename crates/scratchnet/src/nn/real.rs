@@ -150,7 +150,7 @@ pub trait Real:
     fn of(v: f64) -> Self;
     /// The value as f64 (exact).
     fn f64(self) -> f64;
-    /// `self·a + b` with one rounding (on WebAssembly with two: see [`fused_f64`]).
+    /// `self·a + b` with one rounding (on WebAssembly with two: see `fused_f64` in the source).
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// The branch-free `tanh` of this module, in this type.
     fn tanh(self) -> Self;
