@@ -4,8 +4,6 @@
 //! Everything here is plain safe Rust (tested natively); `exports.rs` puts it behind the
 //! WebAssembly module's C-ABI functions.
 
-use std::ops::ControlFlow;
-
 use ndarray::{Array2, Axis, s};
 use scratchnet::data::{CsvInput, Dataset, Scalers, Standardized, synth};
 use scratchnet::experiment::{Experiment, evaluate, loss_and_score};
@@ -14,7 +12,7 @@ use scratchnet::model_file::Model;
 use scratchnet::nn::{Activation, Dense, Init, Network};
 use scratchnet::prep::{Plan, PrepSettings, TrainingFile, prepare_training};
 use scratchnet::preset::Preset;
-use scratchnet::train::{Fitted, Stream, TrainConfig, rng};
+use scratchnet::train::{Fitted, Stream, TrainConfig, Trainer, l2_penalty, rng};
 use serde::{Deserialize, Serialize};
 
 /// Most epochs one [`Session::step`] call runs (a guard against a frozen tab).
@@ -50,6 +48,10 @@ pub struct Settings {
     pub learning_rate: f64,
     /// The L2 weight decay λ (`--l2`).
     pub l2: f64,
+    /// The update rule (`--optimizer`: gd, momentum, nesterov, adam).
+    pub optimizer: String,
+    /// Rows per mini-batch (`--batch-size`); `None` is the full batch.
+    pub batch_size: Option<usize>,
     /// An uploaded CSV's text, read by the CLI's loader (when `data` is `csv`).
     pub csv: Option<String>,
     /// The uploaded file's name (it appears in the loader's messages).
@@ -72,6 +74,8 @@ impl Default for Settings {
             init: None,
             learning_rate: exp.config.learning_rate,
             l2: exp.config.l2,
+            optimizer: exp.config.optimizer.name().into(),
+            batch_size: exp.config.batch_size,
             csv: None,
             csv_name: "upload.csv".into(),
             target: "y".into(),
@@ -169,8 +173,6 @@ pub struct Points {
 /// A run in progress (see the module docs).
 #[derive(Debug)]
 pub struct Session {
-    config: TrainConfig,
-    baseline_config: TrainConfig,
     data: Dataset,
     train_raw: Dataset,
     test_raw: Dataset,
@@ -178,9 +180,8 @@ pub struct Session {
     test: Standardized,
     scalers: Scalers,
     plan: Option<Plan>,
-    network: Network,
-    baseline: Network,
-    epoch: usize,
+    network: Trainer,
+    baseline: Trainer,
     /// loss[e] for e = 0..=epoch (the last one: the cost at the current weights).
     losses: Vec<f64>,
     reported: usize,
@@ -227,19 +228,20 @@ impl Session {
         let scalers = Scalers::fit(&train_raw);
         let train = scalers.standardize(train_raw.clone()).map_err(err)?;
         let test = scalers.standardize(test_raw.clone()).map_err(err)?;
-        let network = config.init_network(train.x(), train.y()).map_err(err)?;
+        let m = train.n_samples();
+        let start = config.init_network(train.x(), train.y()).map_err(err)?;
+        let network = Trainer::new(config.clone(), start, m).map_err(err)?;
         let baseline_config = TrainConfig {
             hidden: vec![],
-            ..config.clone()
+            ..config
         };
-        let baseline = baseline_config
+        let start = baseline_config
             .init_network(train.x(), train.y())
             .map_err(err)?;
+        let baseline = Trainer::new(baseline_config, start, m).map_err(err)?;
         let bounds = bounds_of(&data.x);
         let mut session = Session {
             data,
-            config,
-            baseline_config,
             train_raw,
             test_raw,
             train,
@@ -248,66 +250,62 @@ impl Session {
             plan,
             network,
             baseline,
-            epoch: 0,
             losses: Vec::new(),
             reported: 0,
             bounds,
         };
-        let (loss, _) = session.loss_of(&session.network, true)?;
-        session.losses.push(loss);
+        session.losses.push(session.final_loss()?);
         Ok(session)
     }
 
     /// Epochs trained so far.
     pub fn epoch(&self) -> usize {
-        self.epoch
+        self.network.epoch()
     }
 
     /// The network as it is now.
     pub fn network(&self) -> &Network {
-        &self.network
+        self.network.network()
     }
 
-    /// Trains the network and the baseline `epochs` more epochs. Full-batch gradient descent
-    /// at a constant rate keeps no state between epochs, so N epochs in any number of steps
-    /// are the same numbers as N epochs at once (tested).
+    /// The training cost at the current weights, with the L2 penalty: the last entry of the
+    /// CLI's history (`training.final_loss`).
+    fn final_loss(&self) -> Result<f64, String> {
+        let net = self.network.network();
+        let (cost, _) = self.loss_of(net, true)?;
+        let config = self.network.config();
+        Ok(cost + l2_penalty(net, config.l2, self.train.n_samples()))
+    }
+
+    /// Trains the network and the baseline `epochs` more epochs, going on where the last
+    /// step stopped (the optimizer's state and the batch order kept): steps of any size give
+    /// the bits of one run (tested).
     pub fn step(&mut self, epochs: usize) -> Result<(), String> {
         if epochs == 0 || epochs > MAX_STEP {
             return Err(format!(
                 "error: a step is 1 to {MAX_STEP} epochs, got {epochs}"
             ));
         }
-        let fit = |config: &TrainConfig, net: &Network, train: &Standardized| {
-            let config = TrainConfig {
-                epochs,
-                ..config.clone()
-            };
-            config
-                .fit_from(net.clone(), train.x(), train.y(), None, |_| {
-                    ControlFlow::Continue(())
-                })
-                .map_err(err)
-        };
-        let fitted = fit(&self.config, &self.network, &self.train)?;
-        let base = fit(&self.baseline_config, &self.baseline, &self.train)?;
+        let (x, y) = (self.train.x(), self.train.y());
+        let losses = self.network.epochs(epochs, x, y).map_err(err)?;
+        self.baseline.epochs(epochs, x, y).map_err(err)?;
         // the last loss so far was the cost at these weights; the loop's own is the CLI's
         self.losses.pop();
-        self.losses.extend_from_slice(&fitted.history);
-        self.network = fitted.network;
-        self.baseline = base.network;
-        self.epoch += epochs;
+        self.losses.extend_from_slice(&losses);
+        self.losses.push(self.final_loss()?);
         Ok(())
     }
 
     /// Adds `delta` to the first weight of the first layer (the chaos toggle's twin run).
     pub fn nudge_first_weight(&mut self, delta: f64) -> Result<(), String> {
-        let mut layers: Vec<Dense> = self.network.layers().to_vec();
+        let mut layers: Vec<Dense> = self.network().layers().to_vec();
         let first = &layers[0];
         let mut w = first.w().clone();
         w[[0, 0]] += delta;
         layers[0] = Dense::new(w, first.b().clone(), first.activation()).map_err(err)?;
-        self.network = Network::new(layers).map_err(err)?;
-        let (loss, _) = self.loss_of(&self.network, true)?;
+        let nudged = Network::new(layers).map_err(err)?;
+        self.network.set_network(nudged).map_err(err)?;
+        let loss = self.final_loss()?;
         if let Some(last) = self.losses.last_mut() {
             *last = loss;
         }
@@ -316,16 +314,17 @@ impl Session {
 
     fn loss_of(&self, net: &Network, train: bool) -> Result<(f64, f64), String> {
         let set = if train { &self.train } else { &self.test };
-        loss_and_score(self.config.engine, net, set.x(), set.y()).map_err(err)
+        loss_and_score(self.network.config().engine, net, set.x(), set.y()).map_err(err)
     }
 
     /// The model file of the network as it is now (what `scratchnet train -o` writes, so
     /// `scratchnet eval` reads it).
     pub fn model(&self) -> Model {
-        self.model_of(&self.network, &self.config)
+        self.model_of(&self.network)
     }
 
-    fn model_of(&self, net: &Network, config: &TrainConfig) -> Model {
+    fn model_of(&self, trainer: &Trainer) -> Model {
+        let (net, config) = (trainer.network(), trainer.config());
         let fitted = Fitted {
             network: net.clone(),
             history: self.losses.clone(),
@@ -334,7 +333,7 @@ impl Session {
             stopped_at: None,
         };
         let config = TrainConfig {
-            epochs: self.epoch,
+            epochs: trainer.epoch(),
             ..config.clone()
         };
         let mut model = Model::from_training(
@@ -387,16 +386,16 @@ impl Session {
         self.reported = self.losses.len();
         let has_test = self.test_raw.n_samples() > 0;
         let test_loss = match has_test {
-            true => Some(self.loss_of(&self.network, false)?.0),
+            true => Some(self.loss_of(self.network(), false)?.0),
             false => None,
         };
         let model = self.model();
-        let base = self.model_of(&self.baseline, &self.baseline_config);
+        let base = self.model_of(&self.baseline);
         let on = |m: &Model, d: &Dataset| evaluate(m, d).map_err(err);
         let test = has_test.then(|| on(&model, &self.test_raw)).transpose()?;
         let baseline_test = has_test.then(|| on(&base, &self.test_raw)).transpose()?;
         Ok(State {
-            epoch: self.epoch,
+            epoch: self.epoch(),
             new_losses,
             first_epoch: first,
             test_loss,
@@ -404,9 +403,9 @@ impl Session {
             test,
             baseline_train: on(&base, &self.train_raw)?,
             baseline_test,
-            model: self.network.describe(),
+            model: self.network().describe(),
             weights: self
-                .network
+                .network()
                 .layers()
                 .iter()
                 .map(|l| {
@@ -437,7 +436,7 @@ impl Session {
         let p = model.predict_proba(grid.view()).map_err(err)?;
         let mut out: Vec<f64> = p.row(0).to_vec();
         let xs = self.scalers.features.transform(grid.view()).map_err(err)?;
-        let cache = self.network.forward(xs.view());
+        let cache = self.network().forward(xs.view());
         if let Some(hidden) = cache.layers.first().filter(|_| cache.layers.len() > 1) {
             out.extend(hidden.a.iter().copied());
         }
@@ -455,7 +454,7 @@ impl Session {
         }
         let x = self.train.x().slice(s![.., n..n + 1]).to_owned();
         let y = self.train.y().slice(s![.., n..n + 1]).to_owned();
-        let net = &self.network;
+        let net = self.network();
         let cache = net.forward(x.view());
         let cost = net.cost(&cache, y.view());
         let grads = net.backward(&cache, y.view());
@@ -514,6 +513,8 @@ fn experiment(settings: &Settings) -> Result<Experiment, String> {
     exp.config.init = init;
     exp.config.learning_rate = settings.learning_rate;
     exp.config.l2 = settings.l2;
+    exp.config.optimizer = settings.optimizer.parse().map_err(err)?;
+    exp.config.batch_size = settings.batch_size;
     exp.validate().map_err(err)?;
     Ok(exp)
 }

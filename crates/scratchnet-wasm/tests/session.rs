@@ -173,3 +173,36 @@ fn the_chaos_twin_starts_1e_15_apart() {
     );
     assert!(wa != wb && (wa - wb).abs() < 2e-15);
 }
+
+#[test]
+fn adam_on_mini_batches_in_steps_is_the_clis_run() {
+    let settings = Settings {
+        optimizer: "adam".into(),
+        batch_size: Some(32),
+        learning_rate: 0.01,
+        l2: 0.1,
+        hidden: vec![6],
+        ..Settings::default()
+    };
+    let mut s = Session::new(&settings).unwrap();
+    for n in [3, 17, 80] {
+        s.step(n).unwrap();
+    }
+    let csv = s.data_csv();
+    let data =
+        Dataset::from_csv(CsvInput::bytes("d.csv", csv.into_bytes()), "y", None, None).unwrap();
+    let mut exp = Preset::Tutorial.experiment();
+    exp.config.epochs = 100;
+    exp.config.hidden = vec![6];
+    exp.config.optimizer = scratchnet::optim::OptimizerKind::ADAM;
+    exp.config.batch_size = Some(32);
+    exp.config.learning_rate = 0.01;
+    exp.config.l2 = 0.1;
+    let cli = exp
+        .run_owned(data, |_| std::ops::ControlFlow::Continue(()))
+        .unwrap()
+        .model;
+    let page = s.model();
+    assert_eq!(page.network, cli.network);
+    assert_eq!(page.training, cli.training);
+}
