@@ -3,7 +3,9 @@
 
 const $ = (id) => document.getElementById(id);
 const COLORS = [[245, 147, 34], [8, 119, 189]]; // class 0 orange, class 1 blue
-const NUMBER_FIELDS = { points: 'points', noise: 'noise', 'test-split': 'test', seed: 'seed', lr: 'lr', l2: 'l2' };
+const NUMBER_FIELDS = { points: 'points', noise: 'noise', 'test-split': 'test', seed: 'seed', lr: 'lr', l2: 'l2', batch: 'batch' };
+// the tutorial preset's learning rate for each optimizer (crates/scratchnet/src/preset.rs)
+const PRESET_RATE = { gd: 1.2, momentum: 0.01, nesterov: 0.01, adam: 0.003 };
 
 const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
 
@@ -43,6 +45,8 @@ function settings() {
     activation: $('activation').value,
     learning_rate: Number($('lr').value),
     l2: Number($('l2').value),
+    optimizer: $('optimizer').value,
+    batch_size: $('batch').value === '' ? null : Number($('batch').value),
     target: $('target').value.trim() || 'y',
   };
   if ($('noise').value !== '') s.noise = Number($('noise').value);
@@ -60,6 +64,7 @@ function writeUrl() {
   for (const [id, key] of Object.entries(NUMBER_FIELDS)) if ($(id).value !== '') q.set(key, $(id).value);
   q.set('hidden', $('hidden').value.replace(/\s/g, ''));
   q.set('act', $('activation').value);
+  q.set('opt', $('optimizer').value);
   if ($('init').value) q.set('init', $('init').value);
   if ($('chaos').checked) q.set('chaos', '1');
   q.set('epoch', String(view.epoch));
@@ -73,6 +78,7 @@ function readUrl() {
   for (const [id, key] of Object.entries(NUMBER_FIELDS)) if (q.has(key)) $(id).value = q.get(key);
   if (q.has('hidden')) $('hidden').value = q.get('hidden');
   if (q.has('act')) $('activation').value = q.get('act');
+  if (q.has('opt')) $('optimizer').value = q.get('opt');
   if (q.has('init')) $('init').value = q.get('init');
   $('chaos').checked = q.get('chaos') === '1';
   if (q.has('sample')) view.sample = Number(q.get('sample'));
@@ -567,7 +573,11 @@ $('unit-add').addEventListener('click', () => editHidden((s) => {
 $('unit-remove').addEventListener('click', () => editHidden((s) => {
   if (s.length && --s[s.length - 1] === 0) s.pop();
 }));
-for (const id of ['data', 'points', 'noise', 'test-split', 'seed', 'activation', 'init', 'lr', 'l2', 'chaos', 'target']) {
+$('optimizer').addEventListener('change', () => {
+  $('lr').value = String(PRESET_RATE[$('optimizer').value]);
+  start();
+});
+for (const id of ['data', 'points', 'noise', 'test-split', 'seed', 'activation', 'init', 'lr', 'l2', 'batch', 'chaos', 'target']) {
   $(id).addEventListener('change', () => start());
 }
 $('hidden').addEventListener('change', () => editHidden(() => {}));

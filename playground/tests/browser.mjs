@@ -176,11 +176,31 @@ try {
   await page.waitForFunction(() => !window.playground.playing);
   check(true, 'Play and Pause work from the keyboard (Enter, Space on the focused button)');
 
+  // ---------------------------------------------------------------- Adam on mini-batches
+  await page.selectOption('#data', 'moons');
+  await page.waitForFunction(() => window.playground.epoch === 0 && !window.playground.waiting);
+  await page.fill('#batch', '32');
+  await page.press('#batch', 'Tab'); // leaving the field commits it (a change event)
+  await page.waitForFunction(() => window.playground.state.epoch === 0 && !window.playground.waiting);
+  await page.selectOption('#optimizer', 'adam');
+  await page.waitForFunction(() => document.getElementById('lr').value === '0.003' && !window.playground.waiting);
+  for (let i = 0; i < 5; i++) {
+    await page.click('#step');
+    await page.waitForFunction((e) => window.playground.epoch === e && !window.playground.waiting, i + 1);
+  }
+  const adam = JSON.parse(await page.evaluate(() => window.playground.exportModel()));
+  check(adam.training.optimizer?.startsWith('adam') && adam.training.batch_size === 32 && adam.training.epochs === 5,
+    `Adam on mini-batches of 32 at the preset's rate 0.003: ${adam.training.optimizer}, ${adam.training.epochs} epochs`);
+  await page.selectOption('#optimizer', 'gd');
+  await page.fill('#batch', '');
+  await page.press('#batch', 'Tab');
+  await page.waitForFunction(() => document.getElementById('lr').value === '1.2' && !window.playground.waiting);
+
   // ---------------------------------------------------------------- frame rate, 2-8-8-1 on 400 points
   await page.selectOption('#data', 'flower');
   await page.waitForFunction(() => window.playground.epoch === 0 && !window.playground.waiting);
   await page.fill('#hidden', '8,8');
-  await page.dispatchEvent('#hidden', 'change');
+  await page.press('#hidden', 'Tab');
   await page.waitForFunction(() => window.playground.state.model.startsWith('2-8-8-1') && !window.playground.waiting);
   await page.selectOption('#speed', '20');
   await page.click('#play');

@@ -6,8 +6,7 @@
 // with two roundings where native code rounds once (crates/scratchnet/src/nn/real.rs,
 // fused_f64). Measured: the first epoch already differs in the last bit of one weight, and
 // over the tutorial's 10,000 epochs the weights stay within 1e-14 relative (at α = 1.2 the run
-// does not amplify these differences here). The test asserts 1e-12 relative per weight and
-// bias and equal accuracies. (The generated points themselves differ from `scratchnet
+// does not amplify these differences here). See RUNS for what is asserted. (The generated points themselves differ from `scratchnet
 // generate`'s in the last bits: sin/cos come from Rust's libm port in wasm and from glibc
 // natively, so the comparison trains the CLI on the page's own points.)
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -32,7 +31,21 @@ function check(ok, what) {
   }
 }
 
-for (const settings of [{}, { data: 'moons', hidden: [8, 8], learning_rate: 0.3 }]) {
+// Full-batch gradient descent (the tutorial; a 2-8-8-1 network on moons): every parameter
+// within 1e-12 relative at every N. Adam on mini-batches amplifies the last-bit differences
+// (its step divides by √v, and near-zero weights flip): measured on the spiral below, 5e-14 of
+// the largest weight after 100 epochs, 1e-7 after 1000, and after 10,000 the weights differ
+// outright (the same accuracy there): asserted normwise to 1e-10 up to 100 epochs and equal
+// accuracies up to 1000, printed beyond.
+const RUNS = [
+  { settings: {}, perParameter: true },
+  { settings: { data: 'moons', hidden: [8, 8], learning_rate: 0.3 }, perParameter: true },
+  {
+    settings: { data: 'spiral', hidden: [16], optimizer: 'adam', batch_size: 32, learning_rate: 0.01, l2: 0.1 },
+    perParameter: false,
+  },
+];
+for (const { settings, perParameter } of RUNS) {
   const id = engine.create(settings);
   const data = join(dir, 'data.csv');
   writeFileSync(data, engine.dataCsv(id));
@@ -42,12 +55,15 @@ for (const settings of [{}, { data: 'moons', hidden: [8, 8], learning_rate: 0.3 
     const flags = ['train', data, '--preset', 'tutorial', '--seed', '69', '--epochs', String(n), '-o', out, '--json'];
     if (settings.hidden) flags.push('--hidden', settings.hidden.join(','));
     if (settings.learning_rate) flags.push('--lr', String(settings.learning_rate));
+    if (settings.optimizer) flags.push('--optimizer', settings.optimizer);
+    if (settings.batch_size) flags.push('--batch-size', String(settings.batch_size));
+    if (settings.l2) flags.push('--l2', String(settings.l2));
     const report = JSON.parse(execFileSync(cli, flags, { encoding: 'utf8' }));
     engine.step(id, n - done);
     done = n;
     const page = JSON.parse(engine.exportModel(id));
     const theirs = JSON.parse(readFileSync(out, 'utf8'));
-    let same = 0, total = 0, worst = 0;
+    let same = 0, total = 0, worst = 0, biggest = 0, worstAbs = 0;
     page.layers.forEach((layer, l) => {
       const a = [...layer.weights.flat(), ...layer.bias];
       const b = [...theirs.layers[l].weights.flat(), ...theirs.layers[l].bias];
@@ -55,15 +71,23 @@ for (const settings of [{}, { data: 'moons', hidden: [8, 8], learning_rate: 0.3 
         total++;
         if (v === b[k]) same++;
         worst = Math.max(worst, Math.abs(v - b[k]) / Math.max(Math.abs(b[k]), 1e-300));
+        worstAbs = Math.max(worstAbs, Math.abs(v - b[k]));
+        biggest = Math.max(biggest, Math.abs(b[k]));
       });
     });
     const state = engine.state(id);
     console.log(`${settings.data ?? 'flower'} ${n} epochs: ${same}/${total} parameters bit-identical, ` +
-      `largest relative difference ${worst.toExponential(2)}; test accuracy page ${state.test.accuracy} ` +
+      `largest relative difference ${worst.toExponential(2)} (normwise ${(worstAbs / biggest).toExponential(2)}); test accuracy page ${state.test.accuracy} ` +
       `CLI ${report.test.accuracy}; loss page ${page.training.final_loss} CLI ${theirs.training.final_loss}`);
-    check(worst <= TOLERANCE, `${n} epochs: relative difference ${worst} > ${TOLERANCE}`);
-    check(state.test.accuracy === report.test.accuracy, `${n} epochs: test accuracy`);
-    check(state.train.accuracy === report.train.accuracy, `${n} epochs: train accuracy`);
+    if (perParameter) {
+      check(worst <= TOLERANCE, `${n} epochs: relative difference ${worst} > ${TOLERANCE}`);
+    } else if (n <= 100) {
+      check(worstAbs / biggest <= 1e-10, `${n} epochs: normwise difference ${worstAbs / biggest} > 1e-10`);
+    }
+    if (perParameter || n <= 1000) {
+      check(state.test.accuracy === report.test.accuracy, `${n} epochs: test accuracy`);
+      check(state.train.accuracy === report.train.accuracy, `${n} epochs: train accuracy`);
+    }
     check(JSON.stringify(page.standardizer) === JSON.stringify(theirs.standardizer), 'standardizer');
   }
   engine.drop(id);
@@ -72,4 +96,4 @@ if (failures) {
   console.log(`${failures} check(s) failed`);
   process.exit(1);
 }
-console.log('numerics: the playground matches the CLI within', TOLERANCE);
+console.log(`numerics: the playground matches the CLI (gradient descent: within ${TOLERANCE} per parameter)`);
