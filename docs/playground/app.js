@@ -35,6 +35,8 @@ function hiddenSizes() {
   return text.split(',').map((s) => Number(s.trim()));
 }
 
+const features = () => [...document.querySelectorAll('input.feature')];
+
 function settings() {
   const s = {
     data: $('data').value,
@@ -48,6 +50,7 @@ function settings() {
     optimizer: $('optimizer').value,
     batch_size: $('batch').value === '' ? null : Number($('batch').value),
     target: $('target').value.trim() || 'y',
+    features: features().filter((c) => c.checked).map((c) => c.value),
   };
   if ($('noise').value !== '') s.noise = Number($('noise').value);
   if ($('init').value !== '') s.init = $('init').value;
@@ -67,6 +70,8 @@ function writeUrl() {
   q.set('opt', $('optimizer').value);
   if ($('init').value) q.set('init', $('init').value);
   if ($('chaos').checked) q.set('chaos', '1');
+  const extra = features().filter((c) => c.checked).map((c) => c.value);
+  if (extra.length) q.set('feat', extra.join(','));
   q.set('epoch', String(view.epoch));
   if (view.sample !== null) q.set('sample', String(view.sample));
   history.replaceState(null, '', `${location.pathname}?${q}`);
@@ -81,6 +86,8 @@ function readUrl() {
   if (q.has('opt')) $('optimizer').value = q.get('opt');
   if (q.has('init')) $('init').value = q.get('init');
   $('chaos').checked = q.get('chaos') === '1';
+  const extra = (q.get('feat') ?? '').split(',');
+  for (const c of features()) c.checked = extra.includes(c.value);
   if (q.has('sample')) view.sample = Number(q.get('sample'));
   return Math.max(0, Math.floor(Number(q.get('epoch') ?? 0)) || 0);
 }
@@ -581,6 +588,7 @@ for (const id of ['data', 'points', 'noise', 'test-split', 'seed', 'activation',
   $(id).addEventListener('change', () => start());
 }
 $('hidden').addEventListener('change', () => editHidden(() => {}));
+for (const c of features()) c.addEventListener('change', () => start());
 $('csv').addEventListener('change', async () => {
   const file = $('csv').files[0];
   if (!file) return;

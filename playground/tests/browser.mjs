@@ -196,6 +196,20 @@ try {
   await page.press('#batch', 'Tab');
   await page.waitForFunction(() => document.getElementById('lr').value === '1.2' && !window.playground.waiting);
 
+  // ---------------------------------------------------------------- extra input features
+  await page.selectOption('#data', 'circles');
+  await page.check('input.feature[value="x1^2"]');
+  await page.check('input.feature[value="x2^2"]');
+  await page.waitForFunction(() => window.playground.state.weights[0][0][0].length === 4 && !window.playground.waiting);
+  await page.click('#step');
+  await page.waitForFunction(() => window.playground.epoch === 1 && !window.playground.waiting);
+  const withFeatures = JSON.parse(await page.evaluate(() => window.playground.exportModel()));
+  check(JSON.stringify(withFeatures.features) === '["x1","x2","x1^2","x2^2"]' && page.url().includes('feat='),
+    `extra inputs x1², x2²: the model reads ${withFeatures.features.join(', ')}, the address keeps them`);
+  await page.uncheck('input.feature[value="x1^2"]');
+  await page.uncheck('input.feature[value="x2^2"]');
+  await page.waitForFunction(() => window.playground.state.weights[0][0][0].length === 2 && !window.playground.waiting);
+
   // ---------------------------------------------------------------- frame rate, 2-8-8-1 on 400 points
   await page.selectOption('#data', 'flower');
   await page.waitForFunction(() => window.playground.epoch === 0 && !window.playground.waiting);

@@ -40,6 +40,8 @@ function check(ok, what) {
 const RUNS = [
   { settings: {}, perParameter: true },
   { settings: { data: 'moons', hidden: [8, 8], learning_rate: 0.3 }, perParameter: true },
+  // extra input features are columns of the data CSV: the CLI reads the page's numbers
+  { settings: { data: 'circles', features: ['x1^2', 'x2^2', 'sin(x1)'], learning_rate: 0.5 }, perParameter: true },
   {
     settings: { data: 'spiral', hidden: [16], optimizer: 'adam', batch_size: 32, learning_rate: 0.01, l2: 0.1 },
     perParameter: false,

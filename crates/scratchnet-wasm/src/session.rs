@@ -58,6 +58,57 @@ pub struct Settings {
     pub csv_name: String,
     /// The CSV's target column (`--target`).
     pub target: String,
+    /// Extra input features computed from the two features a and b (as the TensorFlow
+    /// Playground offers): any of [`EXTRA_FEATURES`]. They become columns of the data (and of
+    /// its CSV), so the CLI trains on exactly the same numbers.
+    pub features: Vec<String>,
+}
+
+/// The extra features' keys, with a and b the data's two features: a², b², a·b, sin a, sin b.
+pub const EXTRA_FEATURES: [&str; 5] = ["x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+
+/// The column name and value of extra feature `key` for features named `na`, `nb`.
+fn extra_feature(key: &str, na: &str, nb: &str) -> Option<(String, fn(f64, f64) -> f64)> {
+    let f: (String, fn(f64, f64) -> f64) = match key {
+        "x1^2" => (format!("{na}^2"), |a, _| a * a),
+        "x2^2" => (format!("{nb}^2"), |_, b| b * b),
+        "x1*x2" => (format!("{na}*{nb}"), |a, b| a * b),
+        "sin(x1)" => (format!("sin({na})"), |a, _| a.sin()),
+        "sin(x2)" => (format!("sin({nb})"), |_, b| b.sin()),
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// X (2 × m) with the extra features' rows below it, and their names.
+fn with_extra(
+    x: ndarray::ArrayView2<f64>,
+    names: &[String],
+    keys: &[String],
+) -> Result<(Array2<f64>, Vec<String>), String> {
+    let mut rows = vec![x.row(0).to_owned(), x.row(1).to_owned()];
+    let mut out_names = names.to_vec();
+    for key in keys {
+        let (name, f) = extra_feature(key, &names[0], &names[1]).ok_or_else(|| {
+            format!(
+                "error: unknown extra feature `{}`; expected one of {}",
+                scratchnet::shown(key, scratchnet::MAX_QUOTED),
+                EXTRA_FEATURES.join(", ")
+            )
+        })?;
+        if out_names.contains(&name) {
+            return Err(format!("error: the extra feature `{name}` is given twice"));
+        }
+        rows.push(
+            ndarray::Zip::from(&x.row(0))
+                .and(&x.row(1))
+                .map_collect(|&a, &b| f(a, b)),
+        );
+        out_names.push(name);
+    }
+    let views: Vec<_> = rows.iter().map(|r| r.view().insert_axis(Axis(0))).collect();
+    let x = ndarray::concatenate(Axis(0), &views).map_err(err)?;
+    Ok((x, out_names))
 }
 
 impl Default for Settings {
@@ -79,6 +130,7 @@ impl Default for Settings {
             csv: None,
             csv_name: "upload.csv".into(),
             target: "y".into(),
+            features: Vec::new(),
         }
     }
 }
@@ -174,6 +226,7 @@ pub struct Points {
 #[derive(Debug)]
 pub struct Session {
     data: Dataset,
+    extra: Vec<String>,
     train_raw: Dataset,
     test_raw: Dataset,
     train: Standardized,
@@ -198,7 +251,7 @@ impl Session {
     /// the CLI's one line (`error: …`).
     pub fn new(settings: &Settings) -> Result<Session, String> {
         let mut exp = experiment(settings)?;
-        let (data, plan) = read_data(settings, &exp)?;
+        let (mut data, plan) = read_data(settings, &exp)?;
         if data.n_features() != 2 {
             return Err(format!(
                 "error: the playground draws two features; this data has {} ({})",
@@ -211,6 +264,14 @@ impl Session {
             return Err(format!(
                 "error: the playground draws two classes; this target is {task}"
             ));
+        }
+        if !settings.features.is_empty() {
+            if plan.is_some() {
+                return Err("error: extra features need a CSV of two numeric columns without missing values".into());
+            }
+            let (x, names) = with_extra(data.x.view(), &data.feature_names, &settings.features)?;
+            data.x = x;
+            data.feature_names = names;
         }
         exp.config.output_activation = task.output_activation();
         exp.validate().map_err(err)?;
@@ -242,6 +303,7 @@ impl Session {
         let bounds = bounds_of(&data.x);
         let mut session = Session {
             data,
+            extra: settings.features.clone(),
             train_raw,
             test_raw,
             train,
@@ -432,6 +494,7 @@ impl Session {
                 _ => step(y1, y0, row),
             }
         });
+        let (grid, _) = with_extra(grid.view(), &self.data.feature_names[..2], &self.extra)?;
         let model = self.model();
         let p = model.predict_proba(grid.view()).map_err(err)?;
         let mut out: Vec<f64> = p.row(0).to_vec();

@@ -206,3 +206,53 @@ fn adam_on_mini_batches_in_steps_is_the_clis_run() {
     assert_eq!(page.network, cli.network);
     assert_eq!(page.training, cli.training);
 }
+
+#[test]
+fn extra_input_features_are_columns_of_the_data_the_cli_trains_on() {
+    let settings = Settings {
+        data: "circles".into(),
+        features: vec![
+            "x1^2".into(),
+            "x2^2".into(),
+            "x1*x2".into(),
+            "sin(x1)".into(),
+        ],
+        learning_rate: 0.5,
+        ..Settings::default()
+    };
+    let mut s = Session::new(&settings).unwrap();
+    s.step(300).unwrap();
+    let csv = s.data_csv();
+    assert!(
+        csv.starts_with("x1,x2,x1^2,x2^2,x1*x2,sin(x1),y\n"),
+        "{}",
+        &csv[..60]
+    );
+    let data =
+        Dataset::from_csv(CsvInput::bytes("d.csv", csv.into_bytes()), "y", None, None).unwrap();
+    let row = data.x.column(0);
+    assert_eq!(row[2], row[0] * row[0]);
+    assert_eq!(row[5], row[0].sin());
+    let mut exp = Preset::Tutorial.experiment();
+    exp.config.epochs = 300;
+    exp.config.learning_rate = 0.5;
+    let cli = exp
+        .run_owned(data, |_| std::ops::ControlFlow::Continue(()))
+        .unwrap()
+        .model;
+    assert_eq!(s.model().network, cli.network);
+    assert_eq!(s.model().features, cli.features);
+    // the field reads the grid through the same features; circles are learned at once with x1², x2²
+    let p = s.field(20).unwrap();
+    assert_eq!(p.len(), 20 * 20 * 5);
+    assert!(s.state().unwrap().test.unwrap().accuracy().unwrap() > 0.95);
+    let bad = Settings {
+        features: vec!["cos(x1)".into()],
+        ..Settings::default()
+    };
+    assert!(
+        Session::new(&bad)
+            .unwrap_err()
+            .contains("unknown extra feature")
+    );
+}
