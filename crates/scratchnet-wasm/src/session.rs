@@ -67,9 +67,12 @@ pub struct Settings {
 /// The extra features' keys, with a and b the data's two features: a², b², a·b, sin a, sin b.
 pub const EXTRA_FEATURES: [&str; 5] = ["x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 
+/// An extra feature's value from the two features (a, b).
+type Feature = fn(f64, f64) -> f64;
+
 /// The column name and value of extra feature `key` for features named `na`, `nb`.
-fn extra_feature(key: &str, na: &str, nb: &str) -> Option<(String, fn(f64, f64) -> f64)> {
-    let f: (String, fn(f64, f64) -> f64) = match key {
+fn extra_feature(key: &str, na: &str, nb: &str) -> Option<(String, Feature)> {
+    let f: (String, Feature) = match key {
         "x1^2" => (format!("{na}^2"), |a, _| a * a),
         "x2^2" => (format!("{nb}^2"), |_, b| b * b),
         "x1*x2" => (format!("{na}*{nb}"), |a, b| a * b),
