@@ -601,6 +601,15 @@ $('csv').addEventListener('change', async () => {
   $('csv').value = '';
   start();
 });
+$('import').addEventListener('change', async () => {
+  const file = $('import').files[0];
+  if (!file) return;
+  const text = await file.text();
+  $('import').value = '';
+  setPlaying(false);
+  view.waiting = true;
+  worker.postMessage({ type: 'import', name: file.name, text, sample: view.sample });
+});
 $('boundary').addEventListener('click', (event) => {
   if (!view.points) return;
   const c = $('boundary');

@@ -85,6 +85,21 @@ export class Engine {
     return this.text();
   }
 
+  /** Looks inside a model file (its text; `name` for the messages): see Session::import. */
+  importModel(id, name, text) {
+    const put = (bytes) => {
+      const ptr = this.x.sn_alloc(bytes.length);
+      new Uint8Array(this.x.memory.buffer, ptr, bytes.length).set(bytes);
+      return ptr;
+    };
+    const n = new TextEncoder().encode(name), t = new TextEncoder().encode(text);
+    const np = put(n), tp = put(t);
+    const code = this.x.sn_import(id, np, n.length, tp, t.length);
+    this.x.sn_free(np, n.length);
+    this.x.sn_free(tp, t.length);
+    this.check(code);
+  }
+
   nudge(id, delta) {
     this.check(this.x.sn_nudge(id, delta));
   }

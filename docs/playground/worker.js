@@ -65,6 +65,15 @@ const handlers = {
     if (m.epochs > 0) train(m.epochs);
     frame({ trainMs: performance.now() - t0, epochsRun: m.epochs }, m.sample);
   },
+  // a model file: its network on this run's data; the twin (if any) gets it too
+  import(m) {
+    engine.importModel(run.id, m.name, m.text);
+    if (run.twin !== null) {
+      engine.importModel(run.twin, m.name, m.text);
+      engine.nudge(run.twin, 1e-15);
+    }
+    frame({ reset: true }, m.sample);
+  },
   explain(m) {
     postMessage({ type: 'explain', explained: engine.explain(run.id, m.sample) });
   },

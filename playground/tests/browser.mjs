@@ -148,6 +148,14 @@ try {
   check(panel2 === panel, 'the link shows the same sample in the equations panel');
   await again.close();
 
+  // ---------------------------------------------------------------- import a model the CLI trained
+  const trained = JSON.parse(run(['train', 'data.csv', '--preset', 'tutorial', '--epochs', '3000', '-o', 'cli.json', '--json']));
+  await page.setInputFiles('#import', join(dir, 'cli.json'));
+  await page.waitForFunction(() => window.playground.epoch === 0 && !window.playground.waiting && window.playground.state.test.accuracy > 0.7);
+  const imported = await page.evaluate(() => window.playground.state);
+  check(imported.test.accuracy === trained.test.accuracy && imported.train.accuracy === trained.train.accuracy,
+    `a model trained by \`scratchnet train\` (3000 epochs) imported: test accuracy ${imported.test.accuracy}, the CLI's ${trained.test.accuracy}`);
+
   // ---------------------------------------------------------------- a malformed CSV
   const bad = 'x1,x2,y\n1,2,0\n3,4\n5,6,1\n';
   writeFileSync(join(dir, 'bad.csv'), bad);

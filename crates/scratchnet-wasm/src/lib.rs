@@ -199,3 +199,30 @@ pub extern "C" fn sn_data_csv(id: i32) -> i32 {
 pub extern "C" fn sn_train_csv(id: i32) -> i32 {
     reply(with_session(id, |s| Ok(s.train_csv().into_bytes())), 0)
 }
+
+/// Imports a model file into run `id` ([`Session::import`]): the file's name (`name_len` bytes
+/// at `name`), then its bytes (`len` at `ptr`).
+///
+/// # Safety
+/// Both ranges must be initialized bytes of the module's memory (from [`sn_alloc`]).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sn_import(
+    id: i32,
+    name: *const u8,
+    name_len: usize,
+    ptr: *const u8,
+    len: usize,
+) -> i32 {
+    // SAFETY: the caller wrote both ranges
+    let (name, bytes) = unsafe {
+        (
+            std::slice::from_raw_parts(name, name_len),
+            std::slice::from_raw_parts(ptr, len),
+        )
+    };
+    let name = String::from_utf8_lossy(name).into_owned();
+    reply(
+        with_session(id, |s| s.import(&name, bytes).map(|()| Vec::new())),
+        0,
+    )
+}

@@ -411,6 +411,43 @@ impl Session {
         model
     }
 
+    /// Looks inside a model trained elsewhere (`scratchnet train -o`, or exported here): its
+    /// network and standardizer replace this run's, on this run's data, from epoch 0 (Play goes
+    /// on training it). The model must read this data's features (names in order, the extra
+    /// features included) and classes. `name` is the file's, for the messages.
+    pub fn import(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let error = |e: scratchnet::Error| format!("error: {e}");
+        let model = Model::from_json(bytes).map_err(|message| {
+            error(scratchnet::Error::Model {
+                path: name.into(),
+                message,
+            })
+        })?;
+        let ours = &self.train_raw.feature_names;
+        if &model.features != ours || model.classes != self.train_raw.classes() {
+            return Err(format!(
+                "error: {name}: the model reads features ({}) and classes ({}); this data has ({}) and ({})",
+                model.features.join(", "),
+                model.classes.join(", "),
+                ours.join(", "),
+                self.train_raw.classes().join(", ")
+            ));
+        }
+        let scalers = Scalers {
+            features: model.standardizer.clone(),
+            target: None,
+        };
+        let train = scalers.standardize(self.train_raw.clone()).map_err(err)?;
+        let test = scalers.standardize(self.test_raw.clone()).map_err(err)?;
+        let config = self.network.config().clone();
+        let m = train.n_samples();
+        self.network = Trainer::new(config, model.network, m).map_err(err)?;
+        (self.train, self.test, self.scalers) = (train, test, scalers);
+        self.losses = vec![self.final_loss()?];
+        self.reported = 0;
+        Ok(())
+    }
+
     /// The data as a CSV file, in its original row order (what `scratchnet generate` writes;
     /// `scratchnet train` on it with the same seed makes the same split).
     pub fn data_csv(&self) -> String {

@@ -256,3 +256,40 @@ fn extra_input_features_are_columns_of_the_data_the_cli_trains_on() {
             .contains("unknown extra feature")
     );
 }
+
+#[test]
+fn a_model_trained_by_the_cli_is_imported_and_scored_as_the_cli_scores_it() {
+    let settings = Settings::default();
+    let mut s = Session::new(&settings).unwrap();
+    let csv = s.data_csv();
+    let data =
+        Dataset::from_csv(CsvInput::bytes("d.csv", csv.into_bytes()), "y", None, None).unwrap();
+    let mut exp = Preset::Tutorial.experiment();
+    exp.config.epochs = 2000;
+    let out = exp
+        .run_owned(data, |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
+    s.import("cli.json", out.model.to_json().as_bytes())
+        .unwrap();
+    assert_eq!(s.epoch(), 0);
+    assert_eq!(s.network(), &out.model.network);
+    let state = s.state().unwrap();
+    assert_eq!(
+        state.test.unwrap().accuracy(),
+        out.report.test.unwrap().accuracy()
+    );
+    assert_eq!(state.train.accuracy(), out.report.train.accuracy());
+    // a model of other features, and a broken file: one line naming the file
+    let moons = Settings {
+        features: vec!["x1^2".into()],
+        ..Settings::default()
+    };
+    let other = Session::new(&moons).unwrap().model().to_json();
+    let e = s.import("other.json", other.as_bytes()).unwrap_err();
+    assert!(
+        e.starts_with("error: other.json: the model reads features (x1, x2, x1^2)"),
+        "{e}"
+    );
+    let e = s.import("bad.json", b"{\"format\": 3").unwrap_err();
+    assert!(e.starts_with("error: bad.json") && !e.contains('\n'), "{e}");
+}
