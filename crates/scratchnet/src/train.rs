@@ -492,7 +492,7 @@ impl LoopState {
 }
 
 /// A training that stops after any number of epochs and goes on where it stopped (the
-/// playground trains a few epochs per frame): the epochs of [`train_loop`] with its state
+/// playground trains a few epochs per frame): the training loop's epochs with their state
 /// (mini-batch order, optimizer moments) kept between calls, so `epochs(a)` then `epochs(b)`
 /// gives the bits of one [`TrainConfig::fit_from`] of a + b epochs, for every optimizer and
 /// batch size (tested). No validation set or early stopping; the learning-rate schedule
