@@ -54,7 +54,12 @@ function settings() {
   };
   if ($('noise').value !== '') s.noise = Number($('noise').value);
   if ($('init').value !== '') s.init = $('init').value;
-  if (s.data === 'csv' && view.csv) {
+  if (s.data === 'tutorial') {
+    // the tutorial's own 400 points (docs/playground/planar_flower.csv, as shared/data/)
+    s.data = 'csv';
+    s.csv = view.tutorialCsv;
+    s.csv_name = 'planar_flower.csv';
+  } else if (s.data === 'csv' && view.csv) {
     s.csv = view.csv.text;
     s.csv_name = view.csv.name;
   }
@@ -105,8 +110,18 @@ function clearError() {
   $('error').textContent = '';
 }
 
-function start(epochs = 0) {
+async function start(epochs = 0) {
   setPlaying(false);
+  if ($('data').value === 'tutorial' && view.tutorialCsv === undefined) {
+    view.waiting = true;
+    const r = await fetch(new URL('planar_flower.csv', import.meta.url));
+    if (!r.ok) {
+      view.waiting = false;
+      showError(`error: planar_flower.csv: HTTP ${r.status}`);
+      return;
+    }
+    view.tutorialCsv = await r.text();
+  }
   view.waiting = true;
   worker.postMessage({ type: 'init', settings: settings(), chaos: $('chaos').checked, epochs, sample: view.sample });
 }

@@ -233,6 +233,20 @@ try {
   console.log(`measured: ${fps.toFixed(1)} frames per second training 2-8-8-1 on 400 points (20 epochs a frame, last frame's training ${trainMs.toFixed(2)} ms)`);
   check(fps >= 10, `frame rate ${fps.toFixed(1)} fps (target ≥ 30, bound 10)`);
 
+  // ---------------------------------------------------------------- the tutorial's data, chaos
+  const chaos = await open(`${url}?data=tutorial&chaos=1&epoch=1000`);
+  await chaos.waitForFunction(() => window.playground.epoch === 1000 && !document.getElementById('twin').hidden);
+  const drift = Number(await chaos.textContent('#twin-diff'));
+  const tutorialRun = JSON.parse(run(['train', join(here, '../../docs/playground/planar_flower.csv'), '--preset', 'tutorial', '--epochs', '1000', '--json']));
+  const tutorialState = await chaos.evaluate(() => window.playground.state);
+  console.log(`measured: the chaos twin (first weight + 1e-15) on the tutorial's R data is ${drift} apart after 1000 epochs`);
+  check(drift > 1e-9, `the chaos twin drifts on the tutorial's data: ${drift} after 1000 epochs`);
+  check(tutorialState.test.accuracy === tutorialRun.test.accuracy,
+    `the tutorial's R data: test accuracy ${tutorialState.test.accuracy} after 1000 epochs, \`scratchnet train planar_flower.csv --preset tutorial\`'s ${tutorialRun.test.accuracy}`);
+  await chaos.evaluate(() => document.getElementById('twin').scrollIntoView());
+  await chaos.screenshot({ path: join(shots, 'playground-chaos.png') });
+  await chaos.close();
+
   // ---------------------------------------------------------------- phone width
   const phone = await open(url, { width: 390, height: 844 });
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

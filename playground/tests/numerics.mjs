@@ -31,25 +31,34 @@ function check(ok, what) {
   }
 }
 
-// Full-batch gradient descent (the tutorial; a 2-8-8-1 network on moons): every parameter
-// within 1e-12 relative at every N. Adam on mini-batches amplifies the last-bit differences
-// (its step divides by √v, and near-zero weights flip): measured on the spiral below, 5e-14 of
-// the largest weight after 100 epochs, 1e-7 after 1000, and after 10,000 the weights differ
-// outright (the same accuracy there): asserted normwise to 1e-10 up to 100 epochs and equal
-// accuracies up to 1000, printed beyond.
+// What each run asserts: every parameter within 1e-12 relative up to `exact` epochs; beyond,
+// the largest difference within `normwise` of the largest weight (where given); the same train
+// and test accuracy up to `accuracy` epochs. Measured:
+// - full-batch gradient descent on the generated flower (the tutorial's network), a 2-8-8-1
+//   network on moons, circles with extra inputs: within 1e-12 per parameter through 10,000
+//   epochs (worst 3e-13, circles at 10,000);
+// - the tutorial's own R data (planar_flower.csv, the README's sha256 run): the run is chaotic
+//   around epoch 1000 (a 1e-15 nudge of one weight grows to 1e-3 there), and so are these
+//   last bits: 2e-16 of the largest weight at 300 epochs, 2e-4 at 1000, 6e-6 at 10,000, the
+//   same accuracies throughout;
+// - Adam on mini-batches amplifies them (its step divides by √v, near-zero weights flip): on
+//   the spiral 5e-14 at 100 epochs, 1e-7 at 1000, and at 10,000 the weights are different
+//   ones (the accuracy the same).
+const tutorialCsv = readFileSync(join(here, '../../docs/playground/planar_flower.csv'), 'utf8');
 const RUNS = [
-  { settings: {}, perParameter: true },
-  { settings: { data: 'moons', hidden: [8, 8], learning_rate: 0.3 }, perParameter: true },
+  { settings: {}, exact: Infinity, accuracy: Infinity },
+  { settings: { data: 'moons', hidden: [8, 8], learning_rate: 0.3 }, exact: Infinity, accuracy: Infinity },
   // extra input features are columns of the data CSV: the CLI reads the page's numbers
-  { settings: { data: 'circles', features: ['x1^2', 'x2^2', 'sin(x1)'], learning_rate: 0.5 }, perParameter: true },
+  { settings: { data: 'circles', features: ['x1^2', 'x2^2', 'sin(x1)'], learning_rate: 0.5 }, exact: Infinity, accuracy: Infinity },
+  { settings: { data: 'csv', csv: tutorialCsv, csv_name: 'planar_flower.csv' }, exact: 300, normwise: 1e-3, accuracy: Infinity },
   {
     settings: { data: 'spiral', hidden: [16], optimizer: 'adam', batch_size: 32, learning_rate: 0.01, l2: 0.1 },
-    perParameter: false,
+    exact: 0, normwise: 1e-10, normwiseUntil: 100, accuracy: 1000,
   },
 ];
-for (const { settings, perParameter } of RUNS) {
+for (const { settings, exact, normwise, normwiseUntil = Infinity, accuracy } of RUNS) {
   const id = engine.create(settings);
-  const data = join(dir, 'data.csv');
+  const data = join(dir, settings.csv_name ?? 'data.csv');
   writeFileSync(data, engine.dataCsv(id));
   let done = 0;
   for (const n of [1, 10, 100, 1000, 10000]) {
@@ -78,15 +87,15 @@ for (const { settings, perParameter } of RUNS) {
       });
     });
     const state = engine.state(id);
-    console.log(`${settings.data ?? 'flower'} ${n} epochs: ${same}/${total} parameters bit-identical, ` +
+    console.log(`${settings.csv_name ?? settings.data ?? 'flower'} ${n} epochs: ${same}/${total} parameters bit-identical, ` +
       `largest relative difference ${worst.toExponential(2)} (normwise ${(worstAbs / biggest).toExponential(2)}); test accuracy page ${state.test.accuracy} ` +
       `CLI ${report.test.accuracy}; loss page ${page.training.final_loss} CLI ${theirs.training.final_loss}`);
-    if (perParameter) {
+    if (n <= exact) {
       check(worst <= TOLERANCE, `${n} epochs: relative difference ${worst} > ${TOLERANCE}`);
-    } else if (n <= 100) {
-      check(worstAbs / biggest <= 1e-10, `${n} epochs: normwise difference ${worstAbs / biggest} > 1e-10`);
+    } else if (normwise !== undefined && n <= normwiseUntil) {
+      check(worstAbs / biggest <= normwise, `${n} epochs: normwise difference ${worstAbs / biggest} > ${normwise}`);
     }
-    if (perParameter || n <= 1000) {
+    if (n <= accuracy) {
       check(state.test.accuracy === report.test.accuracy, `${n} epochs: test accuracy`);
       check(state.train.accuracy === report.train.accuracy, `${n} epochs: train accuracy`);
     }

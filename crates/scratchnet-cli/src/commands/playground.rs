@@ -38,6 +38,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../../docs/playground/style.css"),
     ),
     (
+        "/planar_flower.csv",
+        "text/csv; charset=utf-8",
+        include_bytes!("../../../../docs/playground/planar_flower.csv"),
+    ),
+    (
         "/scratchnet.wasm",
         "application/wasm",
         include_bytes!("../../../../docs/playground/scratchnet.wasm"),
