@@ -206,6 +206,7 @@ function onFrame(m) {
   while (view.frameTimes.length && now - view.frameTimes[0] > 1000) view.frameTimes.shift();
   view.stats.frames++;
   view.stats.lastTrainMs = m.trainMs ?? null;
+  view.stats.lastFrameMs = m.frameMs ?? null;
   if (view.playing && view.frameTimes.length > 1) {
     view.stats.fps = ((view.frameTimes.length - 1) * 1000) / (now - view.frameTimes[0]);
     $('fps').textContent = `${view.stats.fps.toFixed(0)} fps`;
@@ -223,6 +224,7 @@ function onFrame(m) {
     $('twin-diff').textContent = weightDifference(s.weights, m.twinState.weights).toExponential(2);
   }
   if (m.explained) renderExplain(m.explained);
+  view.stats.lastDrawMs = performance.now() - now;
   // the address follows the run (at most twice a second while playing: browsers throttle it)
   if (!view.playing || now - (view.urlWritten ?? 0) > 500) {
     view.urlWritten = now;
@@ -239,6 +241,39 @@ function mix(p, strength) {
   return c.map((v) => Math.round(255 + (v - 255) * t));
 }
 
+// mix(p, strength) for 1024 levels of p, as RGBA bytes: the canvases colour pixels by lookup
+const LEVELS = 1023;
+function lookup(strength) {
+  const t = new Uint8ClampedArray(4 * (LEVELS + 1));
+  for (let k = 0; k <= LEVELS; k++) t.set([...mix(k / LEVELS, strength), 255], 4 * k);
+  return t;
+}
+const FIELD_COLOURS = lookup(0.85);
+const MAP_COLOURS = lookup(0.9);
+
+// Colours `values` (probabilities in [0, 1]) into `img` through `table`.
+function paint(img, values, table, lo = 0, hi = 1) {
+  const d = img.data;
+  const scale = hi > lo ? LEVELS / (hi - lo) : 0;
+  for (let k = 0; k < values.length; k++) {
+    let i = scale ? Math.round((values[k] - lo) * scale) : LEVELS >> 1;
+    i = i < 0 ? 0 : i > LEVELS ? LEVELS : i;
+    d[4 * k] = table[4 * i];
+    d[4 * k + 1] = table[4 * i + 1];
+    d[4 * k + 2] = table[4 * i + 2];
+    d[4 * k + 3] = 255;
+  }
+}
+
+const offscreen = new Map(); // res → { canvas, img }
+function scratch(res) {
+  if (!offscreen.has(res)) {
+    const canvas = new OffscreenCanvas(res, res);
+    offscreen.set(res, { canvas, img: new ImageData(res, res) });
+  }
+  return offscreen.get(res);
+}
+
 function toCanvas(canvas, x1, x2) {
   const [a, b, c, d] = view.points.bounds;
   return [((x1 - a) / (b - a)) * canvas.width, ((d - x2) / (d - c)) * canvas.height];
@@ -246,12 +281,8 @@ function toCanvas(canvas, x1, x2) {
 
 function drawField(canvas, field, res, withPoints) {
   const ctx = canvas.getContext('2d');
-  const img = new ImageData(res, res);
-  for (let k = 0; k < res * res; k++) {
-    const [r, g, b] = mix(field[k], 0.85);
-    img.data.set([r, g, b, 255], 4 * k);
-  }
-  const off = new OffscreenCanvas(res, res);
+  const { canvas: off, img } = scratch(res);
+  paint(img, field.subarray(0, res * res), FIELD_COLOURS);
   off.getContext('2d').putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = true;
   // grid point i sits at i/(res − 1) of the width: cells of 1/(res − 1), centred on the points
@@ -334,17 +365,14 @@ function drawHiddenMaps(field, res) {
   }
   for (let u = 0; u < units; u++) {
     const c = box.children[u].querySelector('canvas');
-    const img = new ImageData(res, res);
+    const { img } = scratch(res);
     const a = field.subarray((u + 1) * n, (u + 2) * n);
     let lo = Infinity, hi = -Infinity;
     for (const v of a) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     // tanh and σ have a natural range; others are scaled to what they reach here
     const act = $('activation').value;
     if (act === 'tanh') { lo = -1; hi = 1; } else if (act === 'sigmoid') { lo = 0; hi = 1; }
-    for (let k = 0; k < n; k++) {
-      const p = hi > lo ? (a[k] - lo) / (hi - lo) : 0.5;
-      img.data.set([...mix(p, 0.9), 255], 4 * k);
-    }
+    paint(img, a, MAP_COLOURS, lo, hi);
     c.getContext('2d').putImageData(img, 0, 0);
   }
 }

@@ -29,6 +29,8 @@ function frame(extra = {}, sample = null) {
     msg.twinField = engine.field(run.twin, FIELD);
     transfer.push(msg.twinField.buffer);
   }
+  // the time to gather the state, the field and the explained sample after training
+  if (extra.started !== undefined) msg.frameMs = performance.now() - extra.started;
   postMessage(msg, transfer);
 }
 
@@ -63,7 +65,8 @@ const handlers = {
   tick(m) {
     const t0 = performance.now();
     if (m.epochs > 0) train(m.epochs);
-    frame({ trainMs: performance.now() - t0, epochsRun: m.epochs }, m.sample);
+    const t1 = performance.now();
+    frame({ trainMs: t1 - t0, epochsRun: m.epochs, started: t1 }, m.sample);
   },
   // a model file: its network on this run's data; the twin (if any) gets it too
   import(m) {

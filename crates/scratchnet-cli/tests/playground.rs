@@ -77,7 +77,11 @@ fn serves_the_site_with_content_types() {
         ),
         ("/style.css", "style.css", "text/css; charset=utf-8"),
         ("/scratchnet.wasm", "scratchnet.wasm", "application/wasm"),
-        ("/planar_flower.csv", "planar_flower.csv", "text/csv; charset=utf-8"),
+        (
+            "/planar_flower.csv",
+            "planar_flower.csv",
+            "text/csv; charset=utf-8",
+        ),
     ];
     for (path, file, kind) in cases {
         let (status, headers, body) = get(
