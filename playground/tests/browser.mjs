@@ -14,12 +14,12 @@
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = process.argv[2] ?? join(here, '../../target/release/scratchnet');
+const cli = resolve(process.argv[2] ?? join(here, '../../target/release/scratchnet'));
 const shots = join(here, 'screenshots');
 mkdirSync(shots, { recursive: true });
 const dir = mkdtempSync(join(tmpdir(), 'scratchnet-browser-'));

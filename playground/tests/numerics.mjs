@@ -12,12 +12,12 @@
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../docs/playground/engine.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = process.argv[2] ?? join(here, '../../target/release/scratchnet');
+const cli = resolve(process.argv[2] ?? join(here, '../../target/release/scratchnet'));
 const wasm = readFileSync(join(here, '../../docs/playground/scratchnet.wasm'));
 const engine = await Engine.load(wasm);
 const dir = mkdtempSync(join(tmpdir(), 'scratchnet-numerics-'));
