@@ -67,8 +67,13 @@ function settings() {
 }
 
 function writeUrl() {
+  // an uploaded file is not in the address: a link to it could not reproduce the run
+  if ($('data').value === 'csv') {
+    history.replaceState(null, '', location.pathname);
+    return;
+  }
   const q = new URLSearchParams();
-  q.set('data', $('data').value === 'csv' ? 'flower' : $('data').value);
+  q.set('data', $('data').value);
   for (const [id, key] of Object.entries(NUMBER_FIELDS)) if ($(id).value !== '') q.set(key, $(id).value);
   q.set('hidden', $('hidden').value.replace(/\s/g, ''));
   q.set('act', $('activation').value);
@@ -171,6 +176,8 @@ worker.onmessage = (event) => {
       p.reject(new Error(m.message));
     }
     showError(m.message);
+    // a step that failed (a diverging rate, say) stops the run where it was
+    if (m.request === 'tick') setPlaying(false);
     if (m.request === 'init' && view.state) restoreControls();
   } else {
     const p = view.pending.get(m.type);

@@ -174,7 +174,20 @@ try {
   writeFileSync(join(dir, 'good.csv'), data.csv);
   await page.setInputFiles('#csv', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(data.csv) });
   await page.waitForFunction(() => window.playground.epoch === 0 && document.getElementById('data').value === 'csv');
-  check(true, 'an uploaded CSV of two features and y starts a run');
+  check(!page.url().includes('?'), 'an uploaded CSV starts a run; the address leaves the file out (a link could not reproduce it)');
+
+  // ---------------------------------------------------------------- a diverging rate: one line, the run pauses
+  await page.selectOption('#data', 'moons');
+  await page.fill('#lr', '1e200');
+  await page.press('#lr', 'Tab');
+  await page.waitForFunction(() => window.playground.epoch === 0 && !window.playground.waiting);
+  await page.click('#play');
+  await page.waitForFunction(() => !document.getElementById('error').hidden && !window.playground.playing);
+  const diverged = await page.textContent('#error');
+  check(diverged.startsWith('error: ') && !diverged.includes('\n'), `a learning rate of 1e200 stops with one line: "${diverged}"`);
+  await page.fill('#lr', '1.2');
+  await page.press('#lr', 'Tab');
+  await page.waitForFunction(() => window.playground.epoch === 0 && !window.playground.waiting && document.getElementById('error').hidden);
 
   // ---------------------------------------------------------------- the keyboard
   await page.focus('#play');
