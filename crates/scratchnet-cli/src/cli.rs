@@ -71,6 +71,20 @@ pub enum Command {
     /// Draw a picture (PNG or SVG, from the extension of -o): data, activations, history,
     /// boundary, hidden, importance or residuals.
     Plot(PlotArgs),
+    /// Serve the playground on 127.0.0.1: the tutorial's network training live in the browser
+    /// (WebAssembly), with the data, the boundary, the loss, the metrics and the equations.
+    Playground(PlaygroundArgs),
+}
+
+/// `scratchnet playground`.
+#[derive(Debug, Args)]
+pub struct PlaygroundArgs {
+    /// Port on 127.0.0.1; 0 picks a free one. The URL is printed either way.
+    #[arg(long, value_name = "N", default_value_t = 8069)]
+    pub port: u16,
+    /// Open the page in the default browser (xdg-open, open or start).
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `scratchnet plot`.

@@ -93,6 +93,7 @@ fn main() -> ExitCode {
         cli::Command::Export(a) => commands::export(a),
         cli::Command::Explain(a) => commands::explain(a),
         cli::Command::Plot(a) => commands::plot(a),
+        cli::Command::Playground(a) => commands::playground(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,7 +12,6 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
@@ -488,7 +487,7 @@ impl Experiment {
             hidden: vec![],
             ..config.clone()
         };
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let base_fit = self.fit_on(&baseline_cfg, None, &splits, |_| {
             if self.cancelled() {
                 ControlFlow::Break(())
@@ -496,7 +495,7 @@ impl Experiment {
                 ControlFlow::Continue(())
             }
         })?;
-        let baseline_seconds = start.elapsed().as_secs_f64();
+        let baseline_seconds = start.seconds();
         // cancelled while the baseline trained (the network had finished): the run is
         // interrupted all the same, and both models say how far they got
         let baseline_cut = trained.interrupted_at.is_none() && self.cancelled();
@@ -676,7 +675,7 @@ impl Experiment {
             )?);
             Ok(())
         };
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let network = match &self.init_from {
             Some(m) => m.network.clone(),
             None => config.init_network_checked(splits.train.x(), splits.train.y())?,
@@ -702,7 +701,7 @@ impl Experiment {
             return Err(e);
         }
         let fitted = fitted?;
-        let seconds = start.elapsed().as_secs_f64();
+        let seconds = start.seconds();
         let interrupted_at = self
             .cancelled()
             .then(|| fitted.stopped_at.unwrap_or(fitted.history.len() - 1));
@@ -828,4 +827,34 @@ fn report(
             interrupted_at: None,
         },
     })
+}
+
+/// The wall clock of the reported training times. WebAssembly in a browser has no clock
+/// `std` can read (`Instant::now` traps there), so on `wasm32` it reads 0 s: the playground
+/// times its runs in JavaScript.
+struct Stopwatch {
+    #[cfg(not(target_arch = "wasm32"))]
+    start: std::time::Instant,
+}
+
+impl Stopwatch {
+    /// Starts the clock.
+    fn start() -> Self {
+        Stopwatch {
+            #[cfg(not(target_arch = "wasm32"))]
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// Seconds since [`Stopwatch::start`] (0 on `wasm32`).
+    fn seconds(&self) -> f64 {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.start.elapsed().as_secs_f64()
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            0.0
+        }
+    }
 }

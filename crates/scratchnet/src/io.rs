@@ -15,7 +15,9 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,6 +94,7 @@ fn cannot_write(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// The prefix of a temporary file for `target`: `.` + the first bytes of its name + `.`.
+#[cfg(unix)]
 fn temp_prefix(target: &Path) -> OsString {
     let name = target.file_name().map(OsStrExt::as_bytes).unwrap_or(b"");
     let mut prefix = Vec::with_capacity(MAX_PREFIX_NAME_BYTES + 2);
@@ -104,6 +107,7 @@ fn temp_prefix(target: &Path) -> OsString {
 /// A new temporary file in `target`'s directory, created exclusively with an unpredictable
 /// name: with the mode of `existing` (the file it will replace), or else `0666` less the umask,
 /// as a newly created file gets. Removed when dropped unless persisted.
+#[cfg(unix)]
 fn temp_file_for(
     target: &Path,
     existing: Option<&std::fs::Metadata>,
@@ -117,6 +121,23 @@ fn temp_file_for(
         take_owner_and_mode(tmp.as_file(), meta)?;
     }
     Ok(tmp)
+}
+
+/// Elsewhere (WebAssembly, where the playground has no files to write; Windows): the same
+/// without Unix modes and owners, the name's first characters as the prefix.
+#[cfg(not(unix))]
+fn temp_file_for(
+    target: &Path,
+    _existing: Option<&std::fs::Metadata>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let name: String = name.chars().take(MAX_PREFIX_NAME_BYTES).collect();
+    tempfile::Builder::new()
+        .prefix(&OsString::from(format!(".{name}.")))
+        .tempfile_in(dir_of(target))
 }
 
 /// Follows `path` through symbolic links, one hop at a time, to the path a write replaces: a
@@ -241,6 +262,7 @@ fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Gives `file` the owner and group of the file it replaces where allowed (root, or a group
 /// the user is in), then that file's exact mode (the umask applied at creation; `chown` may
 /// clear set-id bits).
+#[cfg(unix)]
 fn take_owner_and_mode(file: &std::fs::File, meta: &std::fs::Metadata) -> std::io::Result<()> {
     if std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid())).is_err() {
         let _ = std::os::unix::fs::fchown(file, None, Some(meta.gid()));

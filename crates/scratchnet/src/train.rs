@@ -453,13 +453,7 @@ impl TrainConfig {
             .map(|v| normalized_weights(v, "validation rows"))
             .transpose()?
             .flatten();
-        // a full batch whose rows are not contiguous (a CSV's samples × features, seen
-        // transposed): one row-major copy, so that the small layers' row kernels can run, as
-        // long as it is at most 128 MB (bigger data keeps GEMM, which reads any layout)
-        let m = x.ncols();
-        let full_batch = self.batch_size.is_none_or(|b| b >= m);
-        let x_rows = (full_batch && m > 1 && x.strides()[1] != 1 && x.len() <= 1 << 24)
-            .then(|| x.as_standard_layout().into_owned());
+        let x_rows = self.row_major(x);
         let x = x_rows.as_ref().map_or(x, |x| x.view());
         let data = Data {
             x,
@@ -482,6 +476,148 @@ impl TrainConfig {
                 on_epoch,
             ),
         }
+    }
+}
+
+impl TrainConfig {
+    /// A full batch whose rows are not contiguous (a CSV's samples × features, seen
+    /// transposed): one row-major copy, so that the small layers' row kernels can run, as
+    /// long as it is at most 128 MB (bigger data keeps GEMM, which reads any layout).
+    fn row_major(&self, x: ArrayView2<f64>) -> Option<ndarray::Array2<f64>> {
+        let m = x.ncols();
+        let full_batch = self.batch_size.is_none_or(|b| b >= m);
+        (full_batch && m > 1 && x.strides()[1] != 1 && x.len() <= 1 << 24)
+            .then(|| x.as_standard_layout().into_owned())
+    }
+}
+
+/// What the training loop keeps from one epoch to the next: the mini-batch order's random
+/// stream, the optimizer's state (momentum, Adam's moments) and the epochs done.
+#[derive(Debug)]
+struct LoopState {
+    batches: Batches,
+    optimizer: Optimizer,
+    epoch: usize,
+}
+
+impl LoopState {
+    fn new(cfg: &TrainConfig, m: usize) -> Self {
+        LoopState {
+            batches: Batches::new(m, cfg.batch_size, cfg.seed),
+            optimizer: cfg.optimizer.build(),
+            epoch: 0,
+        }
+    }
+
+    /// One epoch of the loop: [`run_epoch`] at this epoch's rate, then the divergence check.
+    /// Returns the epoch's loss.
+    fn epoch<E: Engine>(
+        &mut self,
+        cfg: &TrainConfig,
+        engine: &mut E,
+        network: &mut Network,
+        data: Data<'_>,
+    ) -> Result<f64> {
+        let lr = cfg.schedule.rate(cfg.learning_rate, self.epoch, cfg.epochs);
+        let loss = run_epoch(
+            cfg,
+            engine,
+            network,
+            &mut self.optimizer,
+            &mut self.batches,
+            data,
+            lr,
+        );
+        check_diverged(loss, network, self.epoch, cfg.learning_rate)?;
+        self.epoch += 1;
+        Ok(loss)
+    }
+}
+
+/// A training that stops after any number of epochs and goes on where it stopped (the
+/// playground trains a few epochs per frame): the training loop's epochs with their state
+/// (mini-batch order, optimizer moments) kept between calls, so `epochs(a)` then `epochs(b)`
+/// gives the bits of one [`TrainConfig::fit_from`] of a + b epochs, for every optimizer and
+/// batch size (tested). No validation set or early stopping; the learning-rate schedule
+/// counts `epochs` of the settings as the whole run.
+#[derive(Debug)]
+pub struct Trainer {
+    config: TrainConfig,
+    network: Network,
+    state: LoopState,
+    fast: Fast,
+    reference: Reference,
+}
+
+impl Trainer {
+    /// Checks the settings and starts from `network` for `m` training rows.
+    pub fn new(config: TrainConfig, network: Network, m: usize) -> Result<Trainer> {
+        config.validate()?;
+        Ok(Trainer {
+            state: LoopState::new(&config, m),
+            fast: Fast::new(config.precision),
+            reference: Reference::new(),
+            config,
+            network,
+        })
+    }
+
+    /// Trains `n` more epochs on X (n_x × m) and Y (n_y × m), the same rows every call;
+    /// returns each epoch's loss (as [`Fitted::history`] holds them).
+    pub fn epochs(&mut self, n: usize, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<Vec<f64>> {
+        check_shapes(&self.network, x, y)?;
+        let x_rows = self.config.row_major(x);
+        let x = x_rows.as_ref().map_or(x, |x| x.view());
+        let data = Data {
+            x,
+            y,
+            w: None,
+            validation: None,
+        };
+        let mut losses = Vec::with_capacity(n);
+        for _ in 0..n {
+            let loss = match self.config.engine {
+                EngineKind::Fast => {
+                    self.state
+                        .epoch(&self.config, &mut self.fast, &mut self.network, data)?
+                }
+                EngineKind::Reference => {
+                    self.state
+                        .epoch(&self.config, &mut self.reference, &mut self.network, data)?
+                }
+            };
+            losses.push(loss);
+        }
+        Ok(losses)
+    }
+
+    /// Epochs trained so far.
+    pub fn epoch(&self) -> usize {
+        self.state.epoch
+    }
+
+    /// The network as it is now.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Replaces the network's parameters (same shapes; e.g. one weight nudged), keeping the
+    /// optimizer's state and the batch order.
+    pub fn set_network(&mut self, network: Network) -> Result<()> {
+        if network.sizes() != self.network.sizes() {
+            return Err(Error::Invalid(format!(
+                "the network has sizes {:?}, not {:?}",
+                network.sizes(),
+                self.network.sizes()
+            )));
+        }
+        self.network = network;
+        Ok(())
     }
 }
 
@@ -516,24 +652,13 @@ fn train_loop<E: Engine>(
     data: Data<'_>,
     mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
 ) -> Result<Fitted> {
-    let mut batches = Batches::new(data.x.ncols(), cfg.batch_size, cfg.seed);
-    let mut optimizer = cfg.optimizer.build();
+    let mut state = LoopState::new(cfg, data.x.ncols());
     let mut history = Vec::with_capacity(cfg.epochs.min(1 << 20) + 1);
     let mut validation_history = Vec::new();
     let mut early = EarlyStopping::new(cfg.patience);
     let mut stopped_at = None;
     for epoch in 0..cfg.epochs {
-        let lr = cfg.schedule.rate(cfg.learning_rate, epoch, cfg.epochs);
-        let loss = run_epoch(
-            cfg,
-            engine,
-            &mut network,
-            &mut optimizer,
-            &mut batches,
-            data,
-            lr,
-        );
-        check_diverged(loss, &network, epoch, cfg.learning_rate)?;
+        let loss = state.epoch(cfg, engine, &mut network, data)?;
         history.push(loss);
         if let Some(val) = data.validation {
             let v = penalized_cost(engine, &network, val, cfg.l2, data.x.ncols());
@@ -622,6 +747,7 @@ fn run_epoch<E: Engine>(
 
 /// The order of the samples for mini-batches, reshuffled every epoch from the seed's batch
 /// stream; `None` for full-batch training.
+#[derive(Debug)]
 struct Batches {
     order: Vec<usize>,
     size: usize,
@@ -841,6 +967,59 @@ mod tests {
         }
         assert_eq!("f32".parse::<Precision>().unwrap(), Precision::F32);
         assert!("f16".parse::<Precision>().is_err());
+    }
+
+    #[test]
+    fn a_trainer_in_steps_is_one_run_bit_for_bit() {
+        let data = crate::data::synth::flower(200, &mut rng(3, Stream::Data)).unwrap();
+        let (x, y) = (data.x.view(), data.y());
+        let base = TrainConfig::default().epochs(60).hidden(vec![5, 3]);
+        let momentum = OptimizerKind::Momentum { momentum: 0.9 };
+        let configs = [
+            base.clone(),
+            TrainConfig {
+                optimizer: OptimizerKind::ADAM,
+                batch_size: Some(32),
+                l2: 0.5,
+                learning_rate: 0.01,
+                ..base.clone()
+            },
+            TrainConfig {
+                optimizer: momentum,
+                batch_size: Some(50),
+                learning_rate: 0.05,
+                engine: EngineKind::Reference,
+                ..base.clone()
+            },
+        ];
+        for cfg in configs {
+            let start = cfg.init_network(x, y.view()).unwrap();
+            let whole = cfg
+                .fit_from(start.clone(), x, y.view(), None, |_| {
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            let mut trainer = Trainer::new(cfg.clone(), start, x.ncols()).unwrap();
+            let mut losses = Vec::new();
+            for n in [1, 9, 20, 30] {
+                losses.extend(trainer.epochs(n, x, y.view()).unwrap());
+            }
+            assert_eq!(trainer.epoch(), 60);
+            assert_eq!(trainer.network(), &whole.network, "{:?}", cfg.optimizer);
+            assert_eq!(losses[..], whole.history[..60]);
+        }
+        let mut t =
+            Trainer::new(base.clone(), base.init_network(x, y.view()).unwrap(), 200).unwrap();
+        let other = base
+            .clone()
+            .hidden(vec![2])
+            .init_network(x, y.view())
+            .unwrap();
+        assert!(t.set_network(other).is_err());
+        assert!(
+            t.epochs(1, x.slice(ndarray::s![..1, ..]), y.view())
+                .is_err()
+        );
     }
 
     #[test]

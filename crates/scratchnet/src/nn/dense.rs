@@ -135,7 +135,7 @@ fn matmul_rows(w: ArrayView2<f64>, r: ArrayView2<f64>) -> Array2<f64> {
             if t == 0 {
                 p_i.zip_mut_with(&r_t, |p, &x| *p = w_it * x);
             } else {
-                p_i.zip_mut_with(&r_t, |p, &x| *p = w_it.mul_add(x, *p));
+                p_i.zip_mut_with(&r_t, |p, &x| *p = crate::nn::Real::mul_add(w_it, x, *p));
             }
         }
     }

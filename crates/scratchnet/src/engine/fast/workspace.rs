@@ -294,7 +294,7 @@ macro_rules! kernels_for {
                     }
                 } else {
                     for (s, v) in sum.iter_mut().zip(g) {
-                        *s = share.mul_add(v.f64(), *s);
+                        *s = Real::mul_add(share, v.f64(), *s);
                     }
                 }
             }
@@ -994,7 +994,7 @@ fn add_share_to<T: Kernels, D: ndarray::Dimension>(
     } else if first {
         sum.zip_mut_with(g, |s, &v| *s = share * v.f64());
     } else {
-        sum.zip_mut_with(g, |s, &v| *s = share.mul_add(v.f64(), *s));
+        sum.zip_mut_with(g, |s, &v| *s = Real::mul_add(share, v.f64(), *s));
     }
 }
 
