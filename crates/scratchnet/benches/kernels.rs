@@ -114,6 +114,23 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(network.forward(x.view())))
     });
     g.finish();
+
+    // latency: one row through a 20-100-1 classifier (the estimator's predict_proba: checks,
+    // standardizer, engine)
+    let (x, y) = data(20, 2_000, &mut rng);
+    let rows = x.t().to_owned();
+    let labels: Vec<u8> = y.iter().map(|&v| v as u8).collect();
+    let fitted = scratchnet::estimator::Mlp::classifier()
+        .hidden(&[100])
+        .epochs(2)
+        .check()
+        .and_then(|m| m.fit(rows.view(), &labels))
+        .expect("the bench's model trains");
+    let one = rows.slice(ndarray::s![0..1, ..]).to_owned();
+    c.bench_function(
+        "latency: one row through 20-100-1 (FittedMlp::predict_proba)",
+        |b| b.iter(|| black_box(fitted.predict_proba(black_box(one.view())))),
+    );
 }
 
 criterion_group!(benches, bench);
