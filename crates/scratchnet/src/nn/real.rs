@@ -41,9 +41,11 @@ fn at_least(x: f64, lo: f64) -> f64 {
 /// Needs −1021·ln 2 ≤ x ≤ 1023·ln 2 so that 2^k is a normal number.
 #[inline(always)]
 fn reduce(x: f64) -> (f64, f64) {
-    let t = x * std::f64::consts::LOG2_E + SHIFTER;
+    let t = Real::mul_add(x, std::f64::consts::LOG2_E, SHIFTER);
     let k = t - SHIFTER;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    // k·LN2_HI is exact, so the first multiply-add is the plain difference; the second keeps
+    // k·LN2_LO unrounded (three operations fewer than the separate products)
+    let r = Real::mul_add(-k, LN2_LO, Real::mul_add(-k, LN2_HI, x));
     let ki = (t.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
     let scale = f64::from_bits((ki.wrapping_add(1023) as u64) << 52);
     (scale, r)
