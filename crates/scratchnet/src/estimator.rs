@@ -42,6 +42,8 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -103,6 +105,7 @@ pub struct Mlp<K> {
     features: Option<Vec<String>>,
     target: String,
     class_weight: ClassWeight,
+    stop: Option<Arc<AtomicBool>>,
     kind: PhantomData<K>,
 }
 
@@ -152,8 +155,18 @@ impl<K: Kind> Mlp<K> {
             features: None,
             target: "y".into(),
             class_weight: ClassWeight::None,
+            stop: None,
             kind: PhantomData,
         }
+    }
+
+    /// A flag another thread may set to cut training short (a front end's Ctrl-C): training
+    /// ends after the epoch during which `flag` became true, and `fit` returns the model of
+    /// that epoch (the best one so far with early stopping), as the CLI does on Ctrl-C.
+    /// Default: none (training runs to its end).
+    pub fn stop_when(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
     }
 
     /// Units per hidden layer; `&[]` for none (logistic, softmax or linear regression).
@@ -442,7 +455,11 @@ impl<K: Kind> CheckedMlp<K> {
             y: v.y(),
             weights: validation_weights.as_deref(),
         });
-        let fitted = config.fit_checked(network, samples, val, |_| ControlFlow::Continue(()))?;
+        let stop = s.stop.clone();
+        let fitted = config.fit_checked(network, samples, val, |_| match &stop {
+            Some(flag) if flag.load(Ordering::Relaxed) => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        })?;
         let (history, validation_history) =
             (fitted.history.clone(), fitted.validation_history.clone());
         let mut model = Model::trained_on(names.0, names.1, classes, scalers, fitted, &config);
