@@ -404,13 +404,7 @@ impl<K: Kind> CheckedMlp<K> {
             Some(names) => names.clone(),
             None => (1..=d).map(|j| format!("x{j}")).collect(),
         };
-        if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "X[{i}, {j}] (sample {}, feature `{}`) is {v}, not a finite number",
-                i + 1,
-                names[j]
-            )));
-        }
+        check_finite(x, &names)?;
         Ok((names, x.t().as_standard_layout().into_owned()))
     }
 
@@ -530,8 +524,9 @@ impl<K: Kind> FittedMlp<K> {
         })
     }
 
-    /// The network's output for raw X (m × d), one row per sample: k columns of class
-    /// probabilities, or one of values in the target's units.
+    /// The network's output for raw X (m × d, every value finite: the first that is not is
+    /// named in the error), one row per sample: k columns of class probabilities, or one of
+    /// values in the target's units.
     fn output(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let d = self.model.features.len();
         if x.ncols() != d {
@@ -541,6 +536,7 @@ impl<K: Kind> FittedMlp<K> {
                 self.model.features.join(", ")
             )));
         }
+        check_finite(x, &self.model.features)?;
         Ok(self.model.predict_proba(x.t())?.reversed_axes())
     }
 }
@@ -614,6 +610,18 @@ fn with_weights(data: Dataset, weights: Option<&[f64]>) -> Result<Dataset> {
     match weights {
         Some(w) => data.with_weights(w.to_vec()),
         None => Ok(data),
+    }
+}
+
+/// Every value of X (m × d, columns named `names`) finite, or the first that is not, named.
+fn check_finite(x: ArrayView2<f64>, names: &[String]) -> Result<()> {
+    match x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((i, j), v)) => Err(Error::Invalid(format!(
+            "X[{i}, {j}] (sample {}, feature `{}`) is {v}, not a finite number",
+            i + 1,
+            names[j]
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -138,6 +138,17 @@ class _BaseMLP(BaseEstimator):
             else None,
         }
 
+    def _check_samples(self, X):
+        # scikit-learn's convention for one sample (the library would say it with its own
+        # words: one class, or a validation split that leaves nothing to train on)
+        if X.shape[0] == 1 and (self._kind == "classifier" or self.early_stopping):
+            reason = (
+                "a classifier needs at least two classes"
+                if self._kind == "classifier"
+                else "early stopping needs one to train on and one to validate"
+            )
+            raise ValueError(f"n_samples=1: got 1 sample; {reason}")
+
     def _validate_X(self, X, reset):
         return validate_data(
             self, X, reset=reset, dtype=np.float64, ensure_all_finite=False
@@ -240,6 +251,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self, X, y, dtype=np.float64, ensure_all_finite=False, multi_output=False
         )
         check_classification_targets(y)
+        self._check_samples(X)
         classes, index = np.unique(y, return_inverse=True)
         names = [str(c) for c in classes]
         if len(set(names)) != len(names):
@@ -330,6 +342,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             y_numeric=True,
             multi_output=False,
         )
+        self._check_samples(X)
         weights = None
         if sample_weight is not None:
             weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
