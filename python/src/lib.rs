@@ -91,7 +91,9 @@ fn interruptible<T: Send>(
             }
             // joined here, so that a panic of the job is a value, never an unwind into Python
             let out = handle.join().map_err(|_| {
-                PyRuntimeError::new_err("internal error (a bug in scratchnet, please report it): training panicked")
+                PyRuntimeError::new_err(
+                    "internal error (a bug in scratchnet, please report it): training panicked",
+                )
             })?;
             match interrupt {
                 Some(e) => Err(e),
@@ -358,7 +360,10 @@ fn tabular_defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> 
     d.set_item("alpha", p.l2())?;
     d.set_item("validation_fraction", p.validation())?;
     d.set_item("n_iter_no_change", p.patience(p.validation()))?;
-    d.set_item("random_state", scratchnet::train::TrainConfig::default().seed)?;
+    d.set_item(
+        "random_state",
+        scratchnet::train::TrainConfig::default().seed,
+    )?;
     Ok(d)
 }
 
