@@ -162,7 +162,8 @@ impl<K: Kind> Mlp<K> {
 
     /// A flag another thread may set to cut training short (a front end's Ctrl-C): training
     /// ends after the epoch during which `flag` became true, and `fit` returns the model of
-    /// that epoch (the best one so far with early stopping), as the CLI does on Ctrl-C.
+    /// that epoch (the best one so far with early stopping), as the CLI does on Ctrl-C; its
+    /// model file records the epoch (`training.interrupted_at`).
     /// Default: none (training runs to its end).
     pub fn stop_when(mut self, flag: Arc<AtomicBool>) -> Self {
         self.stop = Some(flag);
@@ -456,6 +457,12 @@ impl<K: Kind> CheckedMlp<K> {
         })?;
         let (history, validation_history) =
             (fitted.history.clone(), fitted.validation_history.clone());
+        // as an experiment records a cancellation: the epoch training stopped after
+        let interrupted_at = s
+            .stop
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+            .then(|| fitted.stopped_at.unwrap_or(history.len() - 1));
         let mut model = Model::trained_on(names.0, names.1, classes, scalers, fitted, &config);
         if s.class_weight != ClassWeight::None && task != Task::Regression {
             model.training.class_weight = Some(s.class_weight.name().into());
@@ -463,6 +470,7 @@ impl<K: Kind> CheckedMlp<K> {
         if sample_weighted {
             model.training.sample_weight = Some("given".into());
         }
+        model.training.interrupted_at = interrupted_at;
         Ok(FittedMlp {
             model,
             history,
