@@ -154,8 +154,9 @@ def test_the_gil_is_released_while_training():
     took = time.perf_counter() - start
     t.join()
     assert hasattr(est, "classes_")
-    # the main thread kept running during the fit (with the GIL held it would not tick at all)
-    assert took > 0.2 and ticks > 0.2 * took / 0.001, (ticks, took)
+    # the main thread kept running during the fit: with the GIL held for the whole fit it
+    # would tick once or twice (a native call holding the GIL never yields it)
+    assert took > 0.2 and ticks >= 20, (ticks, took)
 
 
 CTRL_C = textwrap.dedent(
