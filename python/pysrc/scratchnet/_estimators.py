@@ -207,7 +207,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         weights) first
     n_iter_ : int, the epochs run
     validation_loss_curve_, best_validation_loss_ : with early stopping, the validation loss
-        after each epoch and its minimum (the weights kept are that epoch's, ``best_epoch_``)
+        after each epoch from epoch 1 and its minimum (the weights kept are that epoch's,
+        ``best_epoch_``, counted from 1). There is no ``best_validation_score_``: the
+        library's early stopping watches the validation loss, not a score
 """
     )
 
@@ -325,7 +327,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     loss_curve_ : list of float, the training loss (on the standardized target) after each
         epoch, epoch 0 first
     n_iter_ : int, the epochs run
-    validation_loss_curve_, best_validation_loss_ : with early stopping
+    validation_loss_curve_, best_validation_loss_, best_epoch_ : with early stopping, as for
+        :class:`MLPClassifier`
 """
     )
 
