@@ -202,3 +202,29 @@ def test_ctrl_c_raises_keyboard_interrupt_and_leaves_the_estimator_unfitted():
     assert lines[0].startswith("interrupted after"), out
     assert lines[1] == "not fitted: NotFittedError"
     assert lines[2] == "score True"
+
+
+@needs_cli
+def test_a_cli_model_with_a_column_plan_takes_its_encoded_columns(tmp_path):
+    # the CLI one-hot encodes a text column; the loaded model's features are the encoded
+    # columns, and on them it predicts what `scratchnet predict` predicts from the raw rows
+    rng = np.random.default_rng(0)
+    n = 200
+    df = pd.DataFrame({"a": rng.normal(size=n), "color": rng.choice(["red", "blue"], n)})
+    df["y"] = np.where((df.a > 0) ^ (df.color == "red"), "p", "q")
+    df.to_csv(tmp_path / "t.csv", index=False, float_format="%.17g")
+    cli("train", tmp_path / "t.csv", "--epochs", "50", "-o", tmp_path / "m.json")
+    m = scratchnet.load(tmp_path / "m.json")
+    assert list(m.feature_names_in_) == ["a", "color=blue", "color=red"]
+    encoded = pd.DataFrame({
+        "a": df.a,
+        "color=blue": (df.color == "blue").astype(float),
+        "color=red": (df.color == "red").astype(float),
+    })
+    rows = read_csv_rows(cli("predict", tmp_path / "m.json", tmp_path / "t.csv", "--proba"))
+    assert [r["prediction"] for r in rows] == list(m.predict(encoded))
+    np.testing.assert_allclose(
+        [float(r["proba_p"]) for r in rows],
+        m.predict_proba(encoded)[:, list(m.classes_).index("p")],
+        atol=1e-6,
+    )

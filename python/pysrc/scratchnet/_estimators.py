@@ -378,7 +378,12 @@ def _labels(names):
 def load(path):
     """Read a model file (written by ``save`` or ``scratchnet train``) as a fitted
     :class:`MLPClassifier` or :class:`MLPRegressor`; its parameters are the ones the file
-    records (hidden layers, activation, seed, and the training settings it keeps)."""
+    records (hidden layers, activation, seed, and the training settings it keeps).
+
+    A model that ``scratchnet train`` fitted on a table with text columns or missing values
+    (a column plan) takes the plan's encoded columns, as ``feature_names_in_`` names them
+    (``color=red`` one-hot, missing values already filled); ``scratchnet predict`` applies
+    the plan to raw rows."""
     return _from_native(_native.load(str(path)))
 
 
