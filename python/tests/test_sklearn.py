@@ -29,7 +29,19 @@ EXPECTED_FAILED = {
 }
 
 
-@pytest.mark.parametrize("estimator", [MLPClassifier(), MLPRegressor()], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        MLPClassifier(),
+        MLPRegressor(),
+        # the other paths: full batch, gradient descent, tanh, balanced classes, no early
+        # stopping; no hidden layer (linear regression) in f32
+        MLPClassifier(early_stopping=False, batch_size=None, solver="gd", activation="tanh",
+                      class_weight="balanced"),
+        MLPRegressor(early_stopping=False, hidden_layer_sizes=(), precision="f32"),
+    ],
+    ids=["classifier", "regressor", "classifier-gd-tanh-balanced", "regressor-linear-f32"],
+)
 def test_check_estimator(estimator):
     results = check_estimator(
         estimator, expected_failed_checks=EXPECTED_FAILED, on_skip=None, on_fail=None
@@ -88,6 +100,7 @@ def test_defaults_are_the_cli_tabular_preset():
     assert training["batch_size"] == 32 and training["l2"] == 2.0
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_accuracy_matches_scikit_learn_and_meta_estimators_work():
     from sklearn.neural_network import MLPClassifier as SkMLP
 
