@@ -140,11 +140,9 @@ def test_dataframes_feature_names():
         np.testing.assert_array_equal(m.predict(df), m.predict(df.to_numpy()))
 
 
-def test_the_gil_is_released_while_training():
-    X = np.random.default_rng(0).normal(size=(4000, 20))
-    y = (X[:, 0] > 0).astype(int)
-    est = MLPClassifier(early_stopping=False, max_iter=400, hidden_layer_sizes=(128,))
-    t = threading.Thread(target=est.fit, args=(X, y))
+def ticks_while(target):
+    """How often the main thread ticks while `target` runs in another thread, and how long."""
+    t = threading.Thread(target=target)
     t.start()
     ticks = 0
     start = time.perf_counter()
@@ -153,6 +151,25 @@ def test_the_gil_is_released_while_training():
         time.sleep(0.001)
     took = time.perf_counter() - start
     t.join()
+    return ticks, took
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the control calls libc")
+def test_the_gil_test_sees_a_call_that_holds_the_gil():
+    import ctypes
+
+    # the control: libc's usleep through ctypes.PyDLL keeps the GIL for its half second
+    ticks, took = ticks_while(lambda: ctypes.PyDLL(None).usleep(500_000))
+    assert ticks < 20
+    ticks, took = ticks_while(lambda: ctypes.CDLL(None).usleep(500_000))
+    assert ticks >= 20
+
+
+def test_the_gil_is_released_while_training():
+    X = np.random.default_rng(0).normal(size=(4000, 20))
+    y = (X[:, 0] > 0).astype(int)
+    est = MLPClassifier(early_stopping=False, max_iter=400, hidden_layer_sizes=(128,))
+    ticks, took = ticks_while(lambda: est.fit(X, y))
     assert hasattr(est, "classes_")
     # the main thread kept running during the fit: with the GIL held for the whole fit it
     # would tick once or twice (a native call holding the GIL never yields it)
