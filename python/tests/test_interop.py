@@ -133,6 +133,11 @@ def test_dataframes_feature_names():
     m = MLPClassifier(max_iter=20).fit(df, label)
     np.testing.assert_array_equal(m.feature_names_in_, ["alpha", "beta", "gamma"])
     assert list(m._native.feature_names) == ["alpha", "beta", "gamma"]
+    # a missing value is refused (no column plan here), the column named by its name
+    holes = df.copy()
+    holes.loc[2, "beta"] = np.nan
+    with pytest.raises(ValueError, match=r"X\[2, 1\] \(sample 3, feature `beta`\) is NaN"):
+        MLPClassifier().fit(holes, label)
     # scikit-learn's rule: columns in another order are refused
     with pytest.raises(ValueError, match="feature names"):
         m.predict(df[["gamma", "beta", "alpha"]])
