@@ -42,6 +42,8 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -103,6 +105,7 @@ pub struct Mlp<K> {
     features: Option<Vec<String>>,
     target: String,
     class_weight: ClassWeight,
+    stop: Option<Arc<AtomicBool>>,
     kind: PhantomData<K>,
 }
 
@@ -152,8 +155,19 @@ impl<K: Kind> Mlp<K> {
             features: None,
             target: "y".into(),
             class_weight: ClassWeight::None,
+            stop: None,
             kind: PhantomData,
         }
+    }
+
+    /// A flag another thread may set to cut training short (a front end's Ctrl-C): training
+    /// ends after the epoch during which `flag` became true, and `fit` returns the model of
+    /// that epoch (the best one so far with early stopping), as the CLI does on Ctrl-C; its
+    /// model file records the epoch (`training.interrupted_at`).
+    /// Default: none (training runs to its end).
+    pub fn stop_when(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
     }
 
     /// Units per hidden layer; `&[]` for none (logistic, softmax or linear regression).
@@ -391,13 +405,7 @@ impl<K: Kind> CheckedMlp<K> {
             Some(names) => names.clone(),
             None => (1..=d).map(|j| format!("x{j}")).collect(),
         };
-        if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "X[{i}, {j}] (sample {}, feature `{}`) is {v}, not a finite number",
-                i + 1,
-                names[j]
-            )));
-        }
+        check_finite(x, &names)?;
         Ok((names, x.t().as_standard_layout().into_owned()))
     }
 
@@ -442,9 +450,19 @@ impl<K: Kind> CheckedMlp<K> {
             y: v.y(),
             weights: validation_weights.as_deref(),
         });
-        let fitted = config.fit_checked(network, samples, val, |_| ControlFlow::Continue(()))?;
+        let stop = s.stop.clone();
+        let fitted = config.fit_checked(network, samples, val, |_| match &stop {
+            Some(flag) if flag.load(Ordering::Relaxed) => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        })?;
         let (history, validation_history) =
             (fitted.history.clone(), fitted.validation_history.clone());
+        // as an experiment records a cancellation: the epoch training stopped after
+        let interrupted_at = s
+            .stop
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+            .then(|| fitted.stopped_at.unwrap_or(history.len() - 1));
         let mut model = Model::trained_on(names.0, names.1, classes, scalers, fitted, &config);
         if s.class_weight != ClassWeight::None && task != Task::Regression {
             model.training.class_weight = Some(s.class_weight.name().into());
@@ -452,6 +470,7 @@ impl<K: Kind> CheckedMlp<K> {
         if sample_weighted {
             model.training.sample_weight = Some("given".into());
         }
+        model.training.interrupted_at = interrupted_at;
         Ok(FittedMlp {
             model,
             history,
@@ -533,8 +552,9 @@ impl<K: Kind> FittedMlp<K> {
         })
     }
 
-    /// The network's output for raw X (m × d), one row per sample: k columns of class
-    /// probabilities, or one of values in the target's units.
+    /// The network's output for raw X (m × d, every value finite: the first that is not is
+    /// named in the error), one row per sample: k columns of class probabilities, or one of
+    /// values in the target's units.
     fn output(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let d = self.model.features.len();
         if x.ncols() != d {
@@ -544,6 +564,7 @@ impl<K: Kind> FittedMlp<K> {
                 self.model.features.join(", ")
             )));
         }
+        check_finite(x, &self.model.features)?;
         Ok(self.model.predict_proba(x.t())?.reversed_axes())
     }
 }
@@ -617,6 +638,18 @@ fn with_weights(data: Dataset, weights: Option<&[f64]>) -> Result<Dataset> {
     match weights {
         Some(w) => data.with_weights(w.to_vec()),
         None => Ok(data),
+    }
+}
+
+/// Every value of X (m × d, columns named `names`) finite, or the first that is not, named.
+fn check_finite(x: ArrayView2<f64>, names: &[String]) -> Result<()> {
+    match x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((i, j), v)) => Err(Error::Invalid(format!(
+            "X[{i}, {j}] (sample {}, feature `{}`) is {v}, not a finite number",
+            i + 1,
+            names[j]
+        ))),
+        None => Ok(()),
     }
 }
 

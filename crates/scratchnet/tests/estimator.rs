@@ -467,3 +467,46 @@ fn the_tabular_preset_sets_the_cli_defaults_and_later_settings_override_it() {
     assert!(model.validation_curve().len() <= 300);
     assert!(model.score(x.view(), &labels).unwrap() > 0.9);
 }
+
+#[test]
+fn a_stop_flag_ends_training_after_the_epoch_in_which_it_is_set() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let x = array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let labels = ["no", "yes", "yes", "no"];
+    let flag = Arc::new(AtomicBool::new(false));
+    let settings = Mlp::classifier()
+        .epochs(50)
+        .stop_when(flag.clone())
+        .check()
+        .unwrap();
+    // not set: all 50 epochs (loss of epoch 0 plus one per epoch)
+    assert_eq!(
+        settings.fit(x.view(), &labels).unwrap().loss_curve().len(),
+        51
+    );
+    // set before training (as a Ctrl-C during epoch 1): epoch 1 is the last
+    flag.store(true, Ordering::Relaxed);
+    let cut = settings.fit(x.view(), &labels).unwrap();
+    assert_eq!(cut.loss_curve().len(), 2);
+    assert_eq!(cut.model().training.interrupted_at, Some(1));
+}
+
+#[test]
+fn prediction_refuses_non_finite_inputs_and_names_the_cell() {
+    let x = array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let labels = ["no", "yes", "yes", "no"];
+    let model = Mlp::classifier()
+        .epochs(5)
+        .check()
+        .unwrap()
+        .fit(x.view(), &labels)
+        .unwrap();
+    let bad = array![[0.0, 1.0], [f64::INFINITY, 0.0]];
+    let e = model.predict_proba(bad.view()).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "X[1, 0] (sample 2, feature `x1`) is inf, not a finite number"
+    );
+    assert!(model.predict(bad.view()).is_err());
+}
