@@ -53,9 +53,9 @@ fuzz_target!(|data: &[u8]| {
     let result = Model::from_json(data);
     let peak = PEAK.load(Ordering::Relaxed) - before;
     drop(result);
-    // 1 KiB of fixed cost (an error message, the parser's scratch space)
+    // 4 KiB of fixed cost (an error message being formatted, the parser's scratch space)
     assert!(
-        peak <= 96 * values + 6 * data.len() + 1024,
+        peak <= 96 * values + 6 * data.len() + 4096,
         "{peak} bytes at the peak for {} bytes ({values} values)",
         data.len()
     );
