@@ -141,6 +141,11 @@ fn hostile_files_take_at_most_96_bytes_a_value_and_6_a_byte_to_parse() {
             ),
         ),
         (
+            // found by the fuzz target: an error escapes each DEL into `\u{7f}`
+            "a long string of DEL characters",
+            format!("\"{}\"", "\u{7f}".repeat(n)),
+        ),
+        (
             "a million empty layers",
             format!(
                 "{}[{}]{TAIL}",
@@ -152,7 +157,8 @@ fn hostile_files_take_at_most_96_bytes_a_value_and_6_a_byte_to_parse() {
     for (what, json) in &cases {
         let bytes = json.as_bytes();
         let peak = parse_peak(bytes);
-        let bound = 96 * values(bytes) + 6 * bytes.len() + 4096;
+        let escaped = bytes.iter().filter(|&&b| b < 0x20 || b >= 0x7f).count();
+        let bound = 96 * values(bytes) + 6 * bytes.len() + 24 * escaped + 4096;
         eprintln!(
             "{what}: {} bytes, peak {peak} ({:.1} a value)",
             bytes.len(),

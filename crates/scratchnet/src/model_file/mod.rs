@@ -44,8 +44,8 @@ pub const VERSION: u64 = 3;
 /// Model files larger than this are refused (1 GiB): by their length before they are read, and
 /// by the bytes read for pipes and devices. The writer agrees: a network whose file could be
 /// larger is refused before training ([`check_file_size`]), so every model scratchnet writes
-/// can be read back. Parsing takes at most 96 bytes per JSON value plus 6 per byte and 4 kB
-/// beyond the file's bytes (checked against the machine's memory before parsing).
+/// can be read back. Parsing takes at most 96 bytes per JSON value plus 6 per byte (30 per
+/// control or non-ASCII byte) and 4 kB beyond the file's bytes (checked against the machine's memory before parsing).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// Most bytes the writer takes for one weight: 10 spaces of indentation, a number of at most
 /// 24 characters (`-2.2250738585072014e-308`), a comma and a newline.
