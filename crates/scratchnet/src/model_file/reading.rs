@@ -93,7 +93,10 @@ pub(crate) fn parse_need(bytes: &[u8]) -> u64 {
         .filter(|&&b| matches!(b, b',' | b'[' | b'{'))
         .count();
     // a control or non-ASCII byte is escaped when an error quotes it (`\u{7f}`: 6 bytes for 1)
-    let escaped = bytes.iter().filter(|&&b| b < 0x20 || b >= 0x7f).count();
+    let escaped = bytes
+        .iter()
+        .filter(|&&b| !(0x20..0x7f).contains(&b))
+        .count();
     crate::memory::of(starts + 1, PARSE_BYTES_PER_VALUE)
         .saturating_add(crate::memory::of(bytes.len(), PARSE_BYTES_PER_BYTE))
         .saturating_add(crate::memory::of(escaped, PARSE_BYTES_PER_ESCAPED_BYTE))
