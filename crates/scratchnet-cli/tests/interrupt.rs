@@ -22,40 +22,47 @@ fn sleep_ms(ms: u64) {
     std::thread::sleep(Duration::from_millis(ms));
 }
 
-#[test]
-fn ctrl_c_saves_the_model_so_far_and_exits_130() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("m.json");
-    let history = dir.path().join("h.csv");
+/// Runs `train` of the flower for 5·10⁷ epochs with the `extra` flags and `-o model`, sends it
+/// `signal` after 700 ms, and checks that it exits with 130 saying after which epoch it was
+/// interrupted.
+fn interrupt_a_long_training(extra: &[&std::ffi::OsStr], model: &Path, signal: &str) {
     let child = Command::new(bin())
         .arg("train")
         .arg(flower())
-        .args([
-            "--preset",
-            "tutorial",
-            "--epochs",
-            "50000000",
-            "--log-every",
-            "1000",
-        ])
-        .arg("--history")
-        .arg(&history)
-        .arg("-o")
-        .arg(&model)
+        .args(extra)
+        .args(["--preset", "tutorial", "--epochs", "50000000", "-o"])
+        .arg(model)
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     sleep_ms(700);
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted after epoch"), "{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{signal}: {stderr}");
+    assert!(
+        stderr.contains("interrupted after epoch"),
+        "{signal}: {stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_saves_the_model_so_far_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let history = dir.path().join("h.csv");
+    let extra = [
+        "--log-every".as_ref(),
+        "1000".as_ref(),
+        "--history".as_ref(),
+        history.as_os_str(),
+    ];
+    interrupt_a_long_training(&extra, &model, "-INT");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     let at = v["training"]["interrupted_at"]
         .as_u64()
@@ -229,25 +236,7 @@ fn signals_at_any_moment_leave_the_old_output_or_the_new_one_and_no_temporary_fi
 fn sigterm_saves_the_model_so_far_like_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.json");
-    let child = Command::new(bin())
-        .arg("train")
-        .arg(flower())
-        .args(["--preset", "tutorial", "--epochs", "50000000", "-o"])
-        .arg(&model)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    sleep_ms(700);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted after epoch"), "{stderr}");
+    interrupt_a_long_training(&[], &model, "-TERM");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     assert!(v["training"]["interrupted_at"].as_u64().is_some());
     assert!(hidden_files(dir.path()).is_empty());
