@@ -394,6 +394,7 @@ impl Session {
             network: net.clone(),
             history: self.losses.clone(),
             validation_history: Vec::new(),
+            validation_scores: Vec::new(),
             best_epoch: None,
             stopped_at: None,
         };

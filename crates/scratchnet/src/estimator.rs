@@ -8,6 +8,12 @@
 //! the class labels, the output and loss that the task implies). A fitted model saves to and
 //! loads from the CLI's model file.
 //!
+//! A raw table — text categories, missing values — goes through the CLI's column plan
+//! ([`crate::prep`]): [`CheckedMlp::fit_table`] takes a [`TextTable`] (a CSV read as text, or
+//! one built in memory with [`TextTable::in_memory`]), fits the plan on the training rows and
+//! keeps it in the model (a format-3 model file, which `scratchnet predict` applies to a raw
+//! CSV); [`FittedMlp::encode`] turns a raw table into the features the model predicts on.
+//!
 //! Rows can weigh more or less in the cost ([`crate::weights`]): `fit_weighted` takes one
 //! sample weight per row, and a classifier's [`Mlp::class_weight`] (e.g.
 //! [`ClassWeight::Balanced`] for a rare class) weighs each class; the two multiply. Scores
@@ -47,15 +53,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::data::csv::distinct_sorted;
+use crate::data::csv::{TextTable, distinct_sorted};
 use crate::data::{Dataset, Scalers, Task};
 use crate::engine::EngineKind;
 use crate::metrics::RegressionReport;
 use crate::model_file::Model;
-use crate::nn::{Activation, Init, classes_of};
+use crate::nn::{Activation, Init};
 use crate::optim::{OptimizerKind, Schedule};
+use crate::prep::{PrepSettings, Warning};
 use crate::preset::Preset;
-use crate::train::{Precision, Samples, Stream, TrainConfig, rng};
+use crate::train::{Monitor, Precision, Samples, Stream, TrainConfig, rng};
 pub use crate::weights::ClassWeight;
 use crate::weights::weights_of;
 use crate::{Error, Result};
@@ -106,6 +113,7 @@ pub struct Mlp<K> {
     target: String,
     class_weight: ClassWeight,
     stop: Option<Arc<AtomicBool>>,
+    prep: PrepSettings,
     kind: PhantomData<K>,
 }
 
@@ -156,6 +164,7 @@ impl<K: Kind> Mlp<K> {
             target: "y".into(),
             class_weight: ClassWeight::None,
             stop: None,
+            prep: PrepSettings::default(),
             kind: PhantomData,
         }
     }
@@ -254,6 +263,30 @@ impl<K: Kind> Mlp<K> {
         self
     }
 
+    /// What early stopping watches: the validation loss, or the validation score (accuracy,
+    /// R² for regression) as scikit-learn's `early_stopping=True`. Default the loss.
+    pub fn monitor(mut self, monitor: Monitor) -> Self {
+        self.config.monitor = monitor;
+        self
+    }
+
+    /// The least improvement of the watched value that resets the patience (scikit-learn's
+    /// `tol`; [`TrainConfig::tol`]). Default 0.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.config.tol = tol;
+        self
+    }
+
+    /// The column plan's settings for [`CheckedMlp::fit_table`] (imputation, missing-value
+    /// indicators, most categories, forced kinds, missing-value tokens). Default
+    /// [`PrepSettings::default`], the CLI's. Its `drop_missing` and `sample_weight` apply to
+    /// training files only: `fit_table` refuses them (a table's rows are its labels' rows; give
+    /// the weights to `fit_table`).
+    pub fn prep(mut self, settings: PrepSettings) -> Self {
+        self.prep = settings;
+        self
+    }
+
     /// The seed of every random choice (initial weights, validation rows, mini-batches).
     /// Default 69.
     pub fn seed(mut self, seed: u64) -> Self {
@@ -287,6 +320,14 @@ impl<K: Kind> Mlp<K> {
 
     /// Checks every setting once; the error names the setting at fault.
     pub fn check(self) -> Result<CheckedMlp<K>> {
+        if self.prep.drop_missing {
+            let why = "applies to training files; fit_table keeps every row (the labels' rows)";
+            return Err(Error::config("drop_missing", why));
+        }
+        if self.prep.sample_weight.is_some() {
+            let why = "names a column of a training file; give fit_table the weights instead";
+            return Err(Error::config("sample_weight", why));
+        }
         crate::train::check_fraction("validation", self.validation)?;
         crate::train::check_patience(self.config.patience, self.validation > 0.0)?;
         self.config.validate()?;
@@ -309,7 +350,38 @@ impl CheckedMlp<Classifier> {
         x: ArrayView2<f64>,
         labels: &[L],
     ) -> Result<FittedMlp<Classifier>> {
-        self.fit_with(x, labels, None)
+        self.fit_with(Features::Matrix(x), labels, None)
+    }
+
+    /// Trains on a raw table (m rows; text categories, missing values) and one label per row,
+    /// with a weight per row when `weights` are given: the column plan ([`crate::prep`], with
+    /// [`Mlp::prep`]'s settings) infers each column's kind from every row, fits its fill values
+    /// and categories on the training rows (those left after the validation share), and
+    /// encodes the table; the model keeps the plan, so that [`FittedMlp::encode`] and
+    /// `scratchnet predict` read raw rows the same way.
+    ///
+    /// ```
+    /// use scratchnet::data::csv::TextTable;
+    /// use scratchnet::estimator::Mlp;
+    /// let cells = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    /// let table = TextTable::in_memory(
+    ///     "X",
+    ///     cells(&["size", "color"]),
+    ///     cells(&["1", "red", "2", "", "NA", "blue", "4", "blue"]),
+    /// )?;
+    /// let model = Mlp::classifier().epochs(50).check()?.fit_table(&table, &["a", "a", "b", "b"], None)?;
+    /// assert_eq!(model.feature_names(), ["size", "color=blue", "color=red"]);
+    /// let (x, _warnings) = model.encode(&table)?; // missing values filled, colors one-hot
+    /// assert_eq!(model.predict(x.view())?.len(), 4);
+    /// # Ok::<(), scratchnet::Error>(())
+    /// ```
+    pub fn fit_table<L: Display>(
+        &self,
+        table: &TextTable,
+        labels: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<FittedMlp<Classifier>> {
+        self.fit_with(Features::Table(table), labels, weights)
     }
 
     /// [`CheckedMlp::fit`] with a weight per sample (m, each finite and ≥ 0): sample j's loss
@@ -320,12 +392,12 @@ impl CheckedMlp<Classifier> {
         labels: &[L],
         weights: &[f64],
     ) -> Result<FittedMlp<Classifier>> {
-        self.fit_with(x, labels, Some(weights))
+        self.fit_with(Features::Matrix(x), labels, Some(weights))
     }
 
     fn fit_with<L: Display>(
         &self,
-        x: ArrayView2<f64>,
+        x: Features<'_>,
         labels: &[L],
         weights: Option<&[f64]>,
     ) -> Result<FittedMlp<Classifier>> {
@@ -342,17 +414,29 @@ impl CheckedMlp<Classifier> {
             .enumerate()
             .map(|(i, c)| (c.as_str(), i))
             .collect();
-        let encoded = labels.iter().map(|l| index[l.as_str()]).collect();
-        let (names, xt) = self.features_of(x, labels.len())?;
-        let data = Dataset::new(names, self.settings.target.clone(), xt, encoded, classes)?;
-        self.fit_dataset(with_weights(data, weights)?)
+        let encoded: Vec<usize> = labels.iter().map(|l| index[l.as_str()]).collect();
+        let target = &self.settings.target;
+        self.fit_features(x, labels.len(), weights, |names, xt| {
+            Dataset::new(names, target.clone(), xt, encoded.clone(), classes.clone())
+        })
     }
 }
 
 impl CheckedMlp<Regressor> {
     /// Trains on X (m samples × d features) and one finite target value per sample.
     pub fn fit(&self, x: ArrayView2<f64>, values: &[f64]) -> Result<FittedMlp<Regressor>> {
-        self.fit_with(x, values, None)
+        self.fit_with(Features::Matrix(x), values, None)
+    }
+
+    /// Trains on a raw table (m rows) and one finite target value per row, through the column
+    /// plan, as [`CheckedMlp::fit_table`] does for a classifier.
+    pub fn fit_table(
+        &self,
+        table: &TextTable,
+        values: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<FittedMlp<Regressor>> {
+        self.fit_with(Features::Table(table), values, weights)
     }
 
     /// [`CheckedMlp::fit`] with a weight per sample (m, each finite and ≥ 0): sample j's
@@ -363,12 +447,12 @@ impl CheckedMlp<Regressor> {
         values: &[f64],
         weights: &[f64],
     ) -> Result<FittedMlp<Regressor>> {
-        self.fit_with(x, values, Some(weights))
+        self.fit_with(Features::Matrix(x), values, Some(weights))
     }
 
     fn fit_with(
         &self,
-        x: ArrayView2<f64>,
+        x: Features<'_>,
         values: &[f64],
         weights: Option<&[f64]>,
     ) -> Result<FittedMlp<Regressor>> {
@@ -379,13 +463,68 @@ impl CheckedMlp<Regressor> {
                 i + 1
             )));
         }
-        let (names, xt) = self.features_of(x, values.len())?;
-        let data = Dataset::regression(names, self.settings.target.clone(), xt, values.to_vec())?;
-        self.fit_dataset(with_weights(data, weights)?)
+        let target = &self.settings.target;
+        self.fit_features(x, values.len(), weights, |names, xt| {
+            Dataset::regression(names, target.clone(), xt, values.to_vec())
+        })
     }
 }
 
+/// What a fit reads: numbers (samples × features) or a raw table.
+#[derive(Clone, Copy)]
+enum Features<'a> {
+    Matrix(ArrayView2<'a, f64>),
+    Table(&'a TextTable),
+}
+
 impl<K: Kind> CheckedMlp<K> {
+    /// Builds the data set (`dataset` of the feature names and X, d × m) from numbers, or from
+    /// a raw table through a column plan fitted on the training rows, then fits; the model
+    /// keeps the plan and the fit its warnings.
+    fn fit_features(
+        &self,
+        x: Features<'_>,
+        targets: usize,
+        weights: Option<&[f64]>,
+        dataset: impl Fn(Vec<String>, Array2<f64>) -> Result<Dataset>,
+    ) -> Result<FittedMlp<K>> {
+        let table = match x {
+            Features::Matrix(x) => {
+                let (names, xt) = self.features_of(x, targets)?;
+                return self.fit_dataset(with_weights(dataset(names, xt)?, weights)?);
+            }
+            Features::Table(table) => table,
+        };
+        check_count(table.n_rows(), targets)?;
+        // the rows the split will train on, from a data set of row numbers
+        let rows = dataset(
+            vec!["row".into()],
+            Array2::from_shape_fn((1, targets), |(_, j)| j as f64),
+        )?;
+        let (train, _) = self.split(rows)?;
+        let train_rows: Vec<usize> = train.x.row(0).iter().map(|&j| j as usize).collect();
+        let (plan, mut warnings) = crate::prep::fit_plan(table, &self.settings.prep, &train_rows)?;
+        let (xt, w) = plan.apply(table, false)?;
+        warnings.extend(w);
+        let data = with_weights(dataset(plan.encoded_names(), xt)?, weights)?;
+        let mut fitted = self.fit_dataset(data)?;
+        fitted.model.prep = Some(plan);
+        fitted.warnings = warnings;
+        Ok(fitted)
+    }
+
+    /// (training rows, validation rows): the validation share shuffled off from the seed.
+    fn split(&self, data: Dataset) -> Result<(Dataset, Option<Dataset>)> {
+        let s = &self.settings;
+        if s.validation > 0.0 {
+            let mut rng = rng(s.config.seed, Stream::Data);
+            let (t, v) = data.into_shuffled_split(&mut rng, 1.0 - s.validation)?;
+            Ok((t, Some(v)))
+        } else {
+            Ok((data, None))
+        }
+    }
+
     /// The feature names and X transposed to the network's layout (d × m), checked: as many
     /// rows as targets, at least one, every value finite.
     fn features_of(
@@ -414,13 +553,7 @@ impl<K: Kind> CheckedMlp<K> {
     fn fit_dataset(&self, data: Dataset) -> Result<FittedMlp<K>> {
         let s = &self.settings;
         let task = data.task();
-        let (train, validation) = if s.validation > 0.0 {
-            let (t, v) = data
-                .into_shuffled_split(&mut rng(s.config.seed, Stream::Data), 1.0 - s.validation)?;
-            (t, Some(v))
-        } else {
-            (data, None)
-        };
+        let (train, validation) = self.split(data)?;
         crate::experiment::check_every_class(&train)?;
         // class weights from the training rows, for the training and the validation rows
         let counts = train.class_counts();
@@ -457,6 +590,7 @@ impl<K: Kind> CheckedMlp<K> {
         })?;
         let (history, validation_history) =
             (fitted.history.clone(), fitted.validation_history.clone());
+        let validation_scores = fitted.validation_scores.clone();
         // as an experiment records a cancellation: the epoch training stopped after
         let interrupted_at = s
             .stop
@@ -475,6 +609,8 @@ impl<K: Kind> CheckedMlp<K> {
             model,
             history,
             validation_history,
+            validation_scores,
+            warnings: Vec::new(),
             kind: PhantomData,
         })
     }
@@ -486,6 +622,8 @@ pub struct FittedMlp<K> {
     model: Model,
     history: Vec<f64>,
     validation_history: Vec<f64>,
+    validation_scores: Vec<f64>,
+    warnings: Vec<Warning>,
     kind: PhantomData<K>,
 }
 
@@ -505,9 +643,46 @@ impl<K: Kind> FittedMlp<K> {
         &self.validation_history
     }
 
-    /// The feature names, in the order X's columns must have.
+    /// The validation score after each epoch (accuracy, or R²), when early stopping watched
+    /// it ([`Mlp::monitor`] [`Monitor::Score`]); else empty.
+    pub fn validation_scores(&self) -> &[f64] {
+        &self.validation_scores
+    }
+
+    /// What the column plan did in [`CheckedMlp::fit_table`] (columns ignored as row IDs, rare
+    /// categories pooled, text read as missing); empty for a fit on numbers.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The feature names, in the order X's columns must have (with a column plan: the
+    /// encoded features, `color=red` one-hot).
     pub fn feature_names(&self) -> &[String] {
         &self.model.features
+    }
+
+    /// A raw table (rows of the plan's input columns, by name; others are not read) encoded
+    /// by the model's column plan as X (m × d, the model's features): missing values filled
+    /// with the training rows' values, categories one-hot, an unseen category all zeros with a
+    /// warning, as `scratchnet predict` reads a raw CSV. An error for a model without a plan
+    /// (it reads numbers only) and for a table without one of the plan's columns.
+    pub fn encode(&self, table: &TextTable) -> Result<(Array2<f64>, Vec<Warning>)> {
+        let Some(plan) = &self.model.prep else {
+            return Err(Error::Invalid(
+                "the model has no column plan (it was trained on numbers): give X as numbers"
+                    .into(),
+            ));
+        };
+        let used = plan.used_columns();
+        if let Some(c) = used.iter().find(|c| !table.feature_names.contains(c)) {
+            return Err(Error::Invalid(format!(
+                "{}: no column `{c}`; the model reads the columns {}",
+                table.path.display(),
+                used.join(", ")
+            )));
+        }
+        let (x, warnings) = plan.apply(table, false)?;
+        Ok((x.reversed_axes(), warnings))
     }
 
     /// Writes the model file (the CLI's format: `scratchnet predict` reads it), atomically.
@@ -548,6 +723,8 @@ impl<K: Kind> FittedMlp<K> {
             model,
             history: Vec::new(),
             validation_history: Vec::new(),
+            validation_scores: Vec::new(),
+            warnings: Vec::new(),
             kind: PhantomData,
         })
     }
@@ -592,13 +769,18 @@ impl FittedMlp<Classifier> {
             .map_err(|e| Error::Internal(e.to_string()))
     }
 
-    /// The predicted label of each sample of raw X (m × d).
+    /// The predicted label of each sample of raw X (m × d): for two classes the positive one
+    /// when its probability exceeds the model's decision threshold ([`Model::decision_threshold`]:
+    /// 0.5, or the one `scratchnet train --threshold` saved), as `scratchnet predict` decides;
+    /// for more, the most probable class.
     pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<String>> {
         let out = self.output(x)?.reversed_axes();
-        Ok(classes_of(&out)
-            .into_iter()
-            .map(|c| self.model.classes[c].clone())
-            .collect())
+        Ok(
+            crate::experiment::classes_at(&out, self.model.decision_threshold())
+                .into_iter()
+                .map(|c| self.model.classes[c].clone())
+                .collect(),
+        )
     }
 
     /// Accuracy on raw X (m × d) and its true labels.

@@ -201,6 +201,12 @@ fn f1_score(p: f64, r: f64) -> f64 {
     }
 }
 
+/// The share of samples whose predicted class is the true one (0 for no sample).
+pub fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
+    let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
+    ratio(right, truth.len())
+}
+
 fn ratio(num: usize, den: usize) -> f64 {
     if den == 0 {
         0.0

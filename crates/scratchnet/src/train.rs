@@ -85,6 +85,15 @@ pub struct TrainConfig {
     /// Early stopping: stop after this many epochs without a lower validation loss and keep
     /// the best weights. Needs a validation set. Default `None`.
     pub patience: Option<usize>,
+    /// What early stopping watches: the validation loss (default) or the validation score
+    /// (accuracy, or R² for regression), as scikit-learn's `early_stopping=True` does.
+    pub monitor: Monitor,
+    /// The least change of the watched value that counts as an improvement for the patience
+    /// (scikit-learn's `tol`): an epoch whose value is not better than the best by more than
+    /// `tol` counts towards the patience (the best weights are still kept). Default 0.
+    /// (scikit-learn also counts a gain of exactly `tol` as one; here it must exceed `tol`, so
+    /// that 0 keeps the plain rule: a strictly better value.)
+    pub tol: f64,
     /// The number type of training's arithmetic. Default f64; f32 computes forward and
     /// backward passes in f32 (faster GEMM: bench/README.md) on an f32 copy of the weights, while the
     /// weights themselves, the optimizer and the saved model stay f64.
@@ -143,8 +152,33 @@ impl Default for TrainConfig {
             l2: 0.0,
             schedule: Schedule::Constant,
             patience: None,
+            monitor: Monitor::Loss,
+            tol: 0.0,
             precision: Precision::F64,
             engine: EngineKind::Fast,
+        }
+    }
+}
+
+/// What early stopping watches on the validation set ([`TrainConfig::monitor`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Monitor {
+    /// The validation loss (with the L2 penalty): lower is better. The default.
+    #[default]
+    Loss,
+    /// The validation score, higher is better: accuracy for classes (threshold 0.5 for two,
+    /// the most probable class for more), R² for regression; unweighted.
+    Score,
+}
+
+impl std::str::FromStr for Monitor {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "loss" => Ok(Monitor::Loss),
+            "score" => Ok(Monitor::Score),
+            other => Err(Error::unknown("monitor", other, "loss, score")),
         }
     }
 }
@@ -204,6 +238,9 @@ pub struct Fitted {
     pub history: Vec<f64>,
     /// Validation loss after each epoch (e = 1…), when there was a validation set.
     pub validation_history: Vec<f64>,
+    /// Validation score after each epoch (e = 1…), when early stopping watched it
+    /// ([`Monitor::Score`]).
+    pub validation_scores: Vec<f64>,
     /// With early stopping: the epoch whose weights were kept.
     pub best_epoch: Option<usize>,
     /// The epoch at which training stopped before `epochs` (early stopping or the callback).
@@ -288,6 +325,12 @@ impl TrainConfig {
         }
         if self.patience == Some(0) {
             return bad("patience", "must be at least 1".into());
+        }
+        if !(self.tol >= 0.0 && self.tol.is_finite()) {
+            return bad(
+                "tol",
+                format!("must be a finite number ≥ 0, got {}", self.tol),
+            );
         }
         if let Schedule::Step { every, gamma } = self.schedule {
             if every == 0 {
@@ -655,7 +698,8 @@ fn train_loop<E: Engine>(
     let mut state = LoopState::new(cfg, data.x.ncols());
     let mut history = Vec::with_capacity(cfg.epochs.min(1 << 20) + 1);
     let mut validation_history = Vec::new();
-    let mut early = EarlyStopping::new(cfg.patience);
+    let mut validation_scores = Vec::new();
+    let mut early = EarlyStopping::new(cfg.patience, cfg.tol);
     let mut stopped_at = None;
     for epoch in 0..cfg.epochs {
         let loss = state.epoch(cfg, engine, &mut network, data)?;
@@ -663,7 +707,16 @@ fn train_loop<E: Engine>(
         if let Some(val) = data.validation {
             let v = penalized_cost(engine, &network, val, cfg.l2, data.x.ncols());
             validation_history.push(v);
-            if early.should_stop(v, epoch + 1, &network) {
+            // early stopping minimizes: the loss, or minus the score
+            let watched = match cfg.monitor {
+                Monitor::Loss => v,
+                Monitor::Score => {
+                    let score = validation_score(cfg, &network, val)?;
+                    validation_scores.push(score);
+                    -score
+                }
+            };
+            if early.should_stop(watched, epoch + 1, &network) {
                 stopped_at = Some(epoch + 1);
             }
         }
@@ -693,9 +746,26 @@ fn train_loop<E: Engine>(
         network,
         history,
         validation_history,
+        validation_scores,
         best_epoch,
         stopped_at,
     })
+}
+
+/// The unweighted score of `net` on the validation set: accuracy for classes (threshold 0.5
+/// for two, the most probable class for more), R² for regression (on the standardized target,
+/// which gives the R² of the original units: R² is unchanged by an affine map of y).
+fn validation_score(cfg: &TrainConfig, net: &Network, val: Samples<'_>) -> Result<f64> {
+    let out = cfg.engine.predict_proba(net, val.x)?;
+    if cfg.output_activation == Activation::Identity {
+        let (predicted, truth) = (out.row(0).to_vec(), val.y.row(0).to_vec());
+        return Ok(crate::metrics::RegressionReport::new(f64::NAN, &predicted, &truth).r2);
+    }
+    let truth = crate::nn::classes_of(&val.y.to_owned());
+    Ok(crate::metrics::accuracy(
+        &crate::nn::classes_of(&out),
+        &truth,
+    ))
 }
 
 /// The cost of a whole set (weighted by its normalized weights, if any) plus the L2 penalty:
@@ -779,36 +849,42 @@ impl Batches {
     }
 }
 
-/// Early stopping: remembers the network with the lowest validation loss and says when
-/// `patience` epochs have passed without a lower one.
+/// Early stopping: remembers the network with the lowest watched value (the validation loss,
+/// or minus the score) and says when `patience` epochs have passed without a value lower than
+/// the best by more than `tol` (with `tol` 0: without a lower one).
 struct EarlyStopping {
     patience: Option<usize>,
+    tol: f64,
     best: Option<(f64, usize, Network)>,
+    /// The epoch of the last improvement by more than `tol`.
+    last_gain: usize,
 }
 
 impl EarlyStopping {
-    fn new(patience: Option<usize>) -> Self {
+    fn new(patience: Option<usize>, tol: f64) -> Self {
         EarlyStopping {
             patience,
+            tol,
             best: None,
+            last_gain: 0,
         }
     }
 
-    /// Records the validation loss after `epoch`; true when training should stop.
-    fn should_stop(&mut self, loss: f64, epoch: usize, network: &Network) -> bool {
+    /// Records the watched value after `epoch`; true when training should stop.
+    fn should_stop(&mut self, value: f64, epoch: usize, network: &Network) -> bool {
         let Some(patience) = self.patience else {
             return false;
         };
-        match &self.best {
-            // not lower (NaN is not lower either): no new best
-            Some((best, at, _)) if loss.partial_cmp(best) != Some(std::cmp::Ordering::Less) => {
-                epoch - at >= patience
-            }
-            _ => {
-                self.best = Some((loss, epoch, network.clone()));
-                false
-            }
+        // NaN is never lower
+        let lower = |than: f64| value.partial_cmp(&than) == Some(std::cmp::Ordering::Less);
+        let best = self.best.as_ref().map(|(b, _, _)| *b);
+        if best.is_none_or(|b| lower(b - self.tol)) {
+            self.last_gain = epoch;
         }
+        if best.is_none_or(lower) {
+            self.best = Some((value, epoch, network.clone()));
+        }
+        epoch - self.last_gain >= patience
     }
 
     /// Puts the best network back (with a patience); returns its epoch.

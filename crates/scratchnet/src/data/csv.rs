@@ -638,6 +638,32 @@ pub struct TextTable {
 }
 
 impl TextTable {
+    /// A table held in memory (e.g. a DataFrame's columns as text), named `name` in messages:
+    /// `cells` row by row (m × d, `cells[row * d + col]`), missing values as the empty string
+    /// or another missing-value token; no target. A message about a cell names its 1-based row
+    /// as the "line" (`X:3: …` for the third row). An error unless `cells` fills whole rows.
+    pub fn in_memory(
+        name: &str,
+        feature_names: Vec<String>,
+        cells: Vec<String>,
+    ) -> crate::Result<TextTable> {
+        let d = feature_names.len();
+        if d == 0 || cells.len() % d != 0 {
+            return Err(crate::Error::Invalid(format!(
+                "{name}: {} cells do not make whole rows of the {d} columns",
+                cells.len()
+            )));
+        }
+        let m = cells.len() / d;
+        Ok(TextTable {
+            path: PathBuf::from(name),
+            feature_names,
+            cells,
+            target: None,
+            lines: (1..=m as u64).collect(),
+        })
+    }
+
     /// The number of samples m.
     pub fn n_rows(&self) -> usize {
         self.lines.len()

@@ -303,10 +303,15 @@ impl Model {
         Ok(out)
     }
 
-    /// Predicted class indices for raw X (d × m): threshold 0.5 for two classes, the most
-    /// probable class for k. (For regression, use [`Model::predict_proba`].)
+    /// Predicted class indices for raw X (d × m): for two classes the positive one when its
+    /// probability exceeds [`Model::decision_threshold`] (as `predict` and `eval` decide), the
+    /// most probable class for k. (For regression, use [`Model::predict_proba`].)
     pub fn predict_classes(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
-        Ok(classes_of(&self.predict_proba(x)?))
+        let out = self.predict_proba(x)?;
+        Ok(crate::experiment::classes_at(
+            &out,
+            self.decision_threshold(),
+        ))
     }
 
     /// Serializes the model as pretty JSON.

@@ -754,16 +754,8 @@ pub fn prepare_training(
             plan
         }
     };
+    check_some_features(&plan, &table)?;
     let names = plan.encoded_names();
-    if names.is_empty() {
-        return Err(Error::DataFile {
-            path: file.input.name().to_path_buf(),
-            message: format!(
-                "no feature columns are left after ignoring ID-like and empty columns (columns: {})",
-                table.feature_names.join(", ")
-            ),
-        });
-    }
     // rows dropped for a missing value keep the plan, so predict and eval can impute
     let had_missing = dropped || table.cells.iter().any(|c| is_na(&plan.na_values, c.trim()));
     let (x, w) = plan.apply(&table, false)?;
@@ -778,6 +770,37 @@ pub fn prepare_training(
         warnings,
         had_missing,
     })
+}
+
+/// The plan of a table held in memory (no target, no sample-weight column, every row kept):
+/// each column's kind inferred from every row of `table` (the rules of `prep/infer.rs`), its
+/// fill value and categories fitted on `train_rows`. Bad numbers are errors naming their row,
+/// as for a file; the warnings say what the rules did.
+pub fn fit_plan(
+    table: &TextTable,
+    settings: &PrepSettings,
+    train_rows: &[usize],
+) -> Result<(Plan, Vec<Warning>)> {
+    let (kinds, mut warnings) = infer_kinds(table, settings)?;
+    check_numbers(table, &kinds, &settings.na_values)?;
+    let (plan, w) = Plan::fit(table, &kinds, train_rows, settings)?;
+    warnings.extend(w);
+    check_some_features(&plan, table)?;
+    Ok((plan, warnings))
+}
+
+/// A plan must encode at least one feature.
+fn check_some_features(plan: &Plan, table: &TextTable) -> Result<()> {
+    if plan.encoded_names().is_empty() {
+        return Err(Error::DataFile {
+            path: table.path.clone(),
+            message: format!(
+                "no feature columns are left after ignoring ID-like and empty columns (columns: {})",
+                table.feature_names.join(", ")
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// An all-numeric file through the numeric reader (about a quarter of the text reader's time on
