@@ -2,18 +2,23 @@
 
 Same data, same split, same settings on both sides (scratchnet's defaults, the CLI's tabular
 preset, spelled out for scikit-learn): one hidden layer of 64 ReLU units, Adam at 0.003,
-mini-batches of 32, at most 500 epochs, early stopping on a 10 % validation share with a
-patience of 20, the same L2. Inputs standardized on both sides (scratchnet inside the model,
-scikit-learn by a StandardScaler in the pipeline). Prints a Markdown table: mean test score
-over the seeds (accuracy or R²), median fit and predict wall times, epochs run, and the ratio
-scikit-learn time / scratchnet time (above 1: scratchnet is faster).
+mini-batches of 32, at most 500 epochs, the same L2, early stopping on a 10 % validation share.
+Inputs standardized on both sides (scratchnet inside the model, scikit-learn by a
+StandardScaler in the pipeline). Prints a Markdown table: mean test score over the seeds
+(accuracy or R²), median fit and predict wall times, epochs run, and the ratio scikit-learn
+time / scratchnet time (above 1: scratchnet is faster).
 
-    python bench/python/bench.py [--seeds 3] [--datasets breast_cancer,digits,...]
+    python bench/python/bench.py [--seeds 3] [--monitor score|loss] [--datasets breast_cancer,...]
+
+Early stopping, --monitor score (the default, like with like): both sides watch the validation
+score (accuracy, R²) with tol = 1e-4 and stop after 20 epochs in a row without a gain above
+tol (scikit-learn's n_iter_no_change=19: it stops when its count exceeds the parameter,
+scratchnet when it reaches it), keeping the best epoch's weights. --monitor loss: scratchnet's
+defaults (the CLI's: the validation loss, tol 0, patience 20) against scikit-learn's score rule.
+Both hold out 10 % (scikit-learn stratifies a classifier's validation rows, scratchnet does not).
 
 L2: scratchnet's penalty is (λ/2m)·Σ‖W‖² with m the training rows, added to every batch;
 scikit-learn's is (α/2b)·Σ‖W‖² with b the batch's rows. The same step needs α = λ·b/m.
-Early stopping: scratchnet watches the validation loss, scikit-learn the validation score (with
-its default tol=1e-4): the epochs run differ, so the time per epoch is compared too.
 """
 
 import argparse
@@ -39,7 +44,7 @@ from sklearn.preprocessing import StandardScaler
 
 import scratchnet
 
-LAMBDA, BATCH = 2.0, 32
+LAMBDA, BATCH, PATIENCE = 2.0, 32, 20
 
 
 def synthetic_classification():
@@ -69,20 +74,20 @@ def timed(f):
     return out, time.perf_counter() - start
 
 
-def run(name, task, X, y, seed):
+def run(name, task, X, y, seed, monitor):
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=seed)
     m = int(len(Xtr) * 0.9)  # scratchnet's training rows after its 10 % validation share
     common = dict(hidden_layer_sizes=(64,), activation="relu", batch_size=BATCH, max_iter=500,
-                  early_stopping=True, validation_fraction=0.1, n_iter_no_change=20,
-                  random_state=seed)
+                  early_stopping=True, validation_fraction=0.1, random_state=seed)
+    stopping = dict(monitor="score", tol=1e-4) if monitor == "score" else dict(monitor="loss", tol=0.0)
+    sk = dict(solver="adam", learning_rate_init=0.003, alpha=LAMBDA * BATCH / m, tol=1e-4,
+              n_iter_no_change=PATIENCE - 1)
     if task == "classification":
-        ours = scratchnet.MLPClassifier(**common)
-        theirs = SkClassifier(**common, solver="adam", learning_rate_init=0.003,
-                              alpha=LAMBDA * BATCH / m)
+        ours = scratchnet.MLPClassifier(**common, **stopping, n_iter_no_change=PATIENCE)
+        theirs = SkClassifier(**common, **sk)
     else:
-        ours = scratchnet.MLPRegressor(**common)
-        theirs = SkRegressor(**common, solver="adam", learning_rate_init=0.003,
-                             alpha=LAMBDA * BATCH / m)
+        ours = scratchnet.MLPRegressor(**common, **stopping, n_iter_no_change=PATIENCE)
+        theirs = SkRegressor(**common, **sk)
     theirs = make_pipeline(StandardScaler(), theirs)
     rows = {}
     for side, est in [("scratchnet", ours), ("scikit-learn", theirs)]:
@@ -99,6 +104,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--datasets", default=",".join(DATASETS))
+    ap.add_argument("--monitor", choices=["score", "loss"], default="score",
+                    help="scratchnet's early stopping: score (as scikit-learn's) or loss (its default)")
     ap.add_argument("--california", action="store_true",
                     help="also California housing (20,640 rows; downloaded by scikit-learn once)")
     args = ap.parse_args()
@@ -106,8 +113,13 @@ def main():
     if args.california:
         DATASETS["california"] = ("regression", lambda: fetch_california_housing(return_X_y=True))
         names.append("california")
-    print(f"scratchnet {scratchnet.__version__}, {scratchnet.threads()} threads; "
-          f"{args.seeds} seeds; times are medians, scores means")
+    import sklearn
+    rule = ("both: validation score, tol 1e-4, 20 epochs without a gain" if args.monitor == "score"
+            else "scratchnet: validation loss, tol 0, patience 20 (its default); "
+                 "scikit-learn: validation score, tol 1e-4, 20 epochs")
+    print(f"scratchnet {scratchnet.__version__}, {scratchnet.threads()} threads; scikit-learn "
+          f"{sklearn.__version__}; {args.seeds} seeds; times are medians, scores means; "
+          f"early stopping on a 10 % validation share, {rule}")
     print()
     print("| data | task | rows × cols | score scratchnet | score sklearn | fit s scratchnet | fit s sklearn "
           "| fit speed-up | epochs scratchnet / sklearn | per-epoch speed-up | predict ms scratchnet "
@@ -116,7 +128,7 @@ def main():
     for name in names:
         task, load = DATASETS[name]
         X, y = load()
-        results = [run(name, task, X, y, seed) for seed in range(args.seeds)]
+        results = [run(name, task, X, y, seed, args.monitor) for seed in range(args.seeds)]
         col = {side: list(zip(*[r[side] for r in results])) for side in ("scratchnet", "scikit-learn")}
         s, k = col["scratchnet"], col["scikit-learn"]
         fit_s, fit_k = statistics.median(s[1]), statistics.median(k[1])

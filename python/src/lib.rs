@@ -17,8 +17,10 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2}
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use scratchnet::Error;
+use scratchnet::data::csv::TextTable;
 use scratchnet::estimator::{ClassWeight, Classifier, FittedMlp, Kind, Mlp, Regressor};
 use scratchnet::model_file::Model;
+use scratchnet::prep::{Column, Impute, PrepSettings, Warning};
 use scratchnet::preset::Preset;
 use scratchnet::train::Precision;
 
@@ -33,6 +35,7 @@ const PYTHON_NAMES: &[(&str, &str)] = &[
     ("patience", "n_iter_no_change"),
     ("optimizer", "solver"),
     ("batch_size", "batch_size"),
+    ("max_categories", "max_categories"),
 ];
 
 fn python_name(setting: &str) -> &str {
@@ -101,6 +104,88 @@ fn interruptible<T: Send>(
             }
         })
     })
+}
+
+/// A raw table (a DataFrame's columns as text, missing values as `""`), for the column plan.
+#[pyclass(module = "scratchnet._native", frozen)]
+struct Table {
+    inner: TextTable,
+}
+
+#[pymethods]
+impl Table {
+    /// A table of the columns `names`, each a list of one text per row.
+    #[new]
+    fn new(names: Vec<String>, columns: Vec<Vec<String>>) -> PyResult<Self> {
+        if names.len() != columns.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} column names for {} columns",
+                names.len(),
+                columns.len()
+            )));
+        }
+        let m = columns.first().map_or(0, Vec::len);
+        if let Some(c) = columns.iter().position(|c| c.len() != m) {
+            return Err(PyValueError::new_err(format!(
+                "column `{}` has {} rows, not {m}",
+                names[c],
+                columns[c].len()
+            )));
+        }
+        // column by column → row by row
+        let mut cells = Vec::with_capacity(m * columns.len());
+        for row in 0..m {
+            cells.extend(columns.iter().map(|c| c[row].clone()));
+        }
+        let inner = TextTable::in_memory("X", names, cells).map_err(to_py)?;
+        Ok(Table { inner })
+    }
+}
+
+/// What a fit or a prediction reads: a float64 array, or a raw table.
+#[derive(FromPyObject)]
+enum Input<'py> {
+    Array(PyReadonlyArray2<'py, f64>),
+    Table(PyRef<'py, Table>),
+}
+
+/// A warning of the column plan in words (the CLI's, with the Python parameters' names).
+fn warning_text(w: &Warning) -> String {
+    match w {
+        Warning::IgnoredColumn { column, why } => {
+            format!("column `{column}` looks like a row ID ({why}) and is ignored")
+        }
+        Warning::MissingTarget { column, rows } => {
+            format!("dropped {rows} row(s) whose target `{column}` is missing")
+        }
+        Warning::MissingFeatures { rows } => {
+            format!("dropped {rows} row(s) with a missing feature value")
+        }
+        Warning::PooledCategories {
+            column,
+            pooled,
+            kept,
+        } => format!(
+            "column `{column}` has more than max_categories categories: kept the {kept} most frequent, pooled {pooled} rare ones into `{column}=(other)`"
+        ),
+        Warning::MixedColumn { column, value } => format!(
+            "column `{column}` mixes numbers and text (`{value}`) in few distinct values: one-hot encoded as categories"
+        ),
+        Warning::TextAsMissing {
+            column,
+            value,
+            rows,
+        } => format!(
+            "column `{column}`: {rows} row(s) hold text (first `{value}`) where numbers are expected, read as missing (imputed)"
+        ),
+        Warning::UnseenCategory {
+            column,
+            value,
+            rows,
+        } => format!(
+            "column `{column}`: category `{value}` was not seen in training; {rows} row(s) with unseen categories encoded as all zeros"
+        ),
+    }
 }
 
 /// A fitted classifier or regressor.
@@ -191,6 +276,72 @@ impl Fitted {
             Inner::Classifier(f) => f.validation_curve().to_vec(),
             Inner::Regressor(f) => f.validation_curve().to_vec(),
         }
+    }
+
+    /// The validation score (accuracy or R²) after each epoch, when early stopping watched it.
+    #[getter]
+    fn validation_scores(&self) -> Vec<f64> {
+        match &self.inner {
+            Inner::Classifier(f) => f.validation_scores().to_vec(),
+            Inner::Regressor(f) => f.validation_scores().to_vec(),
+        }
+    }
+
+    /// The column plan's warnings of the fit, in words.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        let w = match &self.inner {
+            Inner::Classifier(f) => f.warnings(),
+            Inner::Regressor(f) => f.warnings(),
+        };
+        w.iter().map(warning_text).collect()
+    }
+
+    /// The raw input columns of the model's column plan (ignored ones included), or `None`
+    /// for a model that reads numbers.
+    #[getter]
+    fn plan_columns(&self) -> Option<Vec<String>> {
+        let plan = self.model().prep.as_ref()?;
+        Some(plan.columns.iter().map(|c| c.name().to_string()).collect())
+    }
+
+    /// The plan's columns that it reads (not the ignored ones), or `None` without a plan.
+    #[getter]
+    fn used_columns(&self) -> Option<Vec<String>> {
+        self.model().prep.as_ref().map(|p| p.used_columns())
+    }
+
+    /// The plan's columns that are categorical, or `None` without a plan.
+    #[getter]
+    fn categorical_columns(&self) -> Option<Vec<String>> {
+        let plan = self.model().prep.as_ref()?;
+        let names = plan.columns.iter().filter_map(|c| match c {
+            Column::Categorical { name, .. } => Some(name.clone()),
+            _ => None,
+        });
+        Some(names.collect())
+    }
+
+    /// The two-class decision threshold the model file holds, if any (0.5 otherwise).
+    #[getter]
+    fn threshold(&self) -> Option<f64> {
+        self.model().threshold
+    }
+
+    /// A raw table encoded by the model's column plan: (X, m × d, the warnings in words).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        table: PyRef<'py, Table>,
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
+        let t = &table.inner;
+        let (x, w) = py
+            .detach(|| match &self.inner {
+                Inner::Classifier(f) => f.encode(t),
+                Inner::Regressor(f) => f.encode(t),
+            })
+            .map_err(to_py)?;
+        Ok((x.into_pyarray(py), w.iter().map(warning_text).collect()))
     }
 
     /// The epoch whose weights were kept by early stopping, if any.
@@ -304,9 +455,14 @@ struct Settings {
     l2: f64,
     validation: f64,
     patience: Option<usize>,
+    monitor: String,
+    tol: f64,
     seed: u64,
     precision: String,
     feature_names: Option<Vec<String>>,
+    impute: String,
+    missing_indicators: bool,
+    max_categories: usize,
 }
 
 impl Settings {
@@ -331,6 +487,9 @@ impl Settings {
             .seed(self.seed)
             .precision(self.precision.parse::<Precision>().map_err(to_py)?)
             .batch_size(self.batch_size.unwrap_or(usize::MAX))
+            .monitor(self.monitor.parse().map_err(to_py)?)
+            .tol(self.tol)
+            .prep(self.prep()?)
             .stop_when(stop);
         if let Some(init) = preset.init(activation) {
             mlp = mlp.init(init);
@@ -342,6 +501,32 @@ impl Settings {
             mlp = mlp.feature_names(names.iter().cloned());
         }
         Ok(mlp)
+    }
+
+    /// The column plan's settings (the CLI's defaults for the rest).
+    fn prep(&self) -> PyResult<PrepSettings> {
+        let impute = match self.impute.as_str() {
+            "median" => Impute::Median,
+            "mean" => Impute::Mean,
+            "most_frequent" => Impute::MostFrequent,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "impute must be \"median\", \"mean\" or \"most_frequent\", got {other:?}"
+                )));
+            }
+        };
+        if self.max_categories < 2 {
+            return Err(PyValueError::new_err(format!(
+                "max_categories must be at least 2, got {}",
+                self.max_categories
+            )));
+        }
+        Ok(PrepSettings {
+            impute,
+            missing_indicators: self.missing_indicators,
+            max_categories: self.max_categories,
+            ..PrepSettings::default()
+        })
     }
 }
 
@@ -360,6 +545,9 @@ fn tabular_defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> 
     d.set_item("alpha", p.l2())?;
     d.set_item("validation_fraction", p.validation())?;
     d.set_item("n_iter_no_change", p.patience(p.validation()))?;
+    let prep = PrepSettings::default();
+    d.set_item("max_categories", prep.max_categories)?;
+    d.set_item("missing_indicators", prep.missing_indicators)?;
     d.set_item(
         "random_state",
         scratchnet::train::TrainConfig::default().seed,
@@ -375,7 +563,7 @@ fn tabular_defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> 
 fn fit_classifier(
     py: Python<'_>,
     settings: Settings,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Input<'_>,
     y: PyReadonlyArray1<'_, i64>,
     class_names: Vec<String>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
@@ -396,13 +584,21 @@ fn fit_classifier(
             .ok_or_else(|| PyValueError::new_err(format!("class index {i} is out of range")))?;
         labels.push(name);
     }
-    let x: ArrayView2<f64> = x.as_array();
     let w = sample_weight.as_ref().map(|w| w.as_array());
     let w: Option<Vec<f64>> = w.map(|w| w.to_vec());
-    let fitted = interruptible(py, &stop, || match &w {
-        Some(w) => checked.fit_weighted(x, &labels, w),
-        None => checked.fit(x, &labels),
-    })?
+    let fitted = match &x {
+        Input::Array(a) => {
+            let x: ArrayView2<f64> = a.as_array();
+            interruptible(py, &stop, || match &w {
+                Some(w) => checked.fit_weighted(x, &labels, w),
+                None => checked.fit(x, &labels),
+            })?
+        }
+        Input::Table(t) => {
+            let t = &t.inner;
+            interruptible(py, &stop, || checked.fit_table(t, &labels, w.as_deref()))?
+        }
+    }
     .map_err(to_py)?;
     Ok(Fitted {
         inner: Inner::Classifier(fitted),
@@ -416,7 +612,7 @@ fn fit_classifier(
 fn fit_regressor(
     py: Python<'_>,
     settings: Settings,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Input<'_>,
     y: PyReadonlyArray1<'_, f64>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<Fitted> {
@@ -425,13 +621,21 @@ fn fit_regressor(
         .mlp(Mlp::regressor(), stop.clone())?
         .check()
         .map_err(to_py)?;
-    let x: ArrayView2<f64> = x.as_array();
     let y: Vec<f64> = y.as_array().to_vec();
     let w: Option<Vec<f64>> = sample_weight.as_ref().map(|w| w.as_array().to_vec());
-    let fitted = interruptible(py, &stop, || match &w {
-        Some(w) => checked.fit_weighted(x, &y, w),
-        None => checked.fit(x, &y),
-    })?
+    let fitted = match &x {
+        Input::Array(a) => {
+            let x: ArrayView2<f64> = a.as_array();
+            interruptible(py, &stop, || match &w {
+                Some(w) => checked.fit_weighted(x, &y, w),
+                None => checked.fit(x, &y),
+            })?
+        }
+        Input::Table(t) => {
+            let t = &t.inner;
+            interruptible(py, &stop, || checked.fit_table(t, &y, w.as_deref()))?
+        }
+    }
     .map_err(to_py)?;
     Ok(Fitted {
         inner: Inner::Regressor(fitted),
@@ -442,6 +646,7 @@ fn fit_regressor(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Fitted>()?;
+    m.add_class::<Table>()?;
     m.add_function(wrap_pyfunction!(fit_classifier, m)?)?;
     m.add_function(wrap_pyfunction!(fit_regressor, m)?)?;
     m.add_function(wrap_pyfunction!(from_json, m)?)?;

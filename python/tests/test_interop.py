@@ -133,11 +133,12 @@ def test_dataframes_feature_names():
     m = MLPClassifier(max_iter=20).fit(df, label)
     np.testing.assert_array_equal(m.feature_names_in_, ["alpha", "beta", "gamma"])
     assert list(m._native.feature_names) == ["alpha", "beta", "gamma"]
-    # a missing value is refused (no column plan here), the column named by its name
+    # numbers only: no column plan; a missing value in prediction is refused, named
+    assert m._native.plan_columns is None
     holes = df.copy()
     holes.loc[2, "beta"] = np.nan
     with pytest.raises(ValueError, match=r"X\[2, 1\] \(sample 3, feature `beta`\) is NaN"):
-        MLPClassifier().fit(holes, label)
+        m.predict(holes.to_numpy())
     # scikit-learn's rule: columns in another order are refused
     with pytest.raises(ValueError, match="feature names"):
         m.predict(df[["gamma", "beta", "alpha"]])
@@ -227,9 +228,9 @@ def test_ctrl_c_raises_keyboard_interrupt_and_leaves_the_estimator_unfitted():
 
 
 @needs_cli
-def test_a_cli_model_with_a_column_plan_takes_its_encoded_columns(tmp_path):
-    # the CLI one-hot encodes a text column; the loaded model's features are the encoded
-    # columns, and on them it predicts what `scratchnet predict` predicts from the raw rows
+def test_a_cli_model_with_a_column_plan_takes_the_raw_columns(tmp_path):
+    # the CLI one-hot encodes a text column; the loaded model reads the raw rows through the
+    # plan and predicts what `scratchnet predict` predicts from the same CSV
     rng = np.random.default_rng(0)
     n = 200
     df = pd.DataFrame({"a": rng.normal(size=n), "color": rng.choice(["red", "blue"], n)})
@@ -237,16 +238,13 @@ def test_a_cli_model_with_a_column_plan_takes_its_encoded_columns(tmp_path):
     df.to_csv(tmp_path / "t.csv", index=False, float_format="%.17g")
     cli("train", tmp_path / "t.csv", "--epochs", "50", "-o", tmp_path / "m.json")
     m = scratchnet.load(tmp_path / "m.json")
-    assert list(m.feature_names_in_) == ["a", "color=blue", "color=red"]
-    encoded = pd.DataFrame({
-        "a": df.a,
-        "color=blue": (df.color == "blue").astype(float),
-        "color=red": (df.color == "red").astype(float),
-    })
+    assert list(m.feature_names_in_) == ["a", "color"]
+    assert list(m._native.feature_names) == ["a", "color=blue", "color=red"]
+    raw = pd.read_csv(tmp_path / "t.csv").drop(columns="y")
     rows = read_csv_rows(cli("predict", tmp_path / "m.json", tmp_path / "t.csv", "--proba"))
-    assert [r["prediction"] for r in rows] == list(m.predict(encoded))
+    assert [r["prediction"] for r in rows] == list(m.predict(raw))
     np.testing.assert_allclose(
         [float(r["proba_p"]) for r in rows],
-        m.predict_proba(encoded)[:, list(m.classes_).index("p")],
+        m.predict_proba(raw)[:, list(m.classes_).index("p")],
         atol=1e-6,
     )

@@ -39,8 +39,12 @@ EXPECTED_FAILED = {
         MLPClassifier(early_stopping=False, batch_size=None, solver="gd", activation="tanh",
                       class_weight="balanced"),
         MLPRegressor(early_stopping=False, hidden_layer_sizes=(), precision="f32"),
+        # early stopping on the validation score, as scikit-learn's
+        MLPClassifier(monitor="score", tol=1e-4),
+        MLPRegressor(monitor="score", tol=1e-4),
     ],
-    ids=["classifier", "regressor", "classifier-gd-tanh-balanced", "regressor-linear-f32"],
+    ids=["classifier", "regressor", "classifier-gd-tanh-balanced", "regressor-linear-f32",
+         "classifier-score", "regressor-score"],
 )
 def test_check_estimator(estimator):
     results = check_estimator(
@@ -85,9 +89,13 @@ def test_defaults_are_the_cli_tabular_preset():
         params = est.get_params()
         assert tuple(params["hidden_layer_sizes"]) == tuple(preset["hidden_layer_sizes"])
         for key in ["activation", "solver", "max_iter", "batch_size", "alpha",
-                    "validation_fraction", "n_iter_no_change"]:
+                    "validation_fraction", "n_iter_no_change", "max_categories",
+                    "missing_indicators"]:
             assert params[key] == preset[key], key
         assert params["early_stopping"] is True
+        # the CLI's early stopping: on the validation loss, any gain counts
+        assert params["monitor"] == "loss" and params["tol"] == 0.0
+        assert params["impute"] == "median"
         # None means the preset's rate for the solver (Adam: 0.003) and seed 69
         assert params["learning_rate_init"] is None and preset["learning_rate_init"] == 0.003
         assert params["random_state"] is None and preset["random_state"] == 69
@@ -195,10 +203,13 @@ def test_errors_are_value_errors_with_the_library_message():
         MLPClassifier(learning_rate_init=-1.0).fit(X, y)
     with pytest.raises(ValueError, match=r"^validation_fraction"):
         MLPClassifier(validation_fraction=1.5).fit(X, y)
+    # NaN is a missing value to fit on (the column plan, test_raw.py); infinity is an error,
+    # and so is NaN for a model fitted on numbers only (it has no fill values)
     Xn = X.copy()
-    Xn[3, 2] = np.nan
-    with pytest.raises(ValueError, match=r"X\[3, 2\] \(sample 4, feature `x3`\) is NaN"):
+    Xn[3, 2] = np.inf
+    with pytest.raises(ValueError, match=r"X\[3, 2\] \(sample 4, feature `x3`\) is inf"):
         MLPClassifier().fit(Xn, y)
+    Xn[3, 2] = np.nan
     m = MLPClassifier(max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match=r"X\[3, 2\] \(sample 4, feature `x3`\) is NaN"):
         m.predict(Xn)

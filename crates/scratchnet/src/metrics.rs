@@ -201,10 +201,49 @@ fn f1_score(p: f64, r: f64) -> f64 {
     }
 }
 
-/// The share of samples whose predicted class is the true one (0 for no sample).
-pub fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
-    let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
-    ratio(right, truth.len())
+/// The weight of sample j: `weights[j]`, or 1 for `None`.
+fn weight_at(weights: Option<&[f64]>, j: usize) -> f64 {
+    weights.map_or(1.0, |w| w[j])
+}
+
+/// Accuracy, each sample counting its weight (every weight 1 for `None`):
+/// Σ w·[ŷ = y] / Σ w; 0 when the weights sum to 0.
+pub fn accuracy(predicted: &[usize], truth: &[usize], weights: Option<&[f64]>) -> f64 {
+    let (mut right, mut total) = (0.0, 0.0);
+    for (j, (p, t)) in predicted.iter().zip(truth).enumerate() {
+        let w = weight_at(weights, j);
+        total += w;
+        if p == t {
+            right += w;
+        }
+    }
+    if total > 0.0 { right / total } else { 0.0 }
+}
+
+/// R² = 1 − Σ w·(y − ŷ)² / Σ w·(y − ȳ)², ȳ = Σ w·y / Σ w, each sample counting its weight
+/// (every weight 1 for `None`: the plain R², to the bit); 0 when the target is constant.
+pub fn r2(predicted: &[f64], truth: &[f64], weights: Option<&[f64]>) -> f64 {
+    let total: f64 = (0..truth.len()).map(|j| weight_at(weights, j)).sum();
+    let weighted_sum: f64 = truth
+        .iter()
+        .enumerate()
+        .map(|(j, t)| weight_at(weights, j) * t)
+        .sum();
+    let mean = weighted_sum / total.max(f64::MIN_POSITIVE);
+    let ss = |f: &dyn Fn(usize, f64) -> f64| -> f64 {
+        truth
+            .iter()
+            .enumerate()
+            .map(|(j, &t)| weight_at(weights, j) * f(j, t))
+            .sum()
+    };
+    let ss_res = ss(&|j, t| (predicted[j] - t) * (predicted[j] - t));
+    let ss_tot = ss(&|_, t| (t - mean) * (t - mean));
+    if ss_tot > 0.0 {
+        1.0 - ss_res / ss_tot
+    } else {
+        0.0
+    }
 }
 
 fn ratio(num: usize, den: usize) -> f64 {
@@ -513,11 +552,7 @@ impl RegressionReport {
                 .map(|(p, t)| (p - t).abs())
                 .sum::<f64>()
                 / m,
-            r2: if ss_tot > 0.0 {
-                1.0 - ss_res / ss_tot
-            } else {
-                0.0
-            },
+            r2: r2(predicted, truth, None),
             warnings: if ss_tot > 0.0 {
                 Vec::new()
             } else {

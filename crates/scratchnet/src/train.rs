@@ -167,7 +167,8 @@ pub enum Monitor {
     #[default]
     Loss,
     /// The validation score, higher is better: accuracy for classes (threshold 0.5 for two,
-    /// the most probable class for more), R² for regression; unweighted.
+    /// the most probable class for more), R² for regression; each row counts its sample and
+    /// class weight, as in the validation loss.
     Score,
 }
 
@@ -752,20 +753,19 @@ fn train_loop<E: Engine>(
     })
 }
 
-/// The unweighted score of `net` on the validation set: accuracy for classes (threshold 0.5
-/// for two, the most probable class for more), R² for regression (on the standardized target,
-/// which gives the R² of the original units: R² is unchanged by an affine map of y).
+/// The score of `net` on the validation set, each row counting its weight as in the validation
+/// loss (sample and class weights): accuracy for classes (threshold 0.5 for two, the most
+/// probable class for more), R² for regression (on the standardized target, which gives the R²
+/// of the original units: R² is unchanged by an affine map of y).
 fn validation_score(cfg: &TrainConfig, net: &Network, val: Samples<'_>) -> Result<f64> {
     let out = cfg.engine.predict_proba(net, val.x)?;
     if cfg.output_activation == Activation::Identity {
         let (predicted, truth) = (out.row(0).to_vec(), val.y.row(0).to_vec());
-        return Ok(crate::metrics::RegressionReport::new(f64::NAN, &predicted, &truth).r2);
+        return Ok(crate::metrics::r2(&predicted, &truth, val.weights));
     }
     let truth = crate::nn::classes_of(&val.y.to_owned());
-    Ok(crate::metrics::accuracy(
-        &crate::nn::classes_of(&out),
-        &truth,
-    ))
+    let predicted = crate::nn::classes_of(&out);
+    Ok(crate::metrics::accuracy(&predicted, &truth, val.weights))
 }
 
 /// The cost of a whole set (weighted by its normalized weights, if any) plus the L2 penalty:
