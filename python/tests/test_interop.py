@@ -138,7 +138,7 @@ def test_dataframes_feature_names():
     holes = df.copy()
     holes.loc[2, "beta"] = np.nan
     with pytest.raises(ValueError, match=r"X\[2, 1\] \(sample 3, feature `beta`\) is NaN"):
-        m.predict(holes.to_numpy())
+        m.predict(holes)
     # scikit-learn's rule: columns in another order are refused
     with pytest.raises(ValueError, match="feature names"):
         m.predict(df[["gamma", "beta", "alpha"]])

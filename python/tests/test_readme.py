@@ -18,7 +18,7 @@ def python_section():
 
 def test_the_readme_example_is_six_lines_and_runs(tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", python_section(), re.S)
-    assert len(blocks) == 1
+    assert len(blocks) == 2
     code = blocks[0]
     assert len(code.strip().splitlines()) == 6
     monkeypatch.chdir(tmp_path)
@@ -34,3 +34,16 @@ def test_the_readme_install_command_is_the_one_ci_runs():
     assert "pip install ./python" in python_section()
     ci = (README.parent / ".ci" / "run").read_text()
     assert "pip install -q ./python" in ci and "python/tests" in ci
+
+
+def test_the_readme_raw_table_example_runs_and_saves_the_plan(tmp_path, monkeypatch):
+    code = re.findall(r"```python\n(.*?)```", python_section(), re.S)[1]
+    fixture = "crates/scratchnet/tests/fixtures/raw_before_impute.csv"
+    assert fixture in code
+    code = code.replace(fixture, str(README.parent / fixture))
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert list(scope["model"].feature_names_in_) == ["colour", "size", "weight"]
+    saved = json.loads((tmp_path / "raw.json").read_text())
+    assert saved["version"] == 3 and saved["prep"]["columns"][0]["kind"] == "categorical"

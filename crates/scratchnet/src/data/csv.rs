@@ -648,7 +648,7 @@ impl TextTable {
         cells: Vec<String>,
     ) -> crate::Result<TextTable> {
         let d = feature_names.len();
-        if d == 0 || cells.len() % d != 0 {
+        if d == 0 || !cells.len().is_multiple_of(d) {
             return Err(crate::Error::Invalid(format!(
                 "{name}: {} cells do not make whole rows of the {d} columns",
                 cells.len()
