@@ -448,6 +448,7 @@ fn threads() -> usize {
 struct Settings {
     hidden: Vec<usize>,
     activation: String,
+    init: Option<String>,
     solver: String,
     learning_rate: Option<f64>,
     epochs: usize,
@@ -467,8 +468,9 @@ struct Settings {
 
 impl Settings {
     /// The library's estimator with every setting given (none left to the estimator's own
-    /// tutorial defaults): the weight initialization and, when `learning_rate` is `None`, the
-    /// learning rate are the tabular preset's for the activation and solver, as in the CLI.
+    /// tutorial defaults): the weight initialization when `init` is `None` and, when
+    /// `learning_rate` is `None`, the learning rate are the tabular preset's for the activation
+    /// and solver, as in the CLI.
     fn mlp<K: Kind>(&self, mlp: Mlp<K>, stop: Arc<AtomicBool>) -> PyResult<Mlp<K>> {
         let activation = self.activation.parse().map_err(to_py)?;
         let optimizer = self.solver.parse().map_err(to_py)?;
@@ -491,7 +493,11 @@ impl Settings {
             .tol(self.tol)
             .prep(self.prep()?)
             .stop_when(stop);
-        if let Some(init) = preset.init(activation) {
+        let init = match &self.init {
+            Some(name) => Some(name.parse().map_err(to_py)?),
+            None => preset.init(activation),
+        };
+        if let Some(init) = init {
             mlp = mlp.init(init);
         }
         if let Some(p) = self.patience {

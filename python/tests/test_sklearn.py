@@ -96,6 +96,7 @@ def test_defaults_are_the_cli_tabular_preset():
         # the CLI's early stopping: on the validation loss, any gain counts
         assert params["monitor"] == "loss" and params["tol"] == 0.0
         assert params["impute"] == "median"
+        assert params["init"] is None  # the preset's for the activation: He for ReLU
         # None means the preset's rate for the solver (Adam: 0.003) and seed 69
         assert params["learning_rate_init"] is None and preset["learning_rate_init"] == 0.003
         assert params["random_state"] is None and preset["random_state"] == 69
@@ -263,3 +264,18 @@ def test_float32_and_non_contiguous_input():
 
 def test_threads_are_reported():
     assert scratchnet.threads() >= 1
+
+
+def test_init_is_a_parameter_and_the_model_file_records_it():
+    import json
+
+    X, y = make_regression(n_samples=200, n_features=4, random_state=0)
+    kw = dict(max_iter=3, early_stopping=False)
+    default = MLPRegressor(**kw).fit(X, y)
+    assert json.loads(default._native.to_json())["training"]["init"] == "he"
+    xavier = MLPRegressor(init="xavier", **kw).fit(X, y)
+    assert json.loads(xavier._native.to_json())["training"]["init"] == "xavier"
+    assert not np.allclose(default.predict(X), xavier.predict(X))
+    assert MLPRegressor(init="he", **kw).fit(X, y).predict(X).tolist() == default.predict(X).tolist()
+    with pytest.raises(ValueError, match="unknown initialization `glorot`"):
+        MLPRegressor(init="glorot").fit(X, y)

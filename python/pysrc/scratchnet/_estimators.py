@@ -31,8 +31,10 @@ _COMMON_DOC = """
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Units per hidden layer; ``()`` for none (logistic, softmax or linear regression).
     activation : {"relu", "tanh", "sigmoid", "leaky-relu", "identity"}, default="relu"
-        The hidden layers' activation. The weight initialization follows it as in the CLI
-        (He for ReLU and leaky ReLU, Xavier otherwise).
+        The hidden layers' activation.
+    init : {"he", "xavier", "small-uniform"} or None, default=None
+        The weight initialization; ``None`` is the CLI's choice: He (normal, 2/fan_in) for ReLU
+        and leaky ReLU, Xavier (Glorot uniform, scikit-learn's) otherwise.
     solver : {"adam", "gd", "momentum", "nesterov"}, default="adam"
         The update rule (``"sgd"`` is accepted for ``"gd"``).
     alpha : float, default=2.0
@@ -131,6 +133,7 @@ class _BaseMLP(BaseEstimator):
         self,
         hidden_layer_sizes=(64,),
         activation="relu",
+        init=None,
         solver="adam",
         alpha=2.0,
         batch_size=32,
@@ -149,6 +152,7 @@ class _BaseMLP(BaseEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.init = init
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -170,6 +174,7 @@ class _BaseMLP(BaseEstimator):
         return {
             "hidden": _hidden(self.hidden_layer_sizes),
             "activation": str(self.activation),
+            "init": None if self.init is None else str(self.init),
             "solver": str(self.solver),
             "learning_rate": None
             if self.learning_rate_init is None
@@ -324,6 +329,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self,
         hidden_layer_sizes=(64,),
         activation="relu",
+        init=None,
         solver="adam",
         alpha=2.0,
         batch_size=32,
@@ -344,6 +350,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
+            init=init,
             solver=solver,
             alpha=alpha,
             batch_size=batch_size,
@@ -505,6 +512,8 @@ def _from_native(native):
     }
     if len(layers) > 1:
         params["activation"] = layers[0]["activation"]
+    if training.get("init") in ("he", "xavier", "small-uniform"):
+        params["init"] = training["init"]
     for key, param in [
         ("optimizer", "solver"),
         ("l2", "alpha"),
