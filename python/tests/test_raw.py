@@ -227,3 +227,17 @@ def test_predict_uses_the_threshold_a_cli_model_saved(tmp_path):
     np.testing.assert_array_equal(m.predict(df[["u", "v"]]), want)
     rows = predictions(cli("predict", tmp_path / "m.json", tmp_path / "t.csv"))
     assert [r["prediction"] for r in rows] == list(want)
+
+
+def test_weights_go_with_a_raw_table():
+    import json
+
+    df, label, _ = raw_frame(6)
+    w = np.where(label == "yes", 3.0, 1.0)
+    m = MLPClassifier(max_iter=20, class_weight="balanced").fit(df, label, sample_weight=w)
+    training = json.loads(m._native.to_json())["training"]
+    assert training["sample_weight"] == "given" and training["class_weight"] == "balanced"
+    plain = MLPClassifier(max_iter=20).fit(df, label)
+    assert not np.allclose(m.predict_proba(df), plain.predict_proba(df))
+    with pytest.raises(ValueError, match="sample_weight"):
+        MLPClassifier(max_iter=5).fit(df, label, sample_weight=w[:-1])
