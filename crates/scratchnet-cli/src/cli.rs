@@ -524,6 +524,13 @@ impl StreamFlags {
         if self.stream {
             return Some(None);
         }
+        if scratchnet::stream::is_parquet(input) {
+            let why = format!(
+                "reading {} in blocks (Parquet input always streams)",
+                input.name().display()
+            );
+            return Some(Some(why));
+        }
         scratchnet::stream::automatic(input).map(Some)
     }
 

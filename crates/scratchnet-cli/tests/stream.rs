@@ -507,3 +507,55 @@ fn a_file_five_times_the_memory_limit_trains_and_predicts_under_it() {
         std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::open(p).unwrap())).count();
     assert_eq!(written, ROWS + 1);
 }
+
+#[test]
+fn a_file_sorted_by_its_target_gets_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let shuffled = table(4000, 10, Target::Binary);
+    let mut rows: Vec<&str> = shuffled.lines().skip(1).collect();
+    rows.sort_by_key(|r| r.rsplit(',').next().unwrap().to_string());
+    let sorted = write(
+        dir.path(),
+        "s.csv",
+        format!("id,x1,x2,c,y\n{}\n", rows.join("\n")),
+    );
+    let mixed = write(dir.path(), "m.csv", &shuffled);
+    let warned = |data: &Path| {
+        let out = scratchnet()
+            .arg("train")
+            .arg(data)
+            .args([
+                "--ignore",
+                "id",
+                "--stream",
+                "--block-rows",
+                "500",
+                "--epochs",
+                "2",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).contains("looks sorted by its target")
+    };
+    assert!(warned(&sorted));
+    assert!(!warned(&mixed));
+}
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_says_how_to_build_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "d.parquet", b"PAR1");
+    let out = scratchnet().arg("train").arg(&data).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs scratchnet built with the `parquet` feature"),
+        "{err}"
+    );
+}

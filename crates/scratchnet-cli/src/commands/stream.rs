@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::Result;
 use scratchnet::data::Task;
-use scratchnet::data::csv::{CsvSpec, TextBlocks};
+use scratchnet::data::csv::CsvSpec;
 use scratchnet::experiment::Experiment;
 use scratchnet::model_file::Model;
-use scratchnet::stream::{StreamOutcome, predict_blocks, train_stream};
+use scratchnet::stream::{Blocks, StreamOutcome, predict_blocks, train_stream};
 use serde::Serialize;
 
 use crate::cli::{PredictArgs, TrainArgs};
@@ -62,6 +62,12 @@ pub fn train(args: &TrainArgs, exp: &Experiment, note: Option<String>) -> Result
     progress.finish();
     let mut out = out?;
     warn_prep(&out.warnings);
+    if out.blocks >= 2 && out.one_class_blocks * 2 >= out.blocks {
+        eprintln!(
+            "warning: {} of the {} blocks hold training rows of one class only: the file looks sorted by its target, and blocks are read in file order; shuffle it first (e.g. `shuf`), or use a larger --block-rows",
+            out.one_class_blocks, out.blocks
+        );
+    }
     out.model.training.batch_size = exp.config.batch_size;
     if let Some(epoch) = out.interrupted_at {
         let saved = match &args.output {
@@ -184,7 +190,7 @@ pub fn predict(
         None
     } else {
         scratchnet::data::csv::check_listed_once_as("columns", &args.keep)?;
-        let blocks = TextBlocks::open(&input, &keep_spec, None, "column").map_err(|e| match e {
+        let blocks = Blocks::open(&input, &keep_spec, None, "column").map_err(|e| match e {
             e @ scratchnet::Error::DataFile { .. } => anyhow::Error::new(e).context("--keep"),
             e => e.into(),
         })?;

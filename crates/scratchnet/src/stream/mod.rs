@@ -22,6 +22,9 @@
 //! per row instead of a shuffle of all rows), mini-batches are drawn within a block instead of
 //! across the whole set, and the standardizer's sums run in another order.
 
+mod blocks;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod predict;
 mod split;
 mod stats;
@@ -31,11 +34,12 @@ use std::ops::ControlFlow;
 use ndarray::Array2;
 use serde::Serialize;
 
+pub use blocks::{Blocks, is_parquet};
 pub use predict::{PredictedBlock, predict_blocks};
 pub use split::{Part, Splitter};
 pub use stats::{RowCounts, sample_size};
 
-use crate::data::csv::{CsvSpec, TextBlocks, TextTable, parse_feature, shown_value};
+use crate::data::csv::{CsvSpec, TextTable, parse_feature, shown_value};
 use crate::data::{CsvInput, Dataset, Scalers, Standardized, Task};
 use crate::engine::Engine;
 use crate::experiment::{Experiment, classes_at};
@@ -122,6 +126,11 @@ pub struct StreamOutcome {
     pub warnings: Vec<Warning>,
     /// The epoch after which training was cancelled, if it was.
     pub interrupted_at: Option<usize>,
+    /// Blocks of the file (of `block_rows` rows).
+    pub blocks: usize,
+    /// Blocks whose training rows are all of one class: most of the blocks in a file sorted
+    /// by its target, which should be shuffled first (blocks are read in file order).
+    pub one_class_blocks: usize,
 }
 
 /// The file of a streamed training and what the passes learned about it.
@@ -143,12 +152,12 @@ impl<'a> StreamData<'a> {
     }
 
     /// A fresh reader of the file's target and feature columns.
-    fn blocks(&self) -> Result<TextBlocks<'a>> {
+    fn blocks(&self) -> Result<Blocks<'a>> {
         let spec = CsvSpec {
             target: Some(self.file.target),
             features: self.file.features,
         };
-        TextBlocks::open(self.input, &spec, None, "feature column")
+        Blocks::open(self.input, &spec, None, "feature column")
     }
 
     /// Drops the rows whose target is missing; returns how many.
@@ -448,6 +457,8 @@ pub fn train_stream(
         test,
         warnings,
         interrupted_at,
+        blocks: pass.blocks.0,
+        one_class_blocks: pass.blocks.1,
     })
 }
 

@@ -4,9 +4,9 @@
 
 use ndarray::Array2;
 
-use super::merge_warnings;
+use super::{Blocks, merge_warnings};
 use crate::data::CsvInput;
-use crate::data::csv::{CsvSpec, TextBlocks, TextTable};
+use crate::data::csv::{CsvSpec, TextTable};
 use crate::model_file::Model;
 use crate::prep::Warning;
 use crate::{Error, Result};
@@ -24,15 +24,15 @@ pub struct PredictedBlock<'b> {
 }
 
 /// The model's reader of `input`: its plan's columns as text, or its features as numbers.
-fn model_blocks<'a>(model: &Model, input: &'a CsvInput) -> Result<TextBlocks<'a>> {
+fn model_blocks<'a>(model: &Model, input: &'a CsvInput) -> Result<Blocks<'a>> {
     let (columns, note) = model.input_columns();
     let spec = CsvSpec {
         target: None,
         features: Some(&columns),
     };
     match model.prep {
-        Some(_) => TextBlocks::open(input, &spec, Some(&note), "feature column"),
-        None => TextBlocks::open_numbers(input, &spec, Some(&note), "feature column"),
+        Some(_) => Blocks::open(input, &spec, Some(&note), "feature column"),
+        None => Blocks::open_numbers(input, &spec, Some(&note), "feature column"),
     }
 }
 
@@ -44,7 +44,7 @@ fn model_blocks<'a>(model: &Model, input: &'a CsvInput) -> Result<TextBlocks<'a>
 pub fn predict_blocks(
     model: &Model,
     input: &CsvInput,
-    mut keep: Option<TextBlocks<'_>>,
+    mut keep: Option<Blocks<'_>>,
     strict: bool,
     block_rows: usize,
     mut each: impl FnMut(PredictedBlock<'_>) -> Result<()>,

@@ -108,6 +108,9 @@ pub(crate) struct PlanPass {
     pub(crate) rows: RowCounts,
     pub(crate) had_missing: bool,
     pub(crate) warnings: Vec<Warning>,
+    /// Blocks read, and how many of them held training rows of one class only (a file sorted
+    /// by its target; see [`super::StreamOutcome::one_class_blocks`]).
+    pub(crate) blocks: (usize, usize),
 }
 
 /// The first pass over `data`'s file (see the module docs). The column kinds come from the
@@ -122,6 +125,7 @@ pub(crate) fn plan_pass(data: &StreamData<'_>, settings: &PrepSettings) -> Resul
     let mut had_missing = false;
     let mut targets = Targets::default();
     let mut sample_rng = rng(data.seed(), Stream::Data);
+    let mut block_counts = (0, 0);
     while let Some(mut table) = blocks.next_block(data.block_rows)? {
         rows.missing_target += data.drop_missing_targets(&mut table);
         if table.n_rows() == 0 {
@@ -140,15 +144,23 @@ pub(crate) fn plan_pass(data: &StreamData<'_>, settings: &PrepSettings) -> Resul
             }
         };
         had_missing |= table.cells.iter().any(|c| settings.is_missing(c));
+        let mut first_label: Option<u32> = None;
+        let mut one_class = true;
         for row in 0..table.n_rows() {
             let part = data.splitter.part(table.lines[row]);
             rows.add(part);
             targets.add(data, &table, row, part)?;
+            if let (Some(t), Part::Train) = (&table.target, part) {
+                let code = t.codes[row];
+                one_class &= *first_label.get_or_insert(code) == code;
+            }
             for (col, kind) in kinds.iter().enumerate() {
                 let tally = &mut tallies[col];
                 tally.add(&table, row, col, kind, settings, part, &mut sample_rng)?;
             }
         }
+        block_counts.0 += 1;
+        block_counts.1 += usize::from(one_class && first_label.is_some() && !data.file.regression);
     }
     let Some(kinds) = kinds else {
         return Err(Error::DataFile {
@@ -174,6 +186,7 @@ pub(crate) fn plan_pass(data: &StreamData<'_>, settings: &PrepSettings) -> Resul
         rows,
         had_missing,
         warnings,
+        blocks: block_counts,
     })
 }
 
