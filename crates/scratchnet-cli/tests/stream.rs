@@ -559,3 +559,45 @@ fn parquet_without_the_feature_says_how_to_build_it() {
         "{err}"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_streamed_prediction_killed_half_way_leaves_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("big.csv");
+    write_big(&data, 3_000_000);
+    let small = dir.path().join("small.csv");
+    write_big(&small, 2000);
+    let model = dir.path().join("m.json");
+    scratchnet()
+        .arg("train")
+        .arg(&small)
+        .args(["--epochs", "2", "-o"])
+        .arg(&model)
+        .assert()
+        .success();
+    let out = write(dir.path(), "p.csv", "old\n");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scratchnet"))
+        .arg("predict")
+        .arg(&model)
+        .arg(&data)
+        .args(["--stream", "-o"])
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the prediction ended before the signal");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 4, "a temporary file was left: {names:?}");
+}
