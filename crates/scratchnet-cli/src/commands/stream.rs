@@ -230,9 +230,21 @@ pub fn predict(
         _ => {
             let stdout = std::io::stdout();
             let mut lock = std::io::BufWriter::new(stdout.lock());
-            let warnings = run(&mut lock)?;
-            std::io::Write::flush(&mut lock)?;
-            warnings
+            let done = run(&mut lock).and_then(|w| {
+                std::io::Write::flush(&mut lock)
+                    .map_err(|e| scratchnet::Error::io(&out_name, e))?;
+                Ok(w)
+            });
+            match done {
+                Ok(w) => w,
+                // a closed pipe (`| head`) ends the output quietly, as print_out's does
+                Err(scratchnet::Error::Io { error, .. })
+                    if error.kind() == std::io::ErrorKind::BrokenPipe =>
+                {
+                    return Err(error.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     warn_prep(&warnings);
