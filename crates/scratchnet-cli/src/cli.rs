@@ -505,11 +505,50 @@ impl ReaderFlags {
     }
 }
 
+/// Reading data larger than memory (`scratchnet::stream`).
+#[derive(Debug, Args, Clone)]
+pub struct StreamFlags {
+    /// Read the data a block of rows at a time, with memory bounded by the block, not the
+    /// file (see "Data larger than memory" in the README). Automatic for a file bigger than a
+    /// quarter of the memory available (a .gz counted at 4× its size).
+    #[arg(long)]
+    pub stream: bool,
+    /// Rows per block when streaming.
+    #[arg(long, value_name = "ROWS", default_value = "65536", value_parser = parse_count)]
+    pub block_rows: usize,
+}
+
+impl StreamFlags {
+    /// Whether to stream `input`, with the line that says why when the size decided it.
+    pub fn wanted(&self, input: &CsvInput) -> Option<Option<String>> {
+        if self.stream {
+            return Some(None);
+        }
+        if scratchnet::stream::is_parquet(input) {
+            let why = format!(
+                "reading {} in blocks (Parquet input always streams)",
+                input.name().display()
+            );
+            return Some(Some(why));
+        }
+        scratchnet::stream::automatic(input).map(Some)
+    }
+
+    /// The library's settings.
+    pub fn settings(&self) -> scratchnet::stream::StreamSettings {
+        scratchnet::stream::StreamSettings {
+            block_rows: self.block_rows.max(1),
+        }
+    }
+}
+
 /// `scratchnet train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
     pub data: DataFlags,
+    #[command(flatten)]
+    pub stream: StreamFlags,
     /// Continue training this saved model (same features, classes and shapes) instead of a
     /// fresh network.
     #[arg(long, value_name = "MODEL.json")]
@@ -724,6 +763,8 @@ pub struct PredictArgs {
     /// A category the model has not seen is an error (exit 2) instead of a warning.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub stream: StreamFlags,
 }
 
 /// `scratchnet export`.

@@ -219,20 +219,48 @@ fn writable_dir(path: &Path) -> Result<&Path> {
 /// but is not a regular file (`/dev/null`, a FIFO, a terminal, `/dev/stdout` into a pipe) is
 /// written to directly: renaming over it would replace the device with a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if is_device(path) {
-        return write_directly(path, bytes);
-    }
-    let target = resolve_symlinks(path)?;
-    replace_file(&target, bytes)
+    write_atomic_with(path, |w| w.write_all(bytes).map_err(|e| Error::io(path, e)))
 }
 
+/// [`write_atomic`] of what `write` writes, a piece at a time (a streamed prediction: its
+/// memory does not grow with the output). The file gets its name only once `write` has
+/// succeeded and the bytes are synced; an error of `write` (say, bad input half-way) is
+/// returned as it is, and nothing is left behind. `write` is called once.
+pub fn write_atomic_with(
+    path: &Path,
+    mut write: impl FnMut(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let mut failed = None;
+    let mut io_write = |w: &mut dyn Write| {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, w);
+        write(&mut buffered)
+            .map_err(|e| {
+                failed = Some(e);
+                std::io::Error::other("the content could not be made")
+            })
+            .and_then(|()| buffered.flush())
+    };
+    let written = if is_device(path) {
+        write_directly(path, &mut io_write)
+    } else {
+        resolve_symlinks(path).and_then(|target| replace_file(&target, &mut io_write))
+    };
+    match failed {
+        Some(e) => Err(e),
+        None => written,
+    }
+}
+
+/// What writes a file's content (see [`write_atomic_with`]).
+type Content<'w> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'w;
+
 /// Writes into an existing device or FIFO, opening it through any links.
-fn write_directly(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_directly(path: &Path, write: &mut Content<'_>) -> Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
         .map_err(|e| Error::io(path, e))?;
-    f.write_all(bytes)
+    write(&mut f)
         .and_then(|()| f.flush())
         .map_err(|e| Error::io(path, e))
 }
@@ -240,18 +268,18 @@ fn write_directly(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Replaces (or creates) the regular file `path`, which is not a link, with the replaced
 /// file's mode and, where allowed, owner: through an unnamed file where the system has them,
 /// else through a named temporary file (fsync, rename). On any error nothing is left behind.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+fn replace_file(path: &Path, write: &mut Content<'_>) -> Result<()> {
     writable_dir(path)?;
     let _writing = Writing::start();
     let existing = std::fs::metadata(path)
         .ok()
         .filter(std::fs::Metadata::is_file);
     #[cfg(target_os = "linux")]
-    if unnamed::replace(path, existing.as_ref(), bytes).map_err(|e| cannot_write(path, e))? {
+    if unnamed::replace(path, existing.as_ref(), write).map_err(|e| cannot_write(path, e))? {
         return Ok(());
     }
     let mut tmp = temp_file_for(path, existing.as_ref()).map_err(|e| cannot_write(path, e))?;
-    tmp.write_all(bytes)
+    write(&mut tmp)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io(path, e))?;
     // on failure, the returned temporary file is dropped, and so removed
@@ -276,7 +304,6 @@ fn take_owner_and_mode(file: &std::fs::File, meta: &std::fs::Metadata) -> std::i
 /// before it has any name, so nothing can be left behind by a crash, a signal or `kill -9`.
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use std::io::Write;
     use std::os::fd::AsRawFd;
     use std::path::{Path, PathBuf};
 
@@ -316,17 +343,18 @@ mod unnamed {
     pub(super) fn replace(
         path: &Path,
         existing: Option<&std::fs::Metadata>,
-        bytes: &[u8],
+        write: &mut super::Content<'_>,
     ) -> std::io::Result<bool> {
         let Some(mut file) = create(super::dir_of(path), existing)? else {
             return Ok(false);
         };
-        file.write_all(bytes)?;
-        file.sync_all()?;
+        // checked before writing, so that the content is made once
         let me = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
         if !me.exists() {
             return Ok(false);
         }
+        write(&mut file)?;
+        file.sync_all()?;
         if existing.is_none() {
             match link(&me, path) {
                 Ok(()) => return Ok(true),

@@ -111,6 +111,7 @@ pub mod optim;
 mod parallel;
 pub mod prep;
 pub mod preset;
+pub mod stream;
 pub mod train;
 pub mod tune;
 pub mod weights;

@@ -524,6 +524,30 @@ impl TrainConfig {
 }
 
 impl TrainConfig {
+    /// The training loop on rows from any source (the streamed file of [`crate::stream`]), on
+    /// the chosen engine, from `network`'s parameters.
+    pub(crate) fn fit_rows<R: TrainingRows>(
+        &self,
+        network: Network,
+        rows: R,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
+        self.validate()?;
+        check_patience(self.patience, rows.has_validation())?;
+        match self.engine {
+            EngineKind::Reference => {
+                train_loop(self, &mut Reference::new(), network, rows, on_epoch)
+            }
+            EngineKind::Fast => train_loop(
+                self,
+                &mut Fast::new(self.precision),
+                network,
+                rows,
+                on_epoch,
+            ),
+        }
+    }
+
     /// A full batch whose rows are not contiguous (a CSV's samples × features, seen
     /// transposed): one row-major copy, so that the small layers' row kernels can run, as
     /// long as it is at most 128 MB (bigger data keeps GEMM, which reads any layout).
@@ -545,9 +569,11 @@ struct LoopState {
 }
 
 impl LoopState {
-    fn new(cfg: &TrainConfig, m: usize) -> Self {
+    /// The state for m training rows, of which `at_once` are ordered at a time (m in memory;
+    /// a block's rows when streamed, the order grown by the first block).
+    fn new(cfg: &TrainConfig, m: usize, at_once: usize) -> Self {
         LoopState {
-            batches: Batches::new(m, cfg.batch_size, cfg.seed),
+            batches: Batches::new(m, at_once, cfg.batch_size, cfg.seed),
             optimizer: cfg.optimizer.build(),
             epoch: 0,
         }
@@ -555,23 +581,21 @@ impl LoopState {
 
     /// One epoch of the loop: [`run_epoch`] at this epoch's rate, then the divergence check.
     /// Returns the epoch's loss.
-    fn epoch<E: Engine>(
+    fn epoch<E: Engine, R: TrainingRows>(
         &mut self,
         cfg: &TrainConfig,
         engine: &mut E,
         network: &mut Network,
-        data: Data<'_>,
+        rows: &mut R,
     ) -> Result<f64> {
         let lr = cfg.schedule.rate(cfg.learning_rate, self.epoch, cfg.epochs);
-        let loss = run_epoch(
+        let step = EpochStep {
             cfg,
-            engine,
-            network,
-            &mut self.optimizer,
-            &mut self.batches,
-            data,
+            optimizer: &mut self.optimizer,
+            batches: &mut self.batches,
             lr,
-        );
+        };
+        let loss = rows.train_epoch(engine, network, step)?;
         check_diverged(loss, network, self.epoch, cfg.learning_rate)?;
         self.epoch += 1;
         Ok(loss)
@@ -598,7 +622,7 @@ impl Trainer {
     pub fn new(config: TrainConfig, network: Network, m: usize) -> Result<Trainer> {
         config.validate()?;
         Ok(Trainer {
-            state: LoopState::new(&config, m),
+            state: LoopState::new(&config, m, m),
             fast: Fast::new(config.precision),
             reference: Reference::new(),
             config,
@@ -612,7 +636,7 @@ impl Trainer {
         check_shapes(&self.network, x, y)?;
         let x_rows = self.config.row_major(x);
         let x = x_rows.as_ref().map_or(x, |x| x.view());
-        let data = Data {
+        let mut data = Data {
             x,
             y,
             w: None,
@@ -623,12 +647,14 @@ impl Trainer {
             let loss = match self.config.engine {
                 EngineKind::Fast => {
                     self.state
-                        .epoch(&self.config, &mut self.fast, &mut self.network, data)?
+                        .epoch(&self.config, &mut self.fast, &mut self.network, &mut data)?
                 }
-                EngineKind::Reference => {
-                    self.state
-                        .epoch(&self.config, &mut self.reference, &mut self.network, data)?
-                }
+                EngineKind::Reference => self.state.epoch(
+                    &self.config,
+                    &mut self.reference,
+                    &mut self.network,
+                    &mut data,
+                )?,
             };
             losses.push(loss);
         }
@@ -686,33 +712,173 @@ struct Data<'a> {
     validation: Option<Samples<'a>>,
 }
 
-/// The training loop, written once for every engine: epochs of [`run_epoch`], each followed
-/// by the policies (divergence, validation and early stopping, the callback's cancellation),
-/// then the final loss.
-fn train_loop<E: Engine>(
+/// What one epoch's mini-batch steps need from the loop: the settings, the optimizer, the
+/// batch order's random stream and this epoch's rate α.
+pub(crate) struct EpochStep<'s> {
+    cfg: &'s TrainConfig,
+    optimizer: &'s mut Optimizer,
+    batches: &'s mut Batches,
+    lr: f64,
+}
+
+impl EpochStep<'_> {
+    /// [`run_epoch`] on one block of samples X (n_x × n), Y, w̃ (normalized over all `m`
+    /// training rows), its mini-batches from a fresh shuffle of the block's n rows (the batch
+    /// stream goes on from block to block); the L2 penalty's m is `m`, the whole training
+    /// set's. Returns the block's loss (its batches' mean, weighted by size).
+    pub(crate) fn block<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &mut Network,
+        block: Samples<'_>,
+        m: usize,
+    ) -> f64 {
+        self.batches.reorder(block.x.ncols());
+        let data = Data {
+            x: block.x,
+            y: block.y,
+            w: block.weights,
+            validation: None,
+        };
+        run_epoch_over(
+            self.cfg,
+            engine,
+            network,
+            self.optimizer,
+            self.batches,
+            data,
+            self.lr,
+            m,
+        )
+    }
+}
+
+/// Where the loop's rows come from: the samples in memory, or blocks read from a file
+/// ([`crate::stream`]). The loop's policies are the same for both.
+pub(crate) trait TrainingRows {
+    /// m, the training rows.
+    fn rows(&self) -> usize;
+    /// How many rows an epoch's batch order holds at once: m in memory, 0 for blocks (each
+    /// block orders its own rows, [`EpochStep::block`]).
+    fn ordered_at_once(&self) -> usize;
+    /// Whether there is a validation set.
+    fn has_validation(&self) -> bool;
+    /// One epoch of steps over the training rows; the epoch's loss.
+    fn train_epoch<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &mut Network,
+        step: EpochStep<'_>,
+    ) -> Result<f64>;
+    /// The validation set's cost, plus the L2 penalty of m training rows.
+    fn validation_cost<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &Network,
+        l2: f64,
+    ) -> Result<f64>;
+    /// The validation set's score (what [`Monitor::Score`] watches).
+    fn validation_score(&mut self, cfg: &TrainConfig, network: &Network) -> Result<f64>;
+    /// The training rows' cost, plus the L2 penalty.
+    fn training_cost<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &Network,
+        l2: f64,
+    ) -> Result<f64>;
+}
+
+impl TrainingRows for Data<'_> {
+    fn rows(&self) -> usize {
+        self.x.ncols()
+    }
+
+    fn ordered_at_once(&self) -> usize {
+        self.x.ncols()
+    }
+
+    fn has_validation(&self) -> bool {
+        self.validation.is_some()
+    }
+
+    fn train_epoch<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &mut Network,
+        step: EpochStep<'_>,
+    ) -> Result<f64> {
+        let EpochStep {
+            cfg,
+            optimizer,
+            batches,
+            lr,
+        } = step;
+        Ok(run_epoch(
+            cfg, engine, network, optimizer, batches, *self, lr,
+        ))
+    }
+
+    fn validation_cost<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &Network,
+        l2: f64,
+    ) -> Result<f64> {
+        let val = self
+            .validation
+            .ok_or_else(|| Error::Internal("no validation set".into()))?;
+        Ok(penalized_cost(engine, network, val, l2, self.x.ncols()))
+    }
+
+    fn validation_score(&mut self, cfg: &TrainConfig, network: &Network) -> Result<f64> {
+        let val = self
+            .validation
+            .ok_or_else(|| Error::Internal("no validation set".into()))?;
+        validation_score(cfg, network, val)
+    }
+
+    fn training_cost<E: Engine>(
+        &mut self,
+        engine: &mut E,
+        network: &Network,
+        l2: f64,
+    ) -> Result<f64> {
+        let train = Samples {
+            x: self.x,
+            y: self.y,
+            weights: self.w,
+        };
+        Ok(penalized_cost(engine, network, train, l2, self.x.ncols()))
+    }
+}
+
+/// The training loop, written once for every engine and every source of rows: epochs of
+/// [`run_epoch`], each followed by the policies (divergence, validation and early stopping,
+/// the callback's cancellation), then the final loss.
+pub(crate) fn train_loop<E: Engine, R: TrainingRows>(
     cfg: &TrainConfig,
     engine: &mut E,
     mut network: Network,
-    data: Data<'_>,
+    mut data: R,
     mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
 ) -> Result<Fitted> {
-    let mut state = LoopState::new(cfg, data.x.ncols());
+    let mut state = LoopState::new(cfg, data.rows(), data.ordered_at_once());
     let mut history = Vec::with_capacity(cfg.epochs.min(1 << 20) + 1);
     let mut validation_history = Vec::new();
     let mut validation_scores = Vec::new();
     let mut early = EarlyStopping::new(cfg.patience, cfg.tol);
     let mut stopped_at = None;
     for epoch in 0..cfg.epochs {
-        let loss = state.epoch(cfg, engine, &mut network, data)?;
+        let loss = state.epoch(cfg, engine, &mut network, &mut data)?;
         history.push(loss);
-        if let Some(val) = data.validation {
-            let v = penalized_cost(engine, &network, val, cfg.l2, data.x.ncols());
+        if data.has_validation() {
+            let v = data.validation_cost(engine, &network, cfg.l2)?;
             validation_history.push(v);
             // early stopping minimizes: the loss, or minus the score
             let watched = match cfg.monitor {
                 Monitor::Loss => v,
                 Monitor::Score => {
-                    let score = validation_score(cfg, &network, val)?;
+                    let score = data.validation_score(cfg, &network)?;
                     validation_scores.push(score);
                     -score
                 }
@@ -735,12 +901,7 @@ fn train_loop<E: Engine>(
         }
     }
     let best_epoch = early.restore_best(&mut network);
-    let train = Samples {
-        x: data.x,
-        y: data.y,
-        weights: data.w,
-    };
-    let final_loss = penalized_cost(engine, &network, train, cfg.l2, data.x.ncols());
+    let final_loss = data.training_cost(engine, &network, cfg.l2)?;
     check_diverged(final_loss, &network, history.len(), cfg.learning_rate)?;
     history.push(final_loss);
     Ok(Fitted {
@@ -792,10 +953,26 @@ fn run_epoch<E: Engine>(
     data: Data<'_>,
     lr: f64,
 ) -> f64 {
+    let m = data.x.ncols();
+    run_epoch_over(cfg, engine, network, optimizer, batches, data, lr, m)
+}
+
+/// [`run_epoch`] on `data`, the L2 penalty's m given (the whole training set's rows, of which
+/// `data` may be one block).
+#[allow(clippy::too_many_arguments)]
+fn run_epoch_over<E: Engine>(
+    cfg: &TrainConfig,
+    engine: &mut E,
+    network: &mut Network,
+    optimizer: &mut Optimizer,
+    batches: &mut Batches,
+    data: Data<'_>,
+    lr: f64,
+    m: usize,
+) -> f64 {
     // the penalty is the whole training set's, (λ/2m)·Σ‖W‖² with m its rows, on every batch:
     // a mini-batch's J_b + (λ/2m)·Σ‖W‖² estimates the same objective as the full batch, so λ
     // means the same whatever the batch size, and weighs less the more rows there are
-    let m = data.x.ncols();
     let mut step = |batch: Option<&[usize]>| {
         // forward, J, backward; then J += (λ/2m)·Σ‖W‖², dW += (λ/m)·W; then θ := update(θ, dθ, α)
         let loss =
@@ -825,10 +1002,10 @@ struct Batches {
 }
 
 impl Batches {
-    fn new(m: usize, batch_size: Option<usize>, seed: u64) -> Self {
+    fn new(m: usize, at_once: usize, batch_size: Option<usize>, seed: u64) -> Self {
         let size = batch_size.unwrap_or(m).min(m);
         let order = if size < m {
-            (0..m).collect()
+            (0..at_once).collect()
         } else {
             Vec::new()
         };
@@ -836,6 +1013,15 @@ impl Batches {
             order,
             size,
             rng: rng(seed, Stream::Batches),
+        }
+    }
+
+    /// The rows of the next block to shuffle: 0..n (full batches of a block larger than the
+    /// batch size; a smaller block is one batch), the random stream kept.
+    fn reorder(&mut self, n: usize) {
+        self.order.clear();
+        if self.size < n {
+            self.order.extend(0..n);
         }
     }
 

@@ -14,6 +14,7 @@ mod importance;
 mod playground;
 mod plot;
 mod predict;
+mod stream;
 mod train;
 mod tune;
 

@@ -23,7 +23,22 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         check_outputs(&inputs, &[("-o", path)])?;
     }
     let model = Model::load(&args.model)?;
+    if args.proba && model.task() == Task::Regression {
+        bail!(
+            "--proba needs a classifier; {} is a regression model",
+            args.model.display()
+        );
+    }
     let mut input = args.reader.input(&args.data);
+    if let Some(note) = args.stream.wanted(&input) {
+        let threshold = decision_threshold(&model, &args.model, args.threshold)?;
+        let header = predictions_header(&model, args.proba, &args.keep);
+        return super::stream::predict(args, &model, note, &header, |b| {
+            let mut text = String::with_capacity(b.out.ncols() * 32);
+            prediction_rows(&mut text, &model, &b.out, args.proba, threshold, b.kept);
+            text
+        });
+    }
     let kept = if args.keep.is_empty() {
         None
     } else {
@@ -46,12 +61,6 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     }
     let data = read.data;
     let out = model.predict_proba(data.x.view())?;
-    if args.proba && model.task() == Task::Regression {
-        bail!(
-            "--proba needs a classifier; {} is a regression model",
-            args.model.display()
-        );
-    }
     let threshold = decision_threshold(&model, &args.model, args.threshold)?;
     let text = predictions_csv(&model, &out, args.proba, threshold, kept.as_ref());
     match &args.output {
@@ -90,20 +99,21 @@ fn predictions_csv(
     threshold: f64,
     kept: Option<&TextTable>,
 ) -> String {
-    let task = model.task();
-    let mut text = String::with_capacity(out.ncols() * 32);
-    let kept_fields = |text: &mut String, row: Option<usize>| {
-        let Some(k) = kept else { return };
-        for col in 0..k.feature_names.len() {
-            let field = match row {
-                Some(r) => k.cell(r, col),
-                None => &k.feature_names[col],
-            };
-            text.push_str(&csv_field(field));
-            text.push(',');
-        }
-    };
-    kept_fields(&mut text, None);
+    let names = kept.map_or(&[][..], |k| &k.feature_names);
+    let mut text = predictions_header(model, proba, names);
+    text.reserve(out.ncols() * 32);
+    prediction_rows(&mut text, model, out, proba, threshold, kept);
+    text
+}
+
+/// The predictions file's header line: the `kept` column names, `prediction`, with `proba`
+/// the `proba_<label>` columns.
+fn predictions_header(model: &Model, proba: bool, kept: &[String]) -> String {
+    let mut text = String::new();
+    for name in kept {
+        text.push_str(&csv_field(name));
+        text.push(',');
+    }
     text.push_str("prediction");
     if proba {
         for c in &model.classes {
@@ -112,9 +122,29 @@ fn predictions_csv(
         }
     }
     text.push('\n');
+    text
+}
+
+/// The predictions file's lines for the samples of `out` (see [`predictions_csv`]).
+fn prediction_rows(
+    text: &mut String,
+    model: &Model,
+    out: &Array2<f64>,
+    proba: bool,
+    threshold: f64,
+    kept: Option<&TextTable>,
+) {
+    let task = model.task();
+    let kept_fields = |text: &mut String, row: usize| {
+        let Some(k) = kept else { return };
+        for col in 0..k.feature_names.len() {
+            text.push_str(&csv_field(k.cell(row, col)));
+            text.push(',');
+        }
+    };
     let classes = classes_at(out, threshold);
     for (j, col) in out.columns().into_iter().enumerate() {
-        kept_fields(&mut text, Some(j));
+        kept_fields(text, j);
         if task == Task::Regression {
             text.push_str(&number_text(col[0]));
         } else {
@@ -133,5 +163,4 @@ fn predictions_csv(
         }
         text.push('\n');
     }
-    text
 }

@@ -39,6 +39,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if let Some(path) = &args.init_from {
         exp.init_from = Some(load_init_from(args, path)?);
     }
+    if let Some(note) = args.stream.wanted(&args.data.input()) {
+        return super::stream::train(args, &exp, note);
+    }
     let prepared = read_data(args, &exp)?;
     warn_prep(&prepared.warnings);
     let plan = prepared.plan_if_needed().cloned();

@@ -286,7 +286,7 @@ fn read_csv_sized<R: std::io::Read>(
     let names = read_header(path, &mut reader)?;
     let columns = select_columns(path, names, spec, note, "feature column")?;
     let rows = read_rows(path, &mut reader, &columns, size_hint)?;
-    into_table(path, columns, rows)
+    into_table(path, &columns, rows)
 }
 
 /// The name the text reader gives an unnamed first column (R's `write.csv` writes row names
@@ -429,12 +429,17 @@ fn delimiter_hint(names: &[String]) -> String {
 
 /// A feature asked for twice is a settings error.
 fn check_listed_once(features: &[String]) -> Result<()> {
-    match features
+    check_listed_once_as("features", features)
+}
+
+/// A column listed twice in `setting` is a settings error naming it.
+pub fn check_listed_once_as(setting: &'static str, names: &[String]) -> Result<()> {
+    match names
         .iter()
         .enumerate()
-        .find(|(i, f)| features[..*i].contains(f))
+        .find(|(i, f)| names[..*i].contains(f))
     {
-        Some((_, dup)) => Err(Error::config("features", format!("lists `{dup}` twice"))),
+        Some((_, dup)) => Err(Error::config(setting, format!("lists `{dup}` twice"))),
         None => Ok(()),
     }
 }
@@ -528,9 +533,20 @@ fn read_rows<R: std::io::Read>(
     columns: &Columns,
     size_hint: Option<usize>,
 ) -> Result<Rows> {
+    read_rows_upto(path, reader, columns, size_hint, usize::MAX)
+}
+
+/// [`read_rows`], stopping after `limit` rows (the blocks of [`TextBlocks`]).
+fn read_rows_upto<R: std::io::Read>(
+    path: &Path,
+    reader: &mut Reader<R>,
+    columns: &Columns,
+    size_hint: Option<usize>,
+    limit: usize,
+) -> Result<Rows> {
     let mut rows = Rows::default();
     let mut record = ::csv::StringRecord::new();
-    loop {
+    while rows.lines.len() < limit {
         let d = if columns.text {
             0
         } else {
@@ -552,6 +568,7 @@ fn read_rows<R: std::io::Read>(
         parse_row(path, line, &record, columns, &mut rows)?;
         rows.lines.push(line);
     }
+    Ok(rows)
 }
 
 /// Checks one record's field count, then parses its features and its target into `rows`.
@@ -596,7 +613,7 @@ fn parse_row(
 }
 
 /// The rows as a [`RawTable`]; no rows at all is an error.
-fn into_table(path: &Path, columns: Columns, rows: Rows) -> Result<RawTable> {
+fn into_table(path: &Path, columns: &Columns, rows: Rows) -> Result<RawTable> {
     let m = rows.lines.len();
     if m == 0 {
         return Err(file_err(path, "no data rows after the header".into()));
@@ -606,7 +623,7 @@ fn into_table(path: &Path, columns: Columns, rows: Rows) -> Result<RawTable> {
     let x = Array2::from_shape_vec((m, columns.features.len()), rows.values)
         .map_err(|e| Error::Internal(e.to_string()))?
         .reversed_axes();
-    let names = columns.names;
+    let names = &columns.names;
     Ok(RawTable {
         path: path.to_path_buf(),
         feature_names: columns.features.iter().map(|&i| names[i].clone()).collect(),
@@ -715,13 +732,7 @@ pub fn read_text_csv(
 /// there are; a name listed twice is a settings error (`columns`).
 pub fn read_text_columns(input: impl Into<CsvInput>, names: &[String]) -> Result<TextTable> {
     let input = input.into();
-    if let Some((_, dup)) = names
-        .iter()
-        .enumerate()
-        .find(|(i, n)| names[..*i].contains(n))
-    {
-        return Err(Error::config("columns", format!("lists `{dup}` twice")));
-    }
+    check_listed_once_as("columns", names)?;
     let spec = CsvSpec {
         target: None,
         features: Some(names),
@@ -735,6 +746,133 @@ pub fn read_text_columns(input: impl Into<CsvInput>, names: &[String]) -> Result
         "column",
         input.size_hint(),
     )
+}
+
+/// A CSV input read as text a block of rows at a time, for data larger than memory
+/// ([`crate::stream`]): the header and the columns of a [`CsvSpec`] as [`read_text_csv`] finds
+/// them, then each [`TextBlocks::next_block`] parses at most the rows asked for. Errors name
+/// the file and line as the whole-file readers' do (the lines counted across blocks).
+pub struct TextBlocks<'a> {
+    path: PathBuf,
+    reader: Reader<Box<dyn std::io::Read + 'a>>,
+    columns: Columns,
+    /// Rows handed out so far.
+    rows: u64,
+}
+
+impl<'a> TextBlocks<'a> {
+    /// Opens `input` and reads its header: the columns of `spec` (every column but the target
+    /// without a feature list), `features_are` naming them in a missing column's message
+    /// ("feature column"), to which `note` is added.
+    pub fn open(
+        input: &'a CsvInput,
+        spec: &CsvSpec<'_>,
+        note: Option<&str>,
+        features_are: &str,
+    ) -> Result<Self> {
+        Self::open_as(input, spec, note, features_are, true)
+    }
+
+    /// [`TextBlocks::open`] for reading the features as numbers ([`TextBlocks::next_numbers`]),
+    /// as [`read_csv`] does (no unnamed first column).
+    pub fn open_numbers(
+        input: &'a CsvInput,
+        spec: &CsvSpec<'_>,
+        note: Option<&str>,
+        features_are: &str,
+    ) -> Result<Self> {
+        Self::open_as(input, spec, note, features_are, false)
+    }
+
+    fn open_as(
+        input: &'a CsvInput,
+        spec: &CsvSpec<'_>,
+        note: Option<&str>,
+        features_are: &str,
+        text: bool,
+    ) -> Result<Self> {
+        let path = input.name().to_path_buf();
+        let mut reader = csv_reader(input.open()?, input.delimiter().byte());
+        let mut names = read_header_allowing(&path, &mut reader, text)?;
+        if names[0].is_empty() {
+            names[0] = UNNAMED.to_string();
+        }
+        let mut columns = select_columns(&path, names, spec, note, features_are)?;
+        columns.text = text;
+        Ok(TextBlocks {
+            path,
+            reader,
+            columns,
+            rows: 0,
+        })
+    }
+
+    /// The feature columns' names, in file order.
+    pub fn feature_names(&self) -> Vec<String> {
+        let names = &self.columns.names;
+        self.columns
+            .features
+            .iter()
+            .map(|&i| names[i].clone())
+            .collect()
+    }
+
+    /// Data rows handed out so far (the index of the next block's first row).
+    pub fn rows_read(&self) -> u64 {
+        self.rows
+    }
+
+    /// The next at most `rows` data rows (at least 1) of a reader opened with
+    /// [`TextBlocks::open_numbers`], the features parsed as finite numbers; `None` after the
+    /// last row.
+    pub fn next_numbers(&mut self, rows: usize) -> Result<Option<RawTable>> {
+        if self.columns.text {
+            return Err(Error::Internal("next_numbers on a text reader".into()));
+        }
+        let read = read_rows_upto(
+            &self.path,
+            &mut self.reader,
+            &self.columns,
+            None,
+            rows.max(1),
+        )?;
+        if read.lines.is_empty() {
+            return Ok(None);
+        }
+        self.rows += read.lines.len() as u64;
+        into_table(&self.path, &self.columns, read).map(Some)
+    }
+
+    /// The next at most `rows` data rows (at least 1) as a [`TextTable`] (its target interned
+    /// afresh in every block); `None` after the last row.
+    pub fn next_block(&mut self, rows: usize) -> Result<Option<TextTable>> {
+        if !self.columns.text {
+            return Err(Error::Internal("next_block on a numeric reader".into()));
+        }
+        let read = read_rows_upto(
+            &self.path,
+            &mut self.reader,
+            &self.columns,
+            None,
+            rows.max(1),
+        )?;
+        if read.lines.is_empty() {
+            return Ok(None);
+        }
+        self.rows += read.lines.len() as u64;
+        let names = &self.columns.names;
+        Ok(Some(TextTable {
+            path: self.path.clone(),
+            feature_names: self.feature_names(),
+            cells: read.texts,
+            target: self.columns.target.map(|t| TargetColumn {
+                name: names[t].clone(),
+                codes: read.codes,
+                distinct: read.distinct,
+            }),
+            lines: read.lines,
+        }))
+    }
 }
 
 /// [`read_text_csv`] on CSV text (for tests).

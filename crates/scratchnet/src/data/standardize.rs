@@ -51,12 +51,23 @@ impl Standardizer {
                     .sum::<f64>()
                     / (m - 1) as f64
             };
-            let sigma = var_s.sqrt() * scale;
             mean.push(mu_s * scale);
-            // (a subnormal σ would not survive the model file's check: treat it as constant)
-            std.push(if sigma.is_normal() { sigma } else { 1.0 });
+            std.push(sigma_of(var_s, scale));
         }
         Standardizer { mean, std }
+    }
+
+    /// A standardizer from statistics of the values divided by `scale` (their largest
+    /// magnitude, as [`Standardizer::fit`] divides them): the mean μ/scale and the variance
+    /// Σ(x/scale − μ/scale)²/(m − 1) of each feature; σ = 0 becomes 1 as in `fit`.
+    pub(crate) fn from_scaled(mean_s: &[f64], var_s: &[f64], scale: &[f64]) -> Result<Self> {
+        let mean = mean_s.iter().zip(scale).map(|(m, s)| m * s).collect();
+        let std = var_s
+            .iter()
+            .zip(scale)
+            .map(|(&v, &s)| sigma_of(v, s))
+            .collect();
+        Standardizer::new(mean, std)
     }
 
     /// A standardizer from given statistics: as many means as standard deviations, every μ
@@ -136,6 +147,13 @@ impl Standardizer {
         }
         out
     }
+}
+
+/// σ = sqrt(var_s)·scale of a feature whose values divided by `scale` have variance `var_s`;
+/// 1 for a constant feature (a subnormal σ would not survive the model file's check either).
+fn sigma_of(var_s: f64, scale: f64) -> f64 {
+    let sigma = var_s.sqrt() * scale;
+    if sigma.is_normal() { sigma } else { 1.0 }
 }
 
 /// A model's standardizers, fitted on its training rows: the features and, for regression,

@@ -482,16 +482,11 @@ impl Model {
                 warnings: Vec::new(),
             });
         };
-        let used = plan.used_columns();
+        let (used, note) = self.input_columns();
         let spec = CsvSpec {
             target: with_target.then_some(self.target.as_str()),
             features: Some(&used),
         };
-        let note = format!(
-            "the model was trained on columns {} and target `{}`",
-            quoted_list(&used),
-            crate::quoted(&self.target)
-        );
         let mut table = read_text_csv(&input, &spec, Some(&note))?;
         let mut warnings = drop_missing_targets(&mut table, &plan.na_values)?;
         let (x, w) = plan.apply(&table, strict)?;
@@ -511,24 +506,43 @@ impl Model {
         })
     }
 
+    /// The input columns the model reads (its plan's, or its features as numbers), and the
+    /// note that a message about a missing one adds.
+    pub(crate) fn input_columns(&self) -> (Vec<String>, String) {
+        let target = crate::quoted(&self.target);
+        match &self.prep {
+            Some(plan) => {
+                let used = plan.used_columns();
+                let note = format!(
+                    "the model was trained on columns {} and target `{target}`",
+                    quoted_list(&used)
+                );
+                (used, note)
+            }
+            None => {
+                let note = format!(
+                    "the model was trained on features {} and target `{target}`",
+                    quoted_list(&self.features)
+                );
+                (self.features.clone(), note)
+            }
+        }
+    }
+
     /// The model's feature columns read as numbers (a model without a plan).
     fn read_numeric(&self, input: &CsvInput, with_target: bool) -> Result<(Dataset, Vec<u64>)> {
+        let (features, note) = self.input_columns();
         let spec = CsvSpec {
             target: with_target.then_some(self.target.as_str()),
-            features: Some(&self.features),
+            features: Some(&features),
         };
-        let note = format!(
-            "the model was trained on features {} and target `{}`",
-            quoted_list(&self.features),
-            crate::quoted(&self.target)
-        );
         let table = read_csv_input(input, &spec, Some(&note))?;
         let lines = table.lines.clone();
         Ok((self.dataset_from(table)?, lines))
     }
 
     /// A table read with the model's columns as a data set of the model's task.
-    fn dataset_from(&self, table: RawTable) -> Result<Dataset> {
+    pub(crate) fn dataset_from(&self, table: RawTable) -> Result<Dataset> {
         let m = table.lines.len();
         let target = self.target.clone();
         match (self.task(), &table.target) {

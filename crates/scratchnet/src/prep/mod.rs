@@ -590,10 +590,14 @@ pub fn median(mut values: Vec<f64>) -> f64 {
 pub fn mean(values: &[f64]) -> f64 {
     let mut mean = 0.0;
     for (k, &x) in values.iter().enumerate() {
-        // μ_k = μ_{k−1} + (x_k − μ_{k−1}) / k
-        mean += (x - mean) / (k + 1) as f64;
+        mean = mean_step(mean, x, k + 1);
     }
     mean
+}
+
+/// The running mean after its `k`-th value `x`: μ_k = μ_{k−1} + (x_k − μ_{k−1}) / k.
+pub(crate) fn mean_step(mean: f64, x: f64, k: usize) -> f64 {
+    mean + (x - mean) / k as f64
 }
 
 /// The most frequent of `values`, the smallest on a tie; 0 for none.
@@ -620,6 +624,14 @@ fn categories_and_mode<'a>(
     for v in values {
         *counts.entry(v).or_default() += 1;
     }
+    categories_of_counts(&counts, max)
+}
+
+/// [`categories_and_mode`] of values already counted (each distinct value with its count).
+pub(crate) fn categories_of_counts(
+    counts: &HashMap<&str, usize>,
+    max: usize,
+) -> (Vec<String>, String, Vec<String>) {
     let mut keys: Vec<&str> = counts.keys().copied().collect();
     sort_classes(&mut keys);
     // most frequent first; the sort is stable, so ties keep the sorted order
