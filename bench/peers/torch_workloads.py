@@ -2,6 +2,8 @@
 
 python torch_workloads.py w1|w2|w3 FIXTURE.json [manual|autograd]  ->  one JSON line, like
 numpy_workloads.py and scratchnet's `examples/workloads.rs`.
+python torch_workloads.py w4|w5 DATA_DIR [f64|f32]  ->  the practitioner workloads the way a
+PyTorch user writes them (nn.Linear, autograd, torch.optim.Adam), with scikit-learn's settings.
 
 The default, `manual`, is numpy_workloads.py line for line with torch tensors: the same
 vectorized forward and hand-written backward pass, so the difference is the kernels (MKL GEMM,
@@ -161,8 +163,60 @@ def w3(f, _mode):
     return {"workload": "w3", "seconds": s, "mean_probability": float(A2.mean())}
 
 
+def practitioner(which, data, precision):
+    """W4/W5 as scikit-learn's MLPClassifier trains them: Glorot-uniform weights, zero biases
+    (scikit-learn draws its biases from the same uniform), Adam 1e-3, its L2 α/(2·batch)·Σ‖W‖²
+    added to each batch's mean loss, a fresh shuffle every epoch, every epoch run."""
+    from practitioner_data import load
+    dtype = torch.float64 if precision == "f64" else torch.float32
+    torch.manual_seed(69)
+    if os.environ.get("TORCH_THREADS"):
+        torch.set_num_threads(int(os.environ["TORCH_THREADS"]))
+    X, y = load(f"{data}/{which}_train.csv")
+    Xt, yt = load(f"{data}/{which}_test.csv")
+    X, Xt = torch.from_numpy(X).to(dtype), torch.from_numpy(Xt).to(dtype)
+    sizes, batch, epochs = ([20, 100, 1], 200, 20) if which == "w4" else ([64, 128, 64, 10], 128, 10)
+    layers = []
+    for a, b in zip(sizes, sizes[1:]):
+        lin = torch.nn.Linear(a, b, dtype=dtype)
+        torch.nn.init.xavier_uniform_(lin.weight)
+        torch.nn.init.zeros_(lin.bias)
+        layers += [lin, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    weights = [l.weight for l in model if isinstance(l, torch.nn.Linear)]
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if sizes[-1] == 1:
+        target = torch.from_numpy(y).to(dtype).reshape(-1, 1)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+    else:
+        target = torch.from_numpy(y)
+        loss_fn = torch.nn.CrossEntropyLoss()
+    alpha, m = 1e-4, X.shape[0]
+    start = time.perf_counter()
+    for _ in range(epochs):
+        total = 0.0
+        for idx in torch.randperm(m).split(batch):
+            xb, tb = X[idx], target[idx]
+            loss = loss_fn(model(xb), tb)
+            loss = loss + alpha / (2 * len(idx)) * sum((w * w).sum() for w in weights)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+    s = time.perf_counter() - start
+    with torch.no_grad():
+        out = model(Xt)
+        pred = (out[:, 0] > 0).long() if sizes[-1] == 1 else out.argmax(dim=1)
+        acc = float((pred == torch.from_numpy(yt)).double().mean())
+    return {"workload": which, "precision": precision, "seconds": s, "per_epoch_s": s / epochs,
+            "accuracy": acc, "final_loss": total / m}
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
+    if which in ("w4", "w5"):
+        print(json.dumps(practitioner(which, sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "f64")))
+        sys.exit()
     fixture = json.load(open(sys.argv[2]))
     mode = sys.argv[3] if len(sys.argv) > 3 else "manual"
     if mode not in ("manual", "autograd") or (mode == "autograd" and which == "w3"):
