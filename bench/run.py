@@ -127,8 +127,13 @@ def sides(workloads, py, tp, r, fann, data, torch_threads):
     for w in workloads:
         arg = data if w in ("w4", "w5") else FIXTURE
         out.append((w, "scratchnet", [OURS, w, arg], None))
+        env = {"TORCH_THREADS": str(torch_threads)} if torch_threads else None
+        script = os.path.join(PEERS, "torch_workloads.py")
         if w == "w2-f32":
-            continue  # compared with the peers' W2 below
+            # also compared with the peers' f64 W2 below
+            if tp:
+                out.append((w, "PyTorch f32", [tp, script, w, FIXTURE], env))
+            continue
         if w in ("w1", "w2", "w3"):
             out.append((w, "numpy", [py, os.path.join(PEERS, "numpy_workloads.py"), w, FIXTURE], None))
         if w in ("w1", "w2", "w4", "w5"):
@@ -136,8 +141,6 @@ def sides(workloads, py, tp, r, fann, data, torch_threads):
         if w == "w1" and r:
             out.append((w, "R", ["Rscript", os.path.join(PEERS, "r_w1.R"), FIXTURE], None))
         if tp:
-            env = {"TORCH_THREADS": str(torch_threads)} if torch_threads else None
-            script = os.path.join(PEERS, "torch_workloads.py")
             if w in ("w4", "w5"):
                 for precision in ("f64", "f32"):
                     out.append((w, f"PyTorch {precision}", [tp, script, w, arg, precision], env))
@@ -199,6 +202,8 @@ def main():
                 continue
             times[(w, name)].append(res["seconds"])
             last[(w, name)] = res
+            # every measurement as it comes, for a run cut short
+            print(json.dumps({"round": round_ + 1, "workload": w, "side": name, **res}), file=sys.stderr)
         print(f"round {round_ + 1}/{args.runs} done, load {os.getloadavg()[0]:.2f}", file=sys.stderr)
     print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     print("| workload | side | median s | range s | GFLOP/s | peer / scratchnet (median, range over rounds) | result |")
@@ -208,8 +213,9 @@ def main():
         if not ours:
             continue
         pw = "w2" if w == "w2-f32" else w
-        rows = [("scratchnet", ours)] + [(n, t) for (ww, n), t in times.items() if ww == pw and n != "scratchnet" and t]
-        for name, t in rows:
+        rows = [(w, "scratchnet", ours)] + [(ww, n, t) for (ww, n), t in times.items()
+                                             if ww in (w, pw) and n != "scratchnet" and t]
+        for key, name, t in rows:
             med = statistics.median(t)
             gf = f"{GFLOP[w] / med:.1f}" if w in GFLOP else ""
             if name == "scratchnet":
@@ -217,7 +223,7 @@ def main():
             else:
                 per_round = [a / b for a, b in zip(t, ours)]
                 ratio = f"{med / statistics.median(ours):.2f}× ({spread(per_round)})"
-            res = last[(w if name == "scratchnet" else pw, name)]
+            res = last[(key, name)]
             print(f"| {w} | {name} | {med:.4g} | {spread(t)} | {gf} | {ratio} | {quality(res)} |")
 
 

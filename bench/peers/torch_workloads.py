@@ -88,16 +88,16 @@ def w1(f, mode):
             "accuracy": acc, "final_loss": float(loss.detach())}
 
 
-def w2(_f, mode):
+def w2(_f, mode, dtype=F64):
     # 32-256-256-1 tanh, mini-batch 256, lr 0.05, 5 epochs, 100,000 samples (the same formula
-    # as scratchnet's), Xavier-uniform weights, seeded shuffles.
+    # as scratchnet's), Xavier-uniform weights, seeded shuffles; `w2-f32`: the same in float32.
     Xn, Yn = w2_data(100_000)
-    X, Y = torch.from_numpy(Xn), torch.from_numpy(Yn)
+    X, Y = torch.from_numpy(Xn).to(dtype), torch.from_numpy(Yn).to(dtype)
     rng = np.random.default_rng(69)
     sizes = [32, 256, 256, 1]
-    Ws = [torch.from_numpy(rng.uniform(-np.sqrt(6 / (a + b)), np.sqrt(6 / (a + b)), (b, a)))
+    Ws = [torch.from_numpy(rng.uniform(-np.sqrt(6 / (a + b)), np.sqrt(6 / (a + b)), (b, a))).to(dtype)
           for a, b in zip(sizes, sizes[1:])]
-    bs = [torch.zeros((b, 1), dtype=F64) for b in sizes[1:]]
+    bs = [torch.zeros((b, 1), dtype=dtype) for b in sizes[1:]]
     lr, m = 0.05, X.shape[1]
     if mode == "autograd":
         for q in Ws + bs:
@@ -140,7 +140,7 @@ def w2(_f, mode):
             z = Ws[l] @ a + bs[l]
             a = torch.tanh(z) if l < 2 else torch.sigmoid(z)
         acc = float(((a > 0.5) == (Y > 0.5)).double().mean())
-    return {"workload": "w2", "mode": mode, "seconds": s, "per_epoch_s": s / 5, "accuracy": acc}
+    return {"workload": "w2" if dtype == F64 else "w2-f32", "mode": mode, "seconds": s, "per_epoch_s": s / 5, "accuracy": acc}
 
 
 def w3(f, _mode):
@@ -221,4 +221,5 @@ if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "manual"
     if mode not in ("manual", "autograd") or (mode == "autograd" and which == "w3"):
         sys.exit(f"unknown mode {mode} for {which}")
-    print(json.dumps({"w1": w1, "w2": w2, "w3": w3}[which](fixture, mode)))
+    w2_f32 = lambda f, mode: w2(f, mode, torch.float32)  # noqa: E731
+    print(json.dumps({"w1": w1, "w2": w2, "w2-f32": w2_f32, "w3": w3}[which](fixture, mode)))
