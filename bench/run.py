@@ -2,15 +2,20 @@
 """Runs every workload of bench/README.md for scratchnet and each peer that is installed, in the
 same run, and prints a markdown table of medians and ratios (peer time / scratchnet time).
 
-    python3 bench/run.py [--runs 5] [--workloads w1,w2,w2-f32,w3]
+    python3 bench/run.py [--runs 5] [--workloads w1,w2,w2-f32,w3,w4,w5] [--torch-threads N]
 
 `w2-f32` is scratchnet's W2 with `--precision f32`, compared with the peers' (f64) W2 times.
+The sides' runs are interleaved: each round runs every side once (A, B, C, A, B, C, …), so a
+neighbour's burst of load lands on all of them; the table shows medians, ranges, and the range
+of the per-round ratios.
 
 Build first: cargo build --release --example workloads (the script does it).
 
 Peers: numpy and scikit-learn in this python; base R (W1 only) when `Rscript` is on PATH;
-PyTorch (CPU, float64) in the python named by $TORCH_PYTHON, else this one, when it can
-`import torch` (see bench/requirements-torch.txt).
+PyTorch (CPU, float64; W4/W5 also float32) in the python named by $TORCH_PYTHON, else this
+one, when it can `import torch` (see bench/requirements-torch.txt); FANN (W4/W5, C, compiled
+here) when `cc` and libfann-dev's doublefann.h are there. W4/W5's tables are written by
+bench/peers/practitioner_data.py (once, into the target directory).
 """
 import argparse
 import json
@@ -37,14 +42,37 @@ PEERS = os.path.join(ROOT, "bench/peers")
 W2_GFLOP = 2 * (2 * (32 * 256 + 256 * 256 + 256) + 256 * 256 + 256) * 100_000 / 1e9
 
 
-def once(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    return json.loads(out)
+def flops_per_sample(sizes):
+    """Flops of one training sample through an MLP of these layer sizes: the forward product and
+    dW of every layer (a multiply-add per weight each) and dA of every layer but the first."""
+    macs = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    return 2 * (2 * macs + sum(a * b for a, b in zip(sizes[1:], sizes[2:])))
 
 
-def measure(cmd, runs):
-    results = [once(cmd) for _ in range(runs)]
-    return statistics.median(r["seconds"] for r in results), results[-1]
+# GFLOP of a whole run (all epochs) of the training workloads
+GFLOP = {
+    "w2": 5 * W2_GFLOP,
+    "w4": 20 * 50_000 * flops_per_sample([20, 100, 1]) / 1e9,
+    "w5": 10 * 50_000 * flops_per_sample([64, 128, 64, 10]) / 1e9,
+}
+GFLOP["w2-f32"] = GFLOP["w2"]
+
+
+def once(cmd, env=None):
+    """One run of a side: its last output line, a JSON object with at least `seconds`."""
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                         env=None if env is None else {**os.environ, **env})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def quality(r):
+    """What a side reports about its result: accuracy, mean probability and final loss."""
+    parts = []
+    for key, label in (("accuracy", "acc"), ("mean_probability", "mean p"), ("final_loss", "loss"),
+                       ("final_mse", "mse")):
+        if key in r:
+            parts.append(f"{label} {r[key]:.4f}")
+    return ", ".join(parts)
 
 
 def versions():
@@ -80,57 +108,123 @@ def torch_python():
     return py, f"{version}, {threads} threads ({py})"
 
 
+def fann_binary():
+    """bench/peers/fann_workloads.c compiled against libdoublefann, or None without it."""
+    out = os.path.join(os.path.dirname(OURS), "fann_workloads")
+    src = os.path.join(PEERS, "fann_workloads.c")
+    if shutil.which("cc") is None or not os.path.exists("/usr/include/doublefann.h"):
+        return None
+    try:
+        subprocess.run(["cc", "-O2", "-o", out, src, "-ldoublefann", "-lm"], check=True, capture_output=True)
+    except subprocess.CalledProcessError:
+        return None
+    return out
+
+
+def sides(workloads, py, tp, r, fann, data, torch_threads):
+    """Every (workload, side name, command, extra environment) to run, scratchnet first."""
+    out = []
+    for w in workloads:
+        arg = data if w in ("w4", "w5") else FIXTURE
+        out.append((w, "scratchnet", [OURS, w, arg], None))
+        env = {"TORCH_THREADS": str(torch_threads)} if torch_threads else None
+        script = os.path.join(PEERS, "torch_workloads.py")
+        if w == "w2-f32":
+            # also compared with the peers' f64 W2 below
+            if tp:
+                out.append((w, "PyTorch f32", [tp, script, w, FIXTURE], env))
+            continue
+        if w in ("w1", "w2", "w3"):
+            out.append((w, "numpy", [py, os.path.join(PEERS, "numpy_workloads.py"), w, FIXTURE], None))
+        if w in ("w1", "w2", "w4", "w5"):
+            out.append((w, "scikit-learn", [py, os.path.join(PEERS, "sklearn_workloads.py"), w, arg], None))
+        if w == "w1" and r:
+            out.append((w, "R", ["Rscript", os.path.join(PEERS, "r_w1.R"), FIXTURE], None))
+        if tp:
+            if w in ("w4", "w5"):
+                for precision in ("f64", "f32"):
+                    out.append((w, f"PyTorch {precision}", [tp, script, w, arg, precision], env))
+            else:
+                out.append((w, "PyTorch", [tp, script, w, FIXTURE], env))
+        if fann and w in ("w4", "w5"):
+            out.append((w, "FANN", [fann, w, data], None))
+    return out
+
+
+def spread(xs):
+    return f"{min(xs):.3g}–{max(xs):.3g}"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--workloads", default="w1,w2,w2-f32,w3")
+    ap.add_argument("--workloads", default="w1,w2,w2-f32,w3,w4,w5")
+    ap.add_argument("--torch-threads", type=int, default=0,
+                    help="torch.set_num_threads for PyTorch (0: its default)")
+    ap.add_argument("--data", default=None, help="where W4/W5's tables go (default: TARGET/bench-data)")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "workloads"], cwd=ROOT, check=True)
     py = sys.executable
     v = versions()
-    # name -> (installed, workloads it runs, command for a workload)
-    peers = {
-        "numpy": ("numpy" in v, {"w1", "w2", "w3"},
-                  lambda w: [py, os.path.join(PEERS, "numpy_workloads.py"), w, FIXTURE]),
-        "scikit-learn": ("sklearn" in v, {"w1", "w2"},
-                         lambda w: [py, os.path.join(PEERS, "sklearn_workloads.py"), w, FIXTURE]),
-    }
+    workloads = args.workloads.split(",")
+    data = args.data or os.path.join(target_dir(), "bench-data")
+    if "w4" in workloads or "w5" in workloads:
+        subprocess.run([py, os.path.join(PEERS, "practitioner_data.py"), data], check=True)
     r = r_version()
     if r:
         v["R"] = r
-    peers["R"] = (r is not None, {"w1"}, lambda w: ["Rscript", os.path.join(PEERS, "r_w1.R"), FIXTURE])
     tp = torch_python()
     if tp:
         v["torch"] = tp[1]
-    peers["PyTorch"] = (tp is not None, {"w1", "w2", "w3"},
-                        lambda w: [tp[0], os.path.join(PEERS, "torch_workloads.py"), w, FIXTURE])
+    fann = fann_binary()
+    if fann:
+        v["FANN"] = "2.2 (libdoublefann)"
+    load = os.getloadavg()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
           f"versions: {v}; OMP/OPENBLAS threads: {os.environ.get('OMP_NUM_THREADS', 'default')}; "
-          f"scratchnet: threads {os.environ.get('SCRATCHNET_THREADS', 'all cores')}, GEMM matrixmultiply, own SIMD kernels; medians of {args.runs} runs\n")
+          f"PyTorch threads: {args.torch_threads or 'default'}; "
+          f"scratchnet: threads {os.environ.get('SCRATCHNET_THREADS', 'all cores')}, GEMM matrixmultiply, own SIMD kernels; "
+          f"{args.runs} interleaved rounds (every side once per round), medians and ranges; "
+          f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
     gemm = once([OURS, "gemm"])
     print(f"GEMM peak (matrixmultiply, 256×256×256, one thread): f64 {gemm['f64_gflops']:.1f} GFLOP/s, "
-          f"f32 {gemm['f32_gflops']:.1f} GFLOP/s; W2 is {W2_GFLOP:.2f} GFLOP per epoch\n")
-    print("| workload | scratchnet | peer | peer time | ratio (peer / scratchnet) | accuracy (ours / peer) |")
-    print("|---|---|---|---|---|---|")
-    peer_results = {}
-    for w in args.workloads.split(","):
-        ours, ours_last = measure([OURS, w, FIXTURE], args.runs)
-        if w.startswith("w2"):
-            print(f"| {w} achieved | {W2_GFLOP * 5 / ours:.1f} GFLOP/s | | | | |")
-        pw = "w2" if w == "w2-f32" else w  # the peers' W2 is f64; measured once
-        for name, (installed, runs_it, cmd) in peers.items():
-            if not installed or pw not in runs_it:
-                continue
+          f"f32 {gemm['f32_gflops']:.1f} GFLOP/s; GFLOP per run: "
+          + ", ".join(f"{w} {g:.2f}" for w, g in GFLOP.items()) + "\n")
+    todo = sides(workloads, py, tp and tp[0], r, fann, data, args.torch_threads)
+    times = {(w, name): [] for w, name, _, _ in todo}
+    last = {}
+    for round_ in range(args.runs):
+        for w, name, cmd, env in todo:
             try:
-                if (name, pw) not in peer_results:
-                    peer_results[(name, pw)] = measure(cmd(pw), args.runs)
-                theirs, last = peer_results[(name, pw)]
+                res = once(cmd, env)
             except subprocess.CalledProcessError as e:
                 print(f"{name} {w} failed: {e.stderr.strip()[-500:]}", file=sys.stderr)
                 continue
-            acc = f"{ours_last.get('accuracy', ours_last.get('mean_probability')):.4f} / " \
-                  f"{last.get('accuracy', last.get('mean_probability')):.4f}"
-            print(f"| {w} | {ours:.3f} s | {name} | {theirs:.3f} s | {theirs / ours:.2f}× | {acc} |")
+            times[(w, name)].append(res["seconds"])
+            last[(w, name)] = res
+            # every measurement as it comes, for a run cut short
+            print(json.dumps({"round": round_ + 1, "workload": w, "side": name, **res}), file=sys.stderr)
+        print(f"round {round_ + 1}/{args.runs} done, load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    print("| workload | side | median s | range s | GFLOP/s | peer / scratchnet (median, range over rounds) | result |")
+    print("|---|---|---|---|---|---|---|")
+    for w in workloads:
+        ours = times.get((w, "scratchnet"), [])
+        if not ours:
+            continue
+        pw = "w2" if w == "w2-f32" else w
+        rows = [(w, "scratchnet", ours)] + [(ww, n, t) for (ww, n), t in times.items()
+                                             if ww in (w, pw) and n != "scratchnet" and t]
+        for key, name, t in rows:
+            med = statistics.median(t)
+            gf = f"{GFLOP[w] / med:.1f}" if w in GFLOP else ""
+            if name == "scratchnet":
+                ratio = ""
+            else:
+                per_round = [a / b for a, b in zip(t, ours)]
+                ratio = f"{med / statistics.median(ours):.2f}× ({spread(per_round)})"
+            res = last[(key, name)]
+            print(f"| {w} | {name} | {med:.4g} | {spread(t)} | {gf} | {ratio} | {quality(res)} |")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 python torch_workloads.py w1|w2|w3 FIXTURE.json [manual|autograd]  ->  one JSON line, like
 numpy_workloads.py and scratchnet's `examples/workloads.rs`.
+python torch_workloads.py w4|w5 DATA_DIR [f64|f32]  ->  the practitioner workloads the way a
+PyTorch user writes them (nn.Linear, autograd, torch.optim.Adam), with scikit-learn's settings.
 
 The default, `manual`, is numpy_workloads.py line for line with torch tensors: the same
 vectorized forward and hand-written backward pass, so the difference is the kernels (MKL GEMM,
@@ -86,16 +88,16 @@ def w1(f, mode):
             "accuracy": acc, "final_loss": float(loss.detach())}
 
 
-def w2(_f, mode):
+def w2(_f, mode, dtype=F64):
     # 32-256-256-1 tanh, mini-batch 256, lr 0.05, 5 epochs, 100,000 samples (the same formula
-    # as scratchnet's), Xavier-uniform weights, seeded shuffles.
+    # as scratchnet's), Xavier-uniform weights, seeded shuffles; `w2-f32`: the same in float32.
     Xn, Yn = w2_data(100_000)
-    X, Y = torch.from_numpy(Xn), torch.from_numpy(Yn)
+    X, Y = torch.from_numpy(Xn).to(dtype), torch.from_numpy(Yn).to(dtype)
     rng = np.random.default_rng(69)
     sizes = [32, 256, 256, 1]
-    Ws = [torch.from_numpy(rng.uniform(-np.sqrt(6 / (a + b)), np.sqrt(6 / (a + b)), (b, a)))
+    Ws = [torch.from_numpy(rng.uniform(-np.sqrt(6 / (a + b)), np.sqrt(6 / (a + b)), (b, a))).to(dtype)
           for a, b in zip(sizes, sizes[1:])]
-    bs = [torch.zeros((b, 1), dtype=F64) for b in sizes[1:]]
+    bs = [torch.zeros((b, 1), dtype=dtype) for b in sizes[1:]]
     lr, m = 0.05, X.shape[1]
     if mode == "autograd":
         for q in Ws + bs:
@@ -138,7 +140,7 @@ def w2(_f, mode):
             z = Ws[l] @ a + bs[l]
             a = torch.tanh(z) if l < 2 else torch.sigmoid(z)
         acc = float(((a > 0.5) == (Y > 0.5)).double().mean())
-    return {"workload": "w2", "mode": mode, "seconds": s, "per_epoch_s": s / 5, "accuracy": acc}
+    return {"workload": "w2" if dtype == F64 else "w2-f32", "mode": mode, "seconds": s, "per_epoch_s": s / 5, "accuracy": acc}
 
 
 def w3(f, _mode):
@@ -161,10 +163,63 @@ def w3(f, _mode):
     return {"workload": "w3", "seconds": s, "mean_probability": float(A2.mean())}
 
 
+def practitioner(which, data, precision):
+    """W4/W5 as scikit-learn's MLPClassifier trains them: Glorot-uniform weights, zero biases
+    (scikit-learn draws its biases from the same uniform), Adam 1e-3, its L2 α/(2·batch)·Σ‖W‖²
+    added to each batch's mean loss, a fresh shuffle every epoch, every epoch run."""
+    from practitioner_data import load
+    dtype = torch.float64 if precision == "f64" else torch.float32
+    torch.manual_seed(69)
+    if os.environ.get("TORCH_THREADS"):
+        torch.set_num_threads(int(os.environ["TORCH_THREADS"]))
+    X, y = load(f"{data}/{which}_train.csv")
+    Xt, yt = load(f"{data}/{which}_test.csv")
+    X, Xt = torch.from_numpy(X).to(dtype), torch.from_numpy(Xt).to(dtype)
+    sizes, batch, epochs = ([20, 100, 1], 200, 20) if which == "w4" else ([64, 128, 64, 10], 128, 10)
+    layers = []
+    for a, b in zip(sizes, sizes[1:]):
+        lin = torch.nn.Linear(a, b, dtype=dtype)
+        torch.nn.init.xavier_uniform_(lin.weight)
+        torch.nn.init.zeros_(lin.bias)
+        layers += [lin, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    weights = [l.weight for l in model if isinstance(l, torch.nn.Linear)]
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if sizes[-1] == 1:
+        target = torch.from_numpy(y).to(dtype).reshape(-1, 1)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+    else:
+        target = torch.from_numpy(y)
+        loss_fn = torch.nn.CrossEntropyLoss()
+    alpha, m = 1e-4, X.shape[0]
+    start = time.perf_counter()
+    for _ in range(epochs):
+        total = 0.0
+        for idx in torch.randperm(m).split(batch):
+            xb, tb = X[idx], target[idx]
+            loss = loss_fn(model(xb), tb)
+            loss = loss + alpha / (2 * len(idx)) * sum((w * w).sum() for w in weights)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+    s = time.perf_counter() - start
+    with torch.no_grad():
+        out = model(Xt)
+        pred = (out[:, 0] > 0).long() if sizes[-1] == 1 else out.argmax(dim=1)
+        acc = float((pred == torch.from_numpy(yt)).double().mean())
+    return {"workload": which, "precision": precision, "seconds": s, "per_epoch_s": s / epochs,
+            "accuracy": acc, "final_loss": total / m}
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
+    if which in ("w4", "w5"):
+        print(json.dumps(practitioner(which, sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "f64")))
+        sys.exit()
     fixture = json.load(open(sys.argv[2]))
     mode = sys.argv[3] if len(sys.argv) > 3 else "manual"
     if mode not in ("manual", "autograd") or (mode == "autograd" and which == "w3"):
         sys.exit(f"unknown mode {mode} for {which}")
-    print(json.dumps({"w1": w1, "w2": w2, "w3": w3}[which](fixture, mode)))
+    w2_f32 = lambda f, mode: w2(f, mode, torch.float32)  # noqa: E731
+    print(json.dumps({"w1": w1, "w2": w2, "w2-f32": w2_f32, "w3": w3}[which](fixture, mode)))

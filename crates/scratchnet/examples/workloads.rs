@@ -1,7 +1,8 @@
 //! The benchmark workloads of `bench/README.md`, timed on scratchnet's side:
-//! `cargo run --release --example workloads -- w1|w2|w3 [FIXTURE.json]`. Prints one JSON line
-//! with the seconds, the per-epoch time and the accuracy, so `bench/run.py` can compare it with
-//! the peers measured in the same run.
+//! `cargo run --release --example workloads -- w1|w2|w3 [FIXTURE.json]` or `w4|w5 DATA_DIR` (the
+//! tables `bench/peers/practitioner_data.py` writes). Prints one JSON line with the seconds, the
+//! per-epoch time and the accuracy, so `bench/run.py` can compare it with the peers measured in
+//! the same run.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -51,6 +52,70 @@ pub fn w2_data(m: usize) -> (Array2<f64>, Array2<f64>) {
     (x, y)
 }
 
+/// One table of `practitioner_data.py`: X (features × rows) and the class of each row.
+fn read_table(path: &str) -> (Array2<f64>, Vec<usize>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut values = Vec::new();
+    let mut classes = Vec::new();
+    let mut cols = 0;
+    for line in text.lines() {
+        let row: Vec<f64> = line
+            .split(',')
+            .map(|v| v.parse().expect("a number"))
+            .collect();
+        cols = row.len() - 1;
+        classes.push(row[cols] as usize);
+        values.extend_from_slice(&row[..cols]);
+    }
+    let rows = Array2::from_shape_vec((classes.len(), cols), values).expect("rectangular");
+    (rows.t().as_standard_layout().into_owned(), classes)
+}
+
+/// W4 and W5, scikit-learn's MLP defaults on a practitioner's table: ReLU, Adam 1e-3, L2
+/// α = 1e-4 as scikit-learn applies it (α/(2·batch)·Σ‖W‖² on every batch, which is our
+/// whole-set λ/(2m) with λ = α·m/batch), Glorot-uniform weights as scikit-learn draws them (our
+/// default for ReLU, He, ends W5 1.2–1.5 points lower after 10 epochs: bench/README.md).
+/// W4: 20-100-1 (sigmoid), batch 200, 20 epochs; W5: 64-128-64-10 (softmax), batch 128, 10
+/// epochs.
+fn practitioner(which: &str, dir: &str) -> Value {
+    let (x, c) = read_table(&format!("{dir}/{which}_train.csv"));
+    let (xt, ct) = read_table(&format!("{dir}/{which}_test.csv"));
+    let (hidden, batch, epochs, output) = if which == "w4" {
+        (vec![100], 200, 20, Activation::Sigmoid)
+    } else {
+        (vec![128, 64], 128, 10, Activation::Softmax)
+    };
+    let k = c.iter().max().map_or(1, |&m| m + 1);
+    let y = if k == 2 {
+        Array2::from_shape_fn((1, c.len()), |(_, i)| c[i] as f64)
+    } else {
+        Array2::from_shape_fn((k, c.len()), |(r, i)| f64::from(u8::from(c[i] == r)))
+    };
+    let m = c.len();
+    let cfg = TrainConfig {
+        hidden,
+        hidden_activation: Activation::Relu,
+        output_activation: output,
+        epochs,
+        learning_rate: 1e-3,
+        batch_size: Some(batch),
+        optimizer: OptimizerKind::ADAM,
+        l2: 1e-4 * m as f64 / batch as f64,
+        init: Some(scratchnet::nn::Init::Xavier),
+        ..TrainConfig::default()
+    };
+    let start = Instant::now();
+    let fitted = cfg
+        .fit(x.view(), y.view(), |_| ControlFlow::Continue(()))
+        .expect("train");
+    let s = start.elapsed().as_secs_f64();
+    let predicted = fitted.network.predict(xt.view());
+    let right = predicted.iter().zip(&ct).filter(|(p, c)| p == c).count();
+    json!({"workload": which, "seconds": s, "per_epoch_s": s / epochs as f64,
+           "accuracy": right as f64 / ct.len() as f64,
+           "final_loss": fitted.history[fitted.history.len() - 2]})
+}
+
 /// Seconds per full-batch epoch of a 2-h-1 network on m samples: as many epochs as fit in
 /// about 0.3 s (at least 3), after one warm-up epoch.
 fn per_epoch(m: usize, h: usize) -> f64 {
@@ -92,6 +157,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
     {
         scratchnet::set_threads(n);
+    }
+    if which == "w4" || which == "w5" {
+        println!("{}", practitioner(which, &fixture));
+        return;
     }
     let f: Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).expect("fixture")).expect("json");
@@ -205,7 +274,7 @@ fn main() {
                    "f32_gflops": peak(256, 1.0f32), "seconds": 0.0})
         }
         other => {
-            eprintln!("unknown workload `{other}`; expected w1, w2 or w3");
+            eprintln!("unknown workload `{other}`; expected w1…w5, scaling or gemm");
             std::process::exit(2);
         }
     };

@@ -135,11 +135,14 @@ pub fn render(pic: &impl Picture, format: Format) -> Result<Vec<u8>> {
 
 /// Encodes an RGB buffer as PNG.
 pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
-    use image::ImageEncoder;
+    let failed = |e: png::EncodingError| anyhow!("PNG encoding failed: {e}");
     let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(rgb, w, h, image::ColorType::Rgb8)
-        .map_err(|e| anyhow!("PNG encoding failed: {e}"))?;
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(rgb).map_err(failed)?;
+    writer.finish().map_err(failed)?;
     Ok(out)
 }
 
