@@ -21,6 +21,7 @@ use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
+use crate::collective::{Collective, Solo, share};
 use crate::engine::{Engine, EngineKind, Fast, Reference};
 use crate::nn::{Activation, Gradients, Init, LayerSizes, Network};
 use crate::optim::{Optimizer, OptimizerKind, Schedule};
@@ -441,7 +442,21 @@ impl TrainConfig {
         validation: Option<Samples<'_>>,
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
+        self.fit_checked_on(network, train, validation, on_epoch, &Solo)
+    }
+
+    /// [`TrainConfig::fit_checked`] as one of the processes of `group`, which hold the same
+    /// data and network and train it together (see [`crate::collective`]).
+    pub(crate) fn fit_checked_on(
+        &self,
+        network: Network,
+        train: Samples<'_>,
+        validation: Option<Samples<'_>>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+        group: &dyn Collective,
+    ) -> Result<Fitted> {
         let (x, y) = (train.x, train.y);
+        check_group(self.batch_size, x.ncols(), group.size())?;
         check_shapes(&network, x, y)?;
         if let Some(v) = validation {
             check_shapes(&network, v.x, v.y)?;
@@ -466,7 +481,7 @@ impl TrainConfig {
         };
         match self.engine {
             EngineKind::Reference => {
-                train_loop(self, &mut Reference::new(), network, data, on_epoch)
+                train_loop(self, &mut Reference::new(), network, data, on_epoch, group)
             }
             EngineKind::Fast => train_loop(
                 self,
@@ -474,6 +489,7 @@ impl TrainConfig {
                 network,
                 data,
                 on_epoch,
+                group,
             ),
         }
     }
@@ -517,6 +533,7 @@ impl LoopState {
         engine: &mut E,
         network: &mut Network,
         data: Data<'_>,
+        group: &dyn Collective,
     ) -> Result<f64> {
         let lr = cfg.schedule.rate(cfg.learning_rate, self.epoch, cfg.epochs);
         let loss = run_epoch(
@@ -525,7 +542,7 @@ impl LoopState {
             network,
             &mut self.optimizer,
             &mut self.batches,
-            data,
+            Shared { data, group },
             lr,
         );
         check_diverged(loss, network, self.epoch, cfg.learning_rate)?;
@@ -578,12 +595,14 @@ impl Trainer {
         for _ in 0..n {
             let loss = match self.config.engine {
                 EngineKind::Fast => {
+                    let net = &mut self.network;
                     self.state
-                        .epoch(&self.config, &mut self.fast, &mut self.network, data)?
+                        .epoch(&self.config, &mut self.fast, net, data, &Solo)?
                 }
                 EngineKind::Reference => {
+                    let net = &mut self.network;
                     self.state
-                        .epoch(&self.config, &mut self.reference, &mut self.network, data)?
+                        .epoch(&self.config, &mut self.reference, net, data, &Solo)?
                 }
             };
             losses.push(loss);
@@ -651,6 +670,7 @@ fn train_loop<E: Engine>(
     mut network: Network,
     data: Data<'_>,
     mut on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    group: &dyn Collective,
 ) -> Result<Fitted> {
     let mut state = LoopState::new(cfg, data.x.ncols());
     let mut history = Vec::with_capacity(cfg.epochs.min(1 << 20) + 1);
@@ -658,10 +678,10 @@ fn train_loop<E: Engine>(
     let mut early = EarlyStopping::new(cfg.patience);
     let mut stopped_at = None;
     for epoch in 0..cfg.epochs {
-        let loss = state.epoch(cfg, engine, &mut network, data)?;
+        let loss = state.epoch(cfg, engine, &mut network, data, group)?;
         history.push(loss);
         if let Some(val) = data.validation {
-            let v = penalized_cost(engine, &network, val, cfg.l2, data.x.ncols());
+            let v = penalized_cost(engine, &network, val, cfg.l2, data.x.ncols(), group);
             validation_history.push(v);
             if early.should_stop(v, epoch + 1, &network) {
                 stopped_at = Some(epoch + 1);
@@ -673,7 +693,8 @@ fn train_loop<E: Engine>(
             loss,
             network: &network,
         };
-        if on_epoch(info).is_break() {
+        // every process stops at the same epoch when one of them is told to
+        if group.any(on_epoch(info).is_break()) {
             stopped_at.get_or_insert(epoch + 1);
         }
         if stopped_at.is_some() {
@@ -686,7 +707,7 @@ fn train_loop<E: Engine>(
         y: data.y,
         weights: data.w,
     };
-    let final_loss = penalized_cost(engine, &network, train, cfg.l2, data.x.ncols());
+    let final_loss = penalized_cost(engine, &network, train, cfg.l2, data.x.ncols(), group);
     check_diverged(final_loss, &network, history.len(), cfg.learning_rate)?;
     history.push(final_loss);
     Ok(Fitted {
@@ -700,15 +721,111 @@ fn train_loop<E: Engine>(
 
 /// The cost of a whole set (weighted by its normalized weights, if any) plus the L2 penalty:
 /// J + (λ/2m)·Σ‖W‖², m the number of training rows (the validation loss and the final
-/// training loss).
+/// training loss). In a group, each process costs its share of the rows.
 fn penalized_cost<E: Engine>(
     engine: &mut E,
     net: &Network,
     set: Samples<'_>,
     l2: f64,
     m: usize,
+    group: &dyn Collective,
 ) -> f64 {
-    engine.cost(net, set.x, set.y, set.weights) + l2_penalty(net, l2, m)
+    shared_cost(engine, net, set, group) + l2_penalty(net, l2, m)
+}
+
+/// J of a whole set; in a group of processes, Σ_r (m_r/m)·J_r over each one's share of the
+/// rows, summed in rank order (one process: J itself).
+fn shared_cost<E: Engine>(
+    engine: &mut E,
+    net: &Network,
+    set: Samples<'_>,
+    group: &dyn Collective,
+) -> f64 {
+    if group.size() == 1 {
+        return engine.cost(net, set.x, set.y, set.weights);
+    }
+    let m = set.x.ncols();
+    let mine = share(m, group.rank(), group.size());
+    let mut total = [0.0];
+    if !mine.is_empty() {
+        let cols = ndarray::s![.., mine.clone()];
+        let w = set.weights.map(|w| &w[mine.clone()]);
+        let j = engine.cost(net, set.x.slice(cols), set.y.slice(cols), w);
+        total[0] = j * (mine.len() as f64 / m as f64);
+    }
+    group.sum(&mut total);
+    total[0]
+}
+
+/// A group of `size` processes needs at least one row per process in every full batch.
+fn check_group(batch_size: Option<usize>, m: usize, size: usize) -> Result<()> {
+    let batch = batch_size.unwrap_or(m).min(m);
+    if batch < size {
+        return Err(Error::config(
+            "batch_size",
+            format!(
+                "of {batch} rows is less than the {size} processes; every process needs a row of each batch"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The training data and the processes that share each step ([`Solo`] for one).
+#[derive(Clone, Copy)]
+struct Shared<'a, 'g> {
+    data: Data<'a>,
+    group: &'g dyn Collective,
+}
+
+/// One step's forward and backward pass, J returned and ∂J/∂θ left in the engine: the plain
+/// [`Engine::step`] on one process; in a group, this process's slice of the batch
+/// ([`share`]), its J and gradients scaled by its share b_r/b and summed over the processes
+/// in rank order, so every process holds the batch's J and gradients (see
+/// [`crate::collective`]).
+fn shared_step<E: Engine>(
+    engine: &mut E,
+    network: &Network,
+    shared: Shared<'_, '_>,
+    batch: Option<&[usize]>,
+) -> f64 {
+    let Shared { data, group } = shared;
+    if group.size() == 1 {
+        return engine.step(network, data.x, data.y, data.w, batch);
+    }
+    let b = batch.map_or(data.x.ncols(), <[usize]>::len);
+    let mine = share(b, group.rank(), group.size());
+    let sizes = network.sizes();
+    let params: usize = sizes.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
+    let mut packed = vec![0.0; 1 + params];
+    if !mine.is_empty() {
+        let j = match batch {
+            Some(rows) => engine.step(network, data.x, data.y, data.w, Some(&rows[mine.clone()])),
+            None => {
+                let cols = ndarray::s![.., mine.clone()];
+                let w = data.w.map(|w| &w[mine.clone()]);
+                engine.step(network, data.x.slice(cols), data.y.slice(cols), w, None)
+            }
+        };
+        let scale = mine.len() as f64 / b as f64;
+        packed[0] = j * scale;
+        let gradients = gradient_values(engine.gradients());
+        packed[1..]
+            .iter_mut()
+            .zip(gradients)
+            .for_each(|(p, g)| *p = *g * scale);
+    }
+    group.sum(&mut packed);
+    let gradients = gradient_values(engine.gradients());
+    gradients.zip(&packed[1..]).for_each(|(g, p)| *g = *p);
+    packed[0]
+}
+
+/// Every gradient number, layer by layer: dW (row by row), then db.
+fn gradient_values(g: &mut Gradients) -> impl Iterator<Item = &mut f64> {
+    g.layers
+        .iter_mut()
+        .flat_map(|l| l.dw.iter_mut().chain(l.db.iter_mut()))
 }
 
 /// One epoch: one step on the full batch (the tutorial), or one per mini-batch of a fresh
@@ -719,17 +836,17 @@ fn run_epoch<E: Engine>(
     network: &mut Network,
     optimizer: &mut Optimizer,
     batches: &mut Batches,
-    data: Data<'_>,
+    shared: Shared<'_, '_>,
     lr: f64,
 ) -> f64 {
+    let data = shared.data;
     // the penalty is the whole training set's, (λ/2m)·Σ‖W‖² with m its rows, on every batch:
     // a mini-batch's J_b + (λ/2m)·Σ‖W‖² estimates the same objective as the full batch, so λ
     // means the same whatever the batch size, and weighs less the more rows there are
     let m = data.x.ncols();
     let mut step = |batch: Option<&[usize]>| {
         // forward, J, backward; then J += (λ/2m)·Σ‖W‖², dW += (λ/m)·W; then θ := update(θ, dθ, α)
-        let loss =
-            engine.step(network, data.x, data.y, data.w, batch) + l2_penalty(network, cfg.l2, m);
+        let loss = shared_step(engine, network, shared, batch) + l2_penalty(network, cfg.l2, m);
         add_l2_gradient(engine.gradients(), network, cfg.l2, m);
         optimizer.step(network, engine.gradients(), lr);
         loss
