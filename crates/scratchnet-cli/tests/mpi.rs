@@ -167,6 +167,7 @@ fn long_training(n: usize, data: &Path, model: &Path) -> (Child, Vec<u32>) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut child = child;
     let start = Instant::now();
     loop {
         let ranks = ranks_of(data);
@@ -175,7 +176,11 @@ fn long_training(n: usize, data: &Path, model: &Path) -> (Child, Vec<u32>) {
             std::thread::sleep(Duration::from_millis(1500));
             return (child, ranks);
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "ranks {ranks:?}");
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{n} processes did not start within 60 s: {ranks:?}");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
