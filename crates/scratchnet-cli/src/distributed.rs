@@ -214,9 +214,10 @@ mod mpi_group {
     }
 
     /// A thread that ends this process with exit code 2 when, after a signal (SIGTERM from the
-    /// launcher tearing the job down, Ctrl-C), no sum finishes for [`STALL`]: another process
-    /// is gone, so the sum this one waits in never ends and it would stay blocked until the
-    /// launcher kills it. Nothing is written (a file being written is let finish).
+    /// launcher tearing the job down, Ctrl-C), no sum finishes for [`STALL_FACTOR`] times the
+    /// longest gap between two sums (at least [`MIN_STALL`]): another process is gone, so the
+    /// sum this one waits in never ends and it would stay blocked until the launcher kills
+    /// it. Nothing is written (a file being written is let finish).
     fn watch_for_stalls(clock: Arc<SumClock>, rank: usize, size: usize) {
         let watch = move || {
             while !crate::progress::interrupt::received() {
