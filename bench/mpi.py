@@ -13,7 +13,10 @@ the reading of the file), and `SCRATCHNET_MPI_STATS=1` gives the share of proces
 run (reading, network, baseline, report) spent in the sums (MPI_Allgather + the sum in rank
 order, waiting for the other process included). `--batch-size` changes W2's batch of 256
 (fewer, larger steps: fewer sums per row). Between the runs, `examples/mpi_sum` times one W2-sized sum alone: the
-rank-order sum beside MPI_Allreduce. Prints one JSON line per run and a summary with ranges.
+rank-order sum beside MPI_Allreduce, and two independent 1-process runs at once measure what
+the machine offers two processes: `parallel_capacity` = 2 × (one run alone) / (each of two at
+once), 2.0 with two free cores, 1.0 with one, the bound of any 2-process speed-up at that
+moment. Prints one JSON line per run and a summary with ranges.
 """
 
 import argparse
@@ -62,6 +65,14 @@ def run(binary, data, processes, batch):
     return result
 
 
+def pair(binary, data, batch):
+    """Two independent one-process runs at the same time: each one's training seconds."""
+    cmd = [binary, "train", data, *TRAIN, "--batch-size", batch]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             for _ in range(2)]
+    return [json.loads(p.communicate()[0])["seconds"] for p in procs]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=5)
@@ -72,6 +83,7 @@ def main():
         data = os.path.join(tmp, "w2.csv")
         write_w2(data)
         runs = {1: [], 2: []}
+        capacity = []
         for _ in range(args.repeats):
             for n in (1, 2):
                 r = run(args.bin, data, n, args.batch_size)
@@ -81,6 +93,10 @@ def main():
             out = subprocess.run([*MPIRUN, "-np", "2", sums], capture_output=True, text=True,
                                  check=True)
             print(out.stdout.strip(), flush=True)
+            both = pair(args.bin, data, args.batch_size)
+            capacity.append(round(2 * runs[1][-1]["train_seconds"] / max(both), 2))
+            print(json.dumps({"two_independent_runs_s": both,
+                              "parallel_capacity": capacity[-1]}), flush=True)
     one = sorted(r["train_seconds"] for r in runs[1])
     two = sorted(r["train_seconds"] for r in runs[2])
     ratios = sorted(a["train_seconds"] / b["train_seconds"] for a, b in zip(runs[1], runs[2]))
@@ -90,6 +106,7 @@ def main():
         "speedup_pairwise": [round(ratios[0], 2), round(ratios[-1], 2)],
         "speedup_best_to_best": round(one[0] / two[0], 2),
         "batch_size": int(args.batch_size),
+        "parallel_capacity": sorted(capacity),
         "sum_share_of_run": [shares[0], shares[-1]],
         "ms_per_sum": sorted(r["ms_per_sum"] for r in runs[2]),
     }))
