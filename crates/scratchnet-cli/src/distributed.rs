@@ -64,12 +64,18 @@ pub fn report_weights(group: Option<&Arc<dyn Collective>>, network: &Network) {
     let Some(g) = group else { return };
     if std::env::var_os("SCRATCHNET_MPI_STATS").is_some_and(|v| v == "1") {
         let digest = weights_digest(network);
-        eprintln!(
-            "mpi: process {} of {}: weights fnv1a {digest:016x}",
-            g.rank(),
-            g.size()
-        );
+        let (rank, size) = (g.rank(), g.size());
+        line_to_stderr(&format!(
+            "mpi: process {rank} of {size}: weights fnv1a {digest:016x}"
+        ));
     }
+}
+
+/// One line written to standard error at once (one `write`), so that the lines of several
+/// processes, merged by the launcher, do not interleave.
+fn line_to_stderr(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
 
 /// FNV-1a (64 bits) over the little-endian bits of every weight, layer by layer, W row by
@@ -275,11 +281,11 @@ mod mpi_group {
                 let sums = self.calls.load(Ordering::Relaxed);
                 let spent = self.nanos.load(Ordering::Relaxed) as f64 * 1e-9;
                 let total = self.started.elapsed().as_secs_f64();
-                eprintln!(
-                    "mpi: {} processes, {sums} sums, {spent:.3} s of {total:.3} s in the sums ({:.1}%)",
-                    self.size,
-                    100.0 * spent / total
-                );
+                let share = 100.0 * spent / total;
+                super::line_to_stderr(&format!(
+                    "mpi: {} processes, {sums} sums, {spent:.3} s of {total:.3} s in the sums ({share:.1}%)",
+                    self.size
+                ));
             }
         }
     }
