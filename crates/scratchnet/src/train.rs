@@ -764,7 +764,7 @@ fn check_group(batch_size: Option<usize>, m: usize, size: usize) -> Result<()> {
         return Err(Error::config(
             "batch_size",
             format!(
-                "of {batch} rows is less than the {size} processes; every process needs a row of each batch"
+                "of {batch} rows is less than the {size} processes, and every process needs a row of each batch; use a batch of at least {size} rows or fewer processes"
             ),
         ));
     }
