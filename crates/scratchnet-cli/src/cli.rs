@@ -567,6 +567,11 @@ pub struct TrainArgs {
     /// Record the learning curve every K epochs (with --history).
     #[arg(long, value_name = "K", default_value = "1", value_parser = parse_count)]
     pub log_every: usize,
+    /// Train as one of the processes an MPI launcher started (`mpirun`, `srun`), sharing
+    /// every batch; found without the flag under OpenMPI's and MPICH's launchers. Needs a
+    /// build with `--features mpi` (README, "Scaling out").
+    #[arg(long)]
+    pub distributed: bool,
 }
 
 /// `scratchnet cv`.
@@ -982,6 +987,7 @@ impl TrainingFlags {
             init_from: None,
             cancel: None,
             class_weight: self.class_weight.unwrap_or_default(),
+            group: None,
         };
         exp.validate()?;
         Ok(exp)
@@ -1104,6 +1110,7 @@ pub fn flag_for(setting: &str) -> Option<&'static str> {
         "impute" => "--impute",
         "missing_indicators" => "--missing-indicators",
         "drop_missing" => "--drop-missing",
+        "distributed" => "--distributed",
         "data_set" => "the data set",
         _ => return None,
     })

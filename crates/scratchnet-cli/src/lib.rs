@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod distributed;
 pub mod equations;
 pub mod html;
 pub mod output;

@@ -174,6 +174,13 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
+/// `line` and a line break on standard error in one write, so that the lines of processes
+/// that share the stream (the processes of `mpirun`) stay whole.
+fn print_line(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}
+
 /// Prints the error on one line and picks the exit code.
 fn report(e: &anyhow::Error) -> ExitCode {
     if let Some(io) = e.downcast_ref::<std::io::Error>()
@@ -184,14 +191,14 @@ fn report(e: &anyhow::Error) -> ExitCode {
     if e.downcast_ref::<scratchnet_cli::progress::Interrupted>()
         .is_some()
     {
-        eprintln!("{e}");
+        print_line(&e.to_string());
         return ExitCode::from(EXIT_INTERRUPTED);
     }
     match e.downcast_ref::<scratchnet::Error>() {
         Some(scratchnet::Error::Config { setting, message }) => {
-            eprintln!("error: {}", cli::config_message(setting, message));
+            print_line(&format!("error: {}", cli::config_message(setting, message)));
         }
-        _ => eprintln!("error: {e:#}"),
+        _ => print_line(&format!("error: {e:#}")),
     }
     match e.downcast_ref::<scratchnet::Error>() {
         Some(err) if err.is_internal() => ExitCode::from(EXIT_INTERNAL),

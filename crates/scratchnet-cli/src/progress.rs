@@ -74,7 +74,9 @@ pub fn count_bar(total: usize, unit: &str, label: &str) -> ProgressBar {
 pub fn run_with_progress(exp: &Experiment, data: Dataset) -> scratchnet::Result<Outcome> {
     let mut exp = exp.clone();
     exp.cancel = Some(interrupt::flag());
-    let progress = Progress::new(exp.config.epochs, "training");
+    // in a group of processes, process 0 alone shows the bar
+    let shown = exp.group.as_ref().is_none_or(|g| g.rank() == 0);
+    let progress = Progress::new(if shown { exp.config.epochs } else { 0 }, "training");
     let out = exp.run_owned(data, |info| progress.on_epoch(info));
     progress.finish();
     out
@@ -101,6 +103,12 @@ pub mod interrupt {
             flag
         })
         .clone()
+    }
+
+    /// Raises the flag as a signal would (another process of a training group was
+    /// interrupted); true when it was not raised before.
+    pub fn raise() -> bool {
+        !flag().swap(true, Ordering::SeqCst)
     }
 
     /// True when a signal arrived since the handler was installed.

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
+use crate::collective::{Collective, Solo};
 use crate::data::{Dataset, Scalers, Standardized, Target, Task};
 use crate::engine::EngineKind;
 use crate::metrics::{Metrics, MulticlassReport, RegressionReport, Report};
@@ -58,6 +59,10 @@ pub struct Experiment {
     /// by m / (K · n_k) on the training rows (times each row's sample weight, if the data has
     /// them). Default [`ClassWeight::None`]; balanced with a regression target is an error.
     pub class_weight: ClassWeight,
+    /// Train as one process of this group (data parallelism, [`crate::collective`]): every
+    /// process runs the same experiment on the same data, and each training step's batch is
+    /// shared among them. Default `None`: one process.
+    pub group: Option<Arc<dyn Collective>>,
 }
 
 impl Default for Experiment {
@@ -72,6 +77,7 @@ impl Default for Experiment {
             init_from: None,
             cancel: None,
             class_weight: ClassWeight::None,
+            group: None,
         }
     }
 }
@@ -738,7 +744,8 @@ impl Experiment {
             Some(net) => net,
             None => config.init_network_checked(x, y)?,
         };
-        config.fit_checked(network, train, val, on_epoch)
+        let group = self.group.as_deref().unwrap_or(&Solo);
+        config.fit_checked_on(network, train, val, on_epoch, group)
     }
 }
 

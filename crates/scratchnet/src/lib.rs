@@ -92,6 +92,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod collective;
 pub mod cv;
 pub mod data;
 pub mod engine;

@@ -21,6 +21,7 @@ use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
+use crate::collective::{Collective, Solo, share};
 use crate::engine::{Engine, EngineKind, Fast, Reference};
 use crate::nn::{Activation, Gradients, Init, LayerSizes, Network};
 use crate::optim::{Optimizer, OptimizerKind, Schedule};
@@ -485,7 +486,21 @@ impl TrainConfig {
         validation: Option<Samples<'_>>,
         on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
     ) -> Result<Fitted> {
+        self.fit_checked_on(network, train, validation, on_epoch, &Solo)
+    }
+
+    /// [`TrainConfig::fit_checked`] as one of the processes of `group`, which hold the same
+    /// data and network and train it together (see [`crate::collective`]).
+    pub(crate) fn fit_checked_on(
+        &self,
+        network: Network,
+        train: Samples<'_>,
+        validation: Option<Samples<'_>>,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+        group: &dyn Collective,
+    ) -> Result<Fitted> {
         let (x, y) = (train.x, train.y);
+        check_group(self.batch_size, x.ncols(), group.size())?;
         check_shapes(&network, x, y)?;
         if let Some(v) = validation {
             check_shapes(&network, v.x, v.y)?;
@@ -510,6 +525,7 @@ impl TrainConfig {
                 weights: w_val.as_deref(),
                 ..v
             }),
+            group,
         };
         match self.engine {
             EngineKind::Reference => {
@@ -659,6 +675,7 @@ impl Trainer {
             batch_y: y_samples.as_ref().map_or(y, |y| y.view()),
             w: None,
             validation: None,
+            group: &Solo,
         };
         let mut losses = Vec::with_capacity(n);
         for _ in 0..n {
@@ -731,6 +748,8 @@ struct Data<'a> {
     batch_y: ArrayView2<'a, f64>,
     w: Option<&'a [f64]>,
     validation: Option<Samples<'a>>,
+    /// the processes that share each step ([`Solo`] for one)
+    group: &'a dyn Collective,
 }
 
 /// What one epoch's mini-batch steps need from the loop: the settings, the optimizer, the
@@ -762,6 +781,7 @@ impl EpochStep<'_> {
             batch_y: block.y,
             w: block.weights,
             validation: None,
+            group: &Solo,
         };
         run_epoch_over(
             self.cfg,
@@ -786,6 +806,10 @@ pub(crate) trait TrainingRows {
     fn ordered_at_once(&self) -> usize;
     /// Whether there is a validation set.
     fn has_validation(&self) -> bool;
+    /// The processes that share each step: [`Solo`] unless a group trains together.
+    fn group(&self) -> &dyn Collective {
+        &Solo
+    }
     /// One epoch of steps over the training rows; the epoch's loss.
     fn train_epoch<E: Engine>(
         &mut self,
@@ -824,6 +848,10 @@ impl TrainingRows for Data<'_> {
         self.validation.is_some()
     }
 
+    fn group(&self) -> &dyn Collective {
+        self.group
+    }
+
     fn train_epoch<E: Engine>(
         &mut self,
         engine: &mut E,
@@ -850,7 +878,14 @@ impl TrainingRows for Data<'_> {
         let val = self
             .validation
             .ok_or_else(|| Error::Internal("no validation set".into()))?;
-        Ok(penalized_cost(engine, network, val, l2, self.x.ncols()))
+        Ok(penalized_cost(
+            engine,
+            network,
+            val,
+            l2,
+            self.x.ncols(),
+            self.group,
+        ))
     }
 
     fn validation_score(&mut self, cfg: &TrainConfig, network: &Network) -> Result<f64> {
@@ -871,7 +906,14 @@ impl TrainingRows for Data<'_> {
             y: self.y,
             weights: self.w,
         };
-        Ok(penalized_cost(engine, network, train, l2, self.x.ncols()))
+        Ok(penalized_cost(
+            engine,
+            network,
+            train,
+            l2,
+            self.x.ncols(),
+            self.group,
+        ))
     }
 }
 
@@ -916,7 +958,8 @@ pub(crate) fn train_loop<E: Engine, R: TrainingRows>(
             loss,
             network: &network,
         };
-        if on_epoch(info).is_break() {
+        // every process stops at the same epoch when one of them is told to
+        if data.group().any(on_epoch(info).is_break()) {
             stopped_at.get_or_insert(epoch + 1);
         }
         if stopped_at.is_some() {
@@ -954,15 +997,112 @@ fn validation_score(cfg: &TrainConfig, net: &Network, val: Samples<'_>) -> Resul
 
 /// The cost of a whole set (weighted by its normalized weights, if any) plus the L2 penalty:
 /// J + (λ/2m)·Σ‖W‖², m the number of training rows (the validation loss and the final
-/// training loss).
+/// training loss). In a group, each process costs its share of the rows.
 fn penalized_cost<E: Engine>(
     engine: &mut E,
     net: &Network,
     set: Samples<'_>,
     l2: f64,
     m: usize,
+    group: &dyn Collective,
 ) -> f64 {
-    engine.cost(net, set.x, set.y, set.weights) + l2_penalty(net, l2, m)
+    shared_cost(engine, net, set, group) + l2_penalty(net, l2, m)
+}
+
+/// J of a whole set; in a group of processes, Σ_r (m_r/m)·J_r over each one's share of the
+/// rows, summed in rank order (one process: J itself).
+fn shared_cost<E: Engine>(
+    engine: &mut E,
+    net: &Network,
+    set: Samples<'_>,
+    group: &dyn Collective,
+) -> f64 {
+    if group.size() == 1 {
+        return engine.cost(net, set.x, set.y, set.weights);
+    }
+    let m = set.x.ncols();
+    let mine = share(m, group.rank(), group.size());
+    let mut total = [0.0];
+    if !mine.is_empty() {
+        let cols = ndarray::s![.., mine.clone()];
+        let w = set.weights.map(|w| &w[mine.clone()]);
+        let j = engine.cost(net, set.x.slice(cols), set.y.slice(cols), w);
+        total[0] = j * (mine.len() as f64 / m as f64);
+    }
+    group.sum(&mut total);
+    total[0]
+}
+
+/// A group of `size` processes needs at least one row per process in every full batch.
+fn check_group(batch_size: Option<usize>, m: usize, size: usize) -> Result<()> {
+    let batch = batch_size.unwrap_or(m).min(m);
+    if batch < size {
+        return Err(Error::config(
+            "batch_size",
+            format!(
+                "of {batch} rows is less than the {size} processes, and every process needs a row of each batch; use a batch of at least {size} rows or fewer processes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One step's forward and backward pass, J returned and ∂J/∂θ left in the engine: the plain
+/// [`Engine::step`] on one process; in a group, this process's slice of the batch
+/// ([`share`]), its J and gradients scaled by its share b_r/b and summed over the processes
+/// in rank order, so every process holds the batch's J and gradients (see
+/// [`crate::collective`]).
+fn shared_step<E: Engine>(
+    engine: &mut E,
+    network: &Network,
+    data: Data<'_>,
+    batch: Option<&[usize]>,
+) -> f64 {
+    let group = data.group;
+    if group.size() == 1 {
+        // mini-batches are gathered from batch_x/batch_y (the same values, maybe sample-major)
+        let (x, y) = match batch {
+            Some(_) => (data.batch_x, data.batch_y),
+            None => (data.x, data.y),
+        };
+        return engine.step(network, x, y, data.w, batch);
+    }
+    let b = batch.map_or(data.x.ncols(), <[usize]>::len);
+    let mine = share(b, group.rank(), group.size());
+    let sizes = network.sizes();
+    let params: usize = sizes.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
+    let mut packed = vec![0.0; 1 + params];
+    if !mine.is_empty() {
+        let j = match batch {
+            Some(rows) => {
+                let rows = Some(&rows[mine.clone()]);
+                engine.step(network, data.batch_x, data.batch_y, data.w, rows)
+            }
+            None => {
+                let cols = ndarray::s![.., mine.clone()];
+                let w = data.w.map(|w| &w[mine.clone()]);
+                engine.step(network, data.x.slice(cols), data.y.slice(cols), w, None)
+            }
+        };
+        let scale = mine.len() as f64 / b as f64;
+        packed[0] = j * scale;
+        let gradients = gradient_values(engine.gradients());
+        packed[1..]
+            .iter_mut()
+            .zip(gradients)
+            .for_each(|(p, g)| *p = *g * scale);
+    }
+    group.sum(&mut packed);
+    let gradients = gradient_values(engine.gradients());
+    gradients.zip(&packed[1..]).for_each(|(g, p)| *g = *p);
+    packed[0]
+}
+
+/// Every gradient number, layer by layer: dW (row by row), then db.
+fn gradient_values(g: &mut Gradients) -> impl Iterator<Item = &mut f64> {
+    g.layers
+        .iter_mut()
+        .flat_map(|l| l.dw.iter_mut().chain(l.db.iter_mut()))
 }
 
 /// One epoch: one step on the full batch (the tutorial), or one per mini-batch of a fresh
@@ -998,11 +1138,7 @@ fn run_epoch_over<E: Engine>(
     // means the same whatever the batch size, and weighs less the more rows there are
     let mut step = |batch: Option<&[usize]>| {
         // forward, J, backward; then J += (λ/2m)·Σ‖W‖², dW += (λ/m)·W; then θ := update(θ, dθ, α)
-        let (x, y) = match batch {
-            Some(_) => (data.batch_x, data.batch_y),
-            None => (data.x, data.y),
-        };
-        let loss = engine.step(network, x, y, data.w, batch) + l2_penalty(network, cfg.l2, m);
+        let loss = shared_step(engine, network, data, batch) + l2_penalty(network, cfg.l2, m);
         add_l2_gradient(engine.gradients(), network, cfg.l2, m);
         optimizer.step(network, engine.gradients(), lr);
         loss

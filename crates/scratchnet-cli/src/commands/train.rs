@@ -31,11 +31,17 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let outputs: Vec<_> = (args.output.iter().map(|p| ("-o", p.as_path())))
         .chain(args.history.iter().map(|p| ("--history", p.as_path())))
         .collect();
-    check_outputs(&inputs, &outputs)?;
+    // in a group of processes (`mpirun`), process 0 alone checks and writes the outputs
+    let group = crate::distributed::join(args.distributed)?;
+    let follower = crate::distributed::is_follower(group.as_ref());
+    if !follower {
+        check_outputs(&inputs, &outputs)?;
+    }
     let mut exp = args.training.experiment(
         Preset::Tabular,
         args.history.as_ref().map(|_| args.log_every),
     )?;
+    exp.group = group;
     if let Some(path) = &args.init_from {
         exp.init_from = Some(load_init_from(args, path)?);
     }
@@ -43,7 +49,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         return super::stream::train(args, &exp, note);
     }
     let prepared = read_data(args, &exp)?;
-    warn_prep(&prepared.warnings);
+    if !follower {
+        warn_prep(&prepared.warnings);
+    }
     let plan = prepared.plan_if_needed().cloned();
     let data = prepared.data;
     let header = data_header(args, &data);
@@ -52,6 +60,11 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         exp.check_model_file_size(&data)?;
     }
     let mut out = run_with_progress(&exp, data)?;
+    crate::distributed::report_weights(exp.group.as_ref(), &out.model.network);
+    if follower {
+        // the same training as process 0's, which writes and reports it
+        return Ok(());
+    }
     out.model.prep = plan;
     if let Some(column) = &args.data.columns.sample_weight {
         // the record names the column the weights came from
@@ -195,6 +208,12 @@ fn summary(
 ) -> String {
     let mut s = header;
     s.push_str(&describe_run(exp, rows, out));
+    if let Some(g) = &exp.group {
+        let n = g.size();
+        s.push_str(&format!(
+            "processes     {n}, each computing a share of every batch\n"
+        ));
+    }
     s.push('\n');
     s.push_str(&table::comparison(&out.report));
     if let Some(path) = &args.output {

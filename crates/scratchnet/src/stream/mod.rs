@@ -367,6 +367,12 @@ fn check_supported(exp: &Experiment, settings: &PrepSettings) -> Result<()> {
             "is not available (missing values are imputed)",
         );
     }
+    if exp.group.as_ref().is_some_and(|g| g.size() > 1) {
+        return refuse(
+            "distributed",
+            "training (a group of processes, each reading the whole file) is not available",
+        );
+    }
     if exp.config.monitor == Monitor::Score {
         return refuse(
             "monitor",
