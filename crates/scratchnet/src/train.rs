@@ -527,18 +527,7 @@ impl TrainConfig {
             }),
             group,
         };
-        match self.engine {
-            EngineKind::Reference => {
-                train_loop(self, &mut Reference::new(), network, data, on_epoch)
-            }
-            EngineKind::Fast => train_loop(
-                self,
-                &mut Fast::new(self.precision),
-                network,
-                data,
-                on_epoch,
-            ),
-        }
+        self.loop_on_engine(network, data, on_epoch)
     }
 }
 
@@ -553,6 +542,16 @@ impl TrainConfig {
     ) -> Result<Fitted> {
         self.validate()?;
         check_patience(self.patience, rows.has_validation())?;
+        self.loop_on_engine(network, rows, on_epoch)
+    }
+
+    /// [`train_loop`] on the chosen engine.
+    fn loop_on_engine<R: TrainingRows>(
+        &self,
+        network: Network,
+        rows: R,
+        on_epoch: impl FnMut(EpochInfo<'_>) -> ControlFlow<()>,
+    ) -> Result<Fitted> {
         match self.engine {
             EngineKind::Reference => {
                 train_loop(self, &mut Reference::new(), network, rows, on_epoch)
