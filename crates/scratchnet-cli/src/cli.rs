@@ -46,7 +46,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole tutorial on the built-in planar flower data and print the results.
     Demo(DemoArgs),
-    /// Write a synthetic data set as CSV (header x1,x2,y; x1,y for sine).
+    /// Write a synthetic data set as CSV (header x1,x2,y; x1,y for sine), the rows grouped by
+    /// class (shuffle them, e.g. with `shuf`, before `train --stream`).
     Generate(GenerateArgs),
     /// Train a network on a CSV file and optionally save the model.
     Train(Box<TrainArgs>),

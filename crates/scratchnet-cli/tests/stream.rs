@@ -416,6 +416,26 @@ fn settings_a_stream_cannot_take_are_refused_by_flag() {
     }
 }
 
+#[test]
+fn an_explicit_stratify_is_said_not_to_apply_when_streaming() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "d.csv", table(300, 9, Target::Binary));
+    let run = |flag: &[&str]| {
+        let out = scratchnet()
+            .arg("train")
+            .arg(&data)
+            .args(["--ignore", "id", "--stream", "--epochs", "2"])
+            .args(flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let note = "--stratify does not apply when streaming";
+    assert!(run(&["--stratify"]).contains(note));
+    assert!(!run(&[]).contains(note));
+}
+
 /// Writes `rows` rows of 3 numeric columns (17 significant digits), a category and a label:
 /// about 70 bytes a row.
 fn write_big(path: &Path, rows: usize) {

@@ -47,6 +47,11 @@ pub fn train(args: &TrainArgs, exp: &Experiment, note: Option<String>) -> Result
     if let Some(note) = note {
         eprintln!("{note}");
     }
+    if args.training.stratify {
+        eprintln!(
+            "warning: --stratify does not apply when streaming: a row's part (test, validation, training) is a seeded hash of its line number, each class's share met within sampling noise"
+        );
+    }
     let mut exp = exp.clone();
     exp.cancel = Some(interrupt::flag());
     let file = args.data.training_file()?;
