@@ -829,6 +829,15 @@ impl<'a> TextBlocks<'a> {
         if self.columns.text {
             return Err(Error::Internal("next_numbers on a text reader".into()));
         }
+        match self.next_rows(rows)? {
+            Some(read) => into_table(&self.path, &self.columns, read).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The next at most `rows` data rows (at least 1) as the reader reads them; `None` after
+    /// the last row.
+    fn next_rows(&mut self, rows: usize) -> Result<Option<Rows>> {
         let read = read_rows_upto(
             &self.path,
             &mut self.reader,
@@ -840,7 +849,7 @@ impl<'a> TextBlocks<'a> {
             return Ok(None);
         }
         self.rows += read.lines.len() as u64;
-        into_table(&self.path, &self.columns, read).map(Some)
+        Ok(Some(read))
     }
 
     /// The next at most `rows` data rows (at least 1) as a [`TextTable`] (its target interned
@@ -849,17 +858,9 @@ impl<'a> TextBlocks<'a> {
         if !self.columns.text {
             return Err(Error::Internal("next_block on a numeric reader".into()));
         }
-        let read = read_rows_upto(
-            &self.path,
-            &mut self.reader,
-            &self.columns,
-            None,
-            rows.max(1),
-        )?;
-        if read.lines.is_empty() {
+        let Some(read) = self.next_rows(rows)? else {
             return Ok(None);
-        }
-        self.rows += read.lines.len() as u64;
+        };
         let names = &self.columns.names;
         Ok(Some(TextTable {
             path: self.path.clone(),
